@@ -1,0 +1,162 @@
+//! The dispatcher: leases batches of ready tasks sized to the free worker slots,
+//! and runs each attempt under its timeout and cancellation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::{Running, Shared, outcome};
+use crate::handler::TaskError;
+use crate::store::{ClaimParams, Finish, Lease};
+use crate::task::{EventKind, TaskStatus};
+
+/// Claims and starts work until the engine stops.
+pub(super) async fn run(shared: Arc<Shared>, finishes: mpsc::UnboundedSender<Finish>) {
+    let slots = Arc::new(Semaphore::new(shared.config.workers.max(1)));
+    let mut failures = 0u32;
+    loop {
+        let Some(permits) = free_slots(&shared, &slots).await else { return };
+        let wanted = permits.len();
+        match claim(&shared, wanted).await {
+            Ok(leases) => {
+                failures = 0;
+                let claimed = leases.len();
+                for (lease, permit) in leases.into_iter().zip(permits) {
+                    start_attempt(&shared, lease, permit, finishes.clone());
+                }
+                if claimed < wanted && !wait_for_work(&shared).await {
+                    return;
+                }
+            }
+            Err(error) => {
+                failures += 1;
+                tracing::warn!(%error, "claiming tasks failed; backing off");
+                drop(permits);
+                let pause = Duration::from_millis(50 * u64::from(failures.min(100)));
+                if !sleep_unless_stopping(&shared, pause).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Waits for at least one free worker slot and takes every free one, up to a claim batch.
+async fn free_slots(shared: &Shared, slots: &Arc<Semaphore>) -> Option<Vec<OwnedSemaphorePermit>> {
+    let first = tokio::select! {
+        biased;
+        _ = shared.stopping.cancelled() => return None,
+        permit = slots.clone().acquire_owned() => permit.ok()?,
+    };
+    let mut permits = vec![first];
+    while permits.len() < shared.config.claim_batch {
+        match slots.clone().try_acquire_owned() {
+            Ok(permit) => permits.push(permit),
+            Err(_) => break,
+        }
+    }
+    Some(permits)
+}
+
+async fn claim(shared: &Shared, limit: usize) -> Result<Vec<Lease>, crate::store::StoreError> {
+    let now = shared.now();
+    let lease_for = chrono::TimeDelta::from_std(shared.config.lease).unwrap_or(chrono::TimeDelta::MAX);
+    let params = ClaimParams {
+        types: shared.types.clone(),
+        limit,
+        now,
+        lease_expires_at: now + lease_for,
+        lease_token: rand::random(),
+    };
+    shared.store.task_claim(&params).await
+}
+
+/// Sleeps until woken, until the next delayed task is due, or for the idle poll;
+/// false when the engine is stopping.
+async fn wait_for_work(shared: &Shared) -> bool {
+    let woken = shared.wake.notified();
+    let mut nap = shared.config.idle_poll;
+    match shared.store.task_next_run_at(&shared.types).await {
+        Ok(Some(next)) => {
+            let until_next = (next - shared.now()).to_std().unwrap_or(Duration::ZERO);
+            nap = nap.min(until_next);
+        }
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "looking up the next due task failed"),
+    }
+    tokio::select! {
+        biased;
+        _ = shared.stopping.cancelled() => false,
+        _ = woken => true,
+        _ = tokio::time::sleep(nap) => true,
+    }
+}
+
+async fn sleep_unless_stopping(shared: &Shared, pause: Duration) -> bool {
+    tokio::select! {
+        _ = shared.stopping.cancelled() => false,
+        _ = tokio::time::sleep(pause) => true,
+    }
+}
+
+fn start_attempt(
+    shared: &Arc<Shared>,
+    lease: Lease,
+    permit: OwnedSemaphorePermit,
+    finishes: mpsc::UnboundedSender<Finish>,
+) {
+    let cancel = CancellationToken::new();
+    let running = Running { token: lease.token, cancel: cancel.clone() };
+    shared.running().insert(lease.task.id.clone(), running);
+    shared.publish(&lease.task.id, EventKind::Started, Some(TaskStatus::InProgress));
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let finish = attempt(&shared, &lease, cancel).await;
+        drop(permit);
+        // The finisher outlives every attempt (shutdown waits for them first).
+        let _ = finishes.send(finish);
+    });
+}
+
+/// Runs one attempt to its end: success, error, panic, timeout or cancellation.
+async fn attempt(shared: &Shared, lease: &Lease, cancel: CancellationToken) -> Finish {
+    let task = lease.task.clone();
+    let Some(handler) = shared.registry.get(&task.task_type).cloned() else {
+        let error = format!("no handler for task type {:?} on this node", task.task_type);
+        return outcome::after_error(lease, error, true, shared.now(), &shared.config.backoff);
+    };
+    let timeout = task.timeout_ms.map_or(shared.config.default_timeout, Duration::from_millis);
+    // A task of its own, so a panicking handler fails the attempt instead of the worker.
+    let mut run = tokio::spawn(async move { handler.run(&task).await });
+    let result = tokio::select! {
+        joined = &mut run => match joined {
+            Ok(result) => result,
+            Err(error) => Err(TaskError::retryable(format!("handler panicked: {}", panic_message(error)))),
+        },
+        _ = tokio::time::sleep(timeout) => {
+            run.abort();
+            Err(TaskError::retryable(format!("timed out after {} ms", timeout.as_millis())))
+        }
+        _ = cancel.cancelled() => {
+            run.abort();
+            return outcome::after_release(lease, "handed back: the attempt was cancelled on this node");
+        }
+    };
+    match result {
+        Ok(output) => outcome::after_success(lease, output),
+        Err(error) => outcome::after_error(lease, error.message, error.permanent, shared.now(), &shared.config.backoff),
+    }
+}
+
+fn panic_message(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
+        Ok(panic) => panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into()),
+        Err(error) => error.to_string(),
+    }
+}

@@ -1,0 +1,69 @@
+//! The finisher: records how attempts ended, many per store call (grouped commits),
+//! and never drops one while the store is briefly unavailable.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::Shared;
+use crate::store::{Finish, Outcome};
+use crate::task::TaskStatus;
+
+/// The most finishes written in one store call.
+const BATCH: usize = 1024;
+
+/// Writes finishes until every sender is gone and the channel is drained.
+pub(super) async fn run(shared: Arc<Shared>, mut finishes: mpsc::UnboundedReceiver<Finish>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while finishes.recv_many(&mut batch, BATCH).await > 0 {
+        write(&shared, std::mem::take(&mut batch)).await;
+    }
+}
+
+/// Stores a batch, retrying while the store is unavailable: the attempts already
+/// ran, and losing their ending would leave the tasks to the reaper.
+async fn write(shared: &Shared, batch: Vec<Finish>) {
+    let mut failures = 0u32;
+    let applied = loop {
+        match shared.store.task_finish_many(batch.clone(), shared.now()).await {
+            Ok(applied) => break applied,
+            Err(error) => {
+                failures += 1;
+                tracing::warn!(%error, count = batch.len(), "recording finished attempts failed; retrying");
+                tokio::time::sleep(Duration::from_millis(50 * u64::from(failures.min(100)))).await;
+            }
+        }
+    };
+    let mut retried = false;
+    {
+        let mut running = shared.running();
+        for finish in &batch {
+            if running.get(&finish.task_id).is_some_and(|r| r.token == finish.token) {
+                running.remove(&finish.task_id);
+            }
+        }
+        if running.is_empty() {
+            shared.idle.notify_waiters();
+        }
+    }
+    for (finish, applied) in batch.iter().zip(applied) {
+        if !applied {
+            tracing::debug!(task_id = %finish.task_id, "attempt ending not recorded: the lease was lost");
+            continue;
+        }
+        let status = match finish.outcome {
+            Outcome::Completed { .. } => TaskStatus::Completed,
+            Outcome::Failed { .. } => TaskStatus::Failed,
+            Outcome::Retry { .. } | Outcome::Released => {
+                retried = true;
+                TaskStatus::Queued
+            }
+        };
+        shared.publish(&finish.task_id, finish.event, Some(status));
+    }
+    if retried {
+        // A retry may be due before the dispatcher's next planned look.
+        shared.wake.notify_one();
+    }
+}

@@ -1,0 +1,311 @@
+//! The engine: validates and stores new tasks, leases ready ones to a worker
+//! pool, records how attempts end, keeps leases alive and rescues expired ones.
+//! It knows no HTTP and no SQL.
+
+mod dispatch;
+mod enqueue;
+mod finish;
+mod lease;
+mod outcome;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::SubsecRound;
+use tokio::sync::{Notify, broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use enqueue::{DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN};
+
+use crate::clock::Clock;
+use crate::error::EngineError;
+use crate::handler::Registry;
+use crate::retry::Backoff;
+use crate::store::{Finish, Inserted, LeaseToken, ListParams, QueueState, Store, StoreError};
+use crate::task::{EventKind, Task, TaskEvent, TaskStatus, Timestamp};
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The most attempts running at once on this node.
+    pub workers: usize,
+    /// The most tasks one claim leases.
+    pub claim_batch: usize,
+    /// How long a lease lasts without a heartbeat.
+    pub lease: Duration,
+    /// How often expired leases are looked for.
+    pub reap_every: Duration,
+    /// The per-attempt timeout of tasks that name none.
+    pub default_timeout: Duration,
+    /// Delays between attempts.
+    pub backoff: Backoff,
+    /// How long shutdown waits for running attempts before handing them back.
+    pub shutdown_grace: Duration,
+    /// The longest an idle dispatcher sleeps before looking again (a safety net:
+    /// enqueues and retries wake it at once).
+    pub idle_poll: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            workers: 64,
+            claim_batch: 512,
+            lease: Duration::from_secs(30),
+            reap_every: Duration::from_secs(5),
+            default_timeout: Duration::from_secs(300),
+            backoff: Backoff::default(),
+            shutdown_grace: Duration::from_secs(30),
+            idle_poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A change of a task's status, broadcast to subscribers (the event stream, tests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The task.
+    pub task_id: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// The status it is in now; `None` when it was deleted.
+    pub status: Option<TaskStatus>,
+}
+
+/// An attempt running on this node.
+#[derive(Debug)]
+struct Running {
+    token: LeaseToken,
+    cancel: CancellationToken,
+}
+
+/// State shared by the engine handle and its background services.
+#[derive(Debug)]
+struct Shared {
+    store: Arc<dyn Store>,
+    registry: Registry,
+    types: Vec<String>,
+    config: EngineConfig,
+    clock: Arc<dyn Clock>,
+    /// Wakes the dispatcher: new work may be ready.
+    wake: Notify,
+    /// Signalled whenever the last running attempt finishes.
+    idle: Notify,
+    running: Mutex<HashMap<String, Running>>,
+    transitions: broadcast::Sender<Transition>,
+    /// Stops claiming new work.
+    stopping: CancellationToken,
+    /// Stops the lease keeper and reaper, after the last hand-back.
+    stopped: CancellationToken,
+}
+
+impl Shared {
+    /// Now, truncated to microseconds so every store keeps the exact value.
+    fn now(&self) -> Timestamp {
+        self.clock.now().trunc_subsecs(6)
+    }
+
+    fn running(&self) -> MutexGuard<'_, HashMap<String, Running>> {
+        // The map stays consistent whatever panicked while it was held.
+        self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn publish(&self, task_id: &str, kind: EventKind, status: Option<TaskStatus>) {
+        // No subscriber is fine: the send error only says nobody listens.
+        let _ = self.transitions.send(Transition { task_id: task_id.to_owned(), kind, status });
+    }
+}
+
+/// Background services started by [`Engine::start`].
+#[derive(Debug)]
+struct Services {
+    dispatcher: JoinHandle<()>,
+    finisher: JoinHandle<()>,
+    finishes: mpsc::UnboundedSender<Finish>,
+    keeper: JoinHandle<()>,
+}
+
+/// The task engine; cheap to clone, every clone drives the same engine.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    shared: Arc<Shared>,
+    services: Arc<Mutex<Option<Services>>>,
+}
+
+impl Engine {
+    /// An engine over `store` running the handlers of `registry`; call [`Engine::start`] to run tasks.
+    pub fn new(store: Arc<dyn Store>, registry: Registry, config: EngineConfig, clock: Arc<dyn Clock>) -> Self {
+        let (transitions, _) = broadcast::channel(4096);
+        let shared = Shared {
+            store,
+            types: registry.types(),
+            registry,
+            config,
+            clock,
+            wake: Notify::new(),
+            idle: Notify::new(),
+            running: Mutex::new(HashMap::new()),
+            transitions,
+            stopping: CancellationToken::new(),
+            stopped: CancellationToken::new(),
+        };
+        Self { shared: Arc::new(shared), services: Arc::new(Mutex::new(None)) }
+    }
+
+    /// Recovers attempts orphaned by a previous process (exclusive stores only),
+    /// then starts the dispatcher, the finisher, the lease keeper and the reaper.
+    pub async fn start(&self) -> Result<(), EngineError> {
+        if self.shared.store.is_exclusive() {
+            lease::recover_orphans(&self.shared).await?;
+        }
+        let (finishes, finish_rx) = mpsc::unbounded_channel();
+        let services = Services {
+            dispatcher: tokio::spawn(dispatch::run(self.shared.clone(), finishes.clone())),
+            finisher: tokio::spawn(finish::run(self.shared.clone(), finish_rx)),
+            finishes,
+            keeper: tokio::spawn(lease::run(self.shared.clone())),
+        };
+        *self.services.lock().unwrap_or_else(|p| p.into_inner()) = Some(services);
+        Ok(())
+    }
+
+    /// Stops taking work, lets running attempts finish within the grace period,
+    /// hands the rest back to the queue, and waits until all of it is stored.
+    pub async fn shutdown(&self) {
+        let Some(services) = self.services.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+            return;
+        };
+        let shared = &self.shared;
+        shared.stopping.cancel();
+        let _ = services.dispatcher.await;
+        if !wait_idle(shared, shared.config.shutdown_grace).await {
+            let cancelled: Vec<_> = shared.running().values().map(|r| r.cancel.clone()).collect();
+            tracing::info!(count = cancelled.len(), "grace period over, handing running tasks back");
+            cancelled.iter().for_each(CancellationToken::cancel);
+            wait_idle(shared, Duration::from_secs(10)).await;
+        }
+        drop(services.finishes);
+        let _ = services.finisher.await;
+        shared.stopped.cancel();
+        let _ = services.keeper.await;
+    }
+
+    /// Subscribes to task transitions made through this engine.
+    pub fn subscribe(&self) -> broadcast::Receiver<Transition> {
+        self.shared.transitions.subscribe()
+    }
+
+    /// The task types this node runs, with their descriptions.
+    pub fn task_types(&self) -> Vec<(String, String)> {
+        self.shared.registry.describe()
+    }
+
+    /// Validates and stores one task, and wakes the dispatcher.
+    pub async fn enqueue(&self, request: EnqueueRequest) -> Result<Inserted, EngineError> {
+        let mut inserted = self.enqueue_many(vec![request]).await?;
+        inserted.pop().ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
+    }
+
+    /// Validates and stores tasks, all or nothing, and wakes the dispatcher.
+    pub async fn enqueue_many(&self, requests: Vec<EnqueueRequest>) -> Result<Vec<Inserted>, EngineError> {
+        let shared = &self.shared;
+        let now = shared.now();
+        let tasks = requests
+            .into_iter()
+            .map(|request| request.validate(&shared.registry, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        let inserted = shared.store.task_insert_many(tasks, now).await?;
+        shared.wake.notify_one();
+        for new in inserted.iter().filter(|i| !i.duplicate) {
+            shared.publish(&new.task.id, EventKind::Enqueued, Some(TaskStatus::Queued));
+        }
+        Ok(inserted)
+    }
+
+    /// One task.
+    pub async fn get(&self, id: &str) -> Result<Task, EngineError> {
+        self.shared.store.task_get(id).await?.ok_or_else(|| EngineError::NotFound(id.to_owned()))
+    }
+
+    /// Tasks oldest first, optionally filtered.
+    pub async fn list(&self, params: &ListParams) -> Result<Vec<Task>, EngineError> {
+        Ok(self.shared.store.task_list(params).await?)
+    }
+
+    /// A task's history.
+    pub async fn history(&self, id: &str) -> Result<Vec<TaskEvent>, EngineError> {
+        self.shared.store.task_events(id).await.map_err(|e| not_found(e, id))
+    }
+
+    /// Tasks per status.
+    pub async fn counts(&self) -> Result<BTreeMap<TaskStatus, u64>, EngineError> {
+        Ok(self.shared.store.task_counts().await?)
+    }
+
+    /// Queues a `FAILED` task again with a fresh attempt budget.
+    pub async fn retry(&self, id: &str) -> Result<Task, EngineError> {
+        let task = self.shared.store.task_retry(id, self.shared.now()).await.map_err(|e| not_found(e, id))?;
+        self.shared.wake.notify_one();
+        self.shared.publish(id, EventKind::RetriedByUser, Some(TaskStatus::Queued));
+        Ok(task)
+    }
+
+    /// Deletes a task; a running attempt on this node is cancelled.
+    pub async fn delete(&self, id: &str) -> Result<Task, EngineError> {
+        let task = self.shared.store.task_delete(id).await?.ok_or_else(|| EngineError::NotFound(id.to_owned()))?;
+        if let Some(running) = self.shared.running().get(id) {
+            running.cancel.cancel();
+        }
+        self.shared.publish(id, EventKind::Cancelled, None);
+        Ok(task)
+    }
+
+    /// Deletes every task, cancelling running attempts on this node.
+    pub async fn clear(&self) -> Result<u64, EngineError> {
+        let count = self.shared.store.task_clear().await?;
+        for running in self.shared.running().values() {
+            running.cancel.cancel();
+        }
+        Ok(count)
+    }
+
+    /// Pauses or resumes a queue.
+    pub async fn set_queue_paused(&self, queue: &str, paused: bool) -> Result<(), EngineError> {
+        self.shared.store.queue_set_paused(queue, paused, self.shared.now()).await?;
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+
+    /// Every known queue with its paused flag.
+    pub async fn queues(&self) -> Result<Vec<QueueState>, EngineError> {
+        Ok(self.shared.store.queue_list().await?)
+    }
+
+    /// Whether the store answers.
+    pub async fn ready(&self) -> Result<(), EngineError> {
+        Ok(self.shared.store.ping().await?)
+    }
+}
+
+fn not_found(error: StoreError, id: &str) -> EngineError {
+    match error {
+        StoreError::NotFound => EngineError::NotFound(id.to_owned()),
+        other => other.into(),
+    }
+}
+
+/// Waits until no attempt runs on this node, or `limit` passes; true when idle.
+async fn wait_idle(shared: &Shared, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let idle = shared.idle.notified();
+        if shared.running().is_empty() {
+            return true;
+        }
+        if tokio::time::timeout_at(deadline, idle).await.is_err() {
+            return shared.running().is_empty();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Errors the engine reports to its callers (the HTTP layer maps them to status codes).
+
+use crate::store::StoreError;
+
+/// Why an engine operation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The task type has no handler here.
+    #[error("unknown task type {task_type:?}; known types: {}", known.join(", "))]
+    UnknownType {
+        /// The type asked for.
+        task_type: String,
+        /// The types this node knows.
+        known: Vec<String>,
+    },
+    /// A field is out of range or malformed.
+    #[error("{0}")]
+    Invalid(String),
+    /// No task has this id.
+    #[error("Job {0} not found")]
+    NotFound(String),
+    /// The task is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store cannot be reached now; worth retrying later.
+    #[error("storage unavailable, try again later")]
+    Unavailable(#[source] StoreError),
+    /// An unexpected storage failure.
+    #[error("internal storage error")]
+    Store(#[source] StoreError),
+}
+
+impl From<StoreError> for EngineError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(_) => EngineError::Unavailable(error),
+            StoreError::Conflict(message) => EngineError::Conflict(message),
+            other => EngineError::Store(other),
+        }
+    }
+}

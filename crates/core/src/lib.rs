@@ -1,0 +1,26 @@
+//! RustQueue's core: the task model, the storage trait, and the engine that runs tasks.
+//!
+//! Layout:
+//! - [`task`]: a task, its status and history events.
+//! - [`store`]: the storage trait every backend implements, and the memory backend.
+//! - [`engine`]: enqueue validation, dispatcher and worker pool, finisher, leases and reaper.
+//! - [`handler`]: the handler trait and the registry of task types.
+//! - [`builtin`]: the nine demo task types.
+//! - [`retry`]: exponential back-off with jitter.
+//! - [`clock`]: the injectable source of time.
+//! - [`error`]: errors the engine reports.
+
+pub mod builtin;
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod handler;
+pub mod retry;
+pub mod store;
+pub mod task;
+
+pub use engine::{EnqueueRequest, Engine, EngineConfig, Transition};
+pub use error::EngineError;
+pub use handler::{HandlerResult, Registry, TaskError, TaskHandler};
+pub use store::Store;
+pub use task::{Task, TaskEvent, TaskStatus};

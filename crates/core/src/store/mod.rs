@@ -1,0 +1,208 @@
+//! The storage seam: one trait every backend implements, with shared parameter
+//! types and errors. Backends are pure storage: each transition is one atomic
+//! statement or transaction, and every business rule lives in the engine.
+
+pub mod memory;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::task::{EventKind, NewTask, RawJson, Task, TaskEvent, TaskStatus, Timestamp};
+
+/// What went wrong in a store, mapped from each driver's errors in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The task (or other record) does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The record is not in a state that allows the change.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A fault worth retrying: the database is unreachable, busy or restarting.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else, with its cause.
+    #[error("store error: {0}")]
+    Other(String),
+}
+
+/// A `Result` whose error is a [`StoreError`].
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One inserted task, or the unfinished task that already held its unique key.
+#[derive(Debug, Clone)]
+pub struct Inserted {
+    /// The stored task (the existing one when `duplicate`).
+    pub task: Task,
+    /// True when nothing was created because of `unique_key`.
+    pub duplicate: bool,
+}
+
+/// What to claim: ready tasks of the given types from unpaused queues.
+#[derive(Debug, Clone)]
+pub struct ClaimParams {
+    /// Only tasks of these types (the ones this node can run).
+    pub types: Vec<String>,
+    /// The most tasks to claim.
+    pub limit: usize,
+    /// Tasks with `run_at <= now` are ready.
+    pub now: Timestamp,
+    /// The lease lasts until this time unless renewed.
+    pub lease_expires_at: Timestamp,
+    /// Written on every claimed task; finishing and heartbeats must present it.
+    pub lease_token: i64,
+}
+
+/// The identity of one lease: a task and the token its claim wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LeaseToken(pub i64);
+
+/// A claimed task together with its lease token.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    /// The task, already `INPROGRESS` with `attempts` incremented.
+    pub task: Task,
+    /// The token the claim wrote.
+    pub token: LeaseToken,
+    /// When the lease runs out unless renewed.
+    pub expires_at: Timestamp,
+}
+
+/// How an attempt ended, decided by the engine.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// `COMPLETED`, with the handler's result.
+    Completed {
+        /// The handler's result, if any.
+        result: Option<RawJson>,
+    },
+    /// Back to `QUEUED`, not before `run_at`; the attempt counts.
+    Retry {
+        /// When the next attempt may start.
+        run_at: Timestamp,
+        /// Why the attempt failed.
+        error: String,
+    },
+    /// `FAILED` for good (until a manual retry).
+    Failed {
+        /// Why.
+        error: String,
+    },
+    /// Back to `QUEUED` at once, and the attempt does not count (shutdown hand-back).
+    Released,
+}
+
+/// One guarded transition out of `INPROGRESS`.
+#[derive(Debug, Clone)]
+pub struct Finish {
+    /// The task.
+    pub task_id: String,
+    /// Applied only while the task is `INPROGRESS` under this token.
+    pub token: LeaseToken,
+    /// With `Some(t)`, applied only if the lease expired at or before `t`
+    /// (the reaper's guard against a heartbeat that just renewed it).
+    pub expired_by: Option<Timestamp>,
+    /// The new state.
+    pub outcome: Outcome,
+    /// The history event to record.
+    pub event: EventKind,
+    /// The event's message (usually the error).
+    pub message: Option<String>,
+}
+
+/// Which tasks to list (the original `GET /api/jobs`).
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    /// Only tasks with this status.
+    pub status: Option<TaskStatus>,
+    /// At most this many, oldest first.
+    pub limit: Option<usize>,
+}
+
+/// A queue and whether it is paused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueState {
+    /// The queue name.
+    pub name: String,
+    /// A paused queue accepts tasks but starts none.
+    pub paused: bool,
+}
+
+/// The storage of tasks, their history and queue states.
+///
+/// Every method that changes a task also appends its history event in the
+/// same transaction. Methods take `now` from the caller's clock.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// True when no other process can share this store, so any `INPROGRESS`
+    /// task found at start-up belongs to a dead process and can be recovered at once.
+    fn is_exclusive(&self) -> bool;
+
+    /// Checks that the store answers (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Inserts tasks as `QUEUED`, all or nothing, each with an `enqueued` event
+    /// (attempt 0). A task whose `unique_key` is held by an unfinished
+    /// (`QUEUED` or `INPROGRESS`) task is not inserted; the holder is returned
+    /// with `duplicate: true`. Results come back in input order.
+    async fn task_insert_many(&self, tasks: Vec<NewTask>, now: Timestamp) -> StoreResult<Vec<Inserted>>;
+
+    /// One task by id.
+    async fn task_get(&self, id: &str) -> StoreResult<Option<Task>>;
+
+    /// Tasks oldest first (by id), optionally filtered by status and limited.
+    async fn task_list(&self, params: &ListParams) -> StoreResult<Vec<Task>>;
+
+    /// A task's history, oldest first; `NotFound` if the task does not exist.
+    async fn task_events(&self, id: &str) -> StoreResult<Vec<TaskEvent>>;
+
+    /// How many tasks are in each status (every status present, zero included).
+    async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>>;
+
+    /// Atomically leases up to `limit` ready tasks: `QUEUED`, `run_at <= now`,
+    /// type in `types`, queue not paused; ordered by priority (high first),
+    /// then `run_at`, then id. Each becomes `INPROGRESS` with `attempts + 1`,
+    /// `started_at = now`, the given lease, and a `started` event. No two
+    /// concurrent claims (even from other processes) return the same task.
+    async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>>;
+
+    /// The earliest `run_at` among `QUEUED` tasks of these types in unpaused queues.
+    async fn task_next_run_at(&self, types: &[String]) -> StoreResult<Option<Timestamp>>;
+
+    /// Applies each transition whose guard holds, in one transaction, and says
+    /// which were applied. `Completed` and `Failed` set `finished_at = now`;
+    /// `Retry` and `Failed` set `last_error`; `Completed` sets `result`;
+    /// `Released` sets `attempts - 1` and `run_at = now`. Every applied one clears the
+    /// lease and appends its event with the task's current attempt number.
+    async fn task_finish_many(&self, finishes: Vec<Finish>, now: Timestamp) -> StoreResult<Vec<bool>>;
+
+    /// Renews the leases still held (task `INPROGRESS` under that token) until
+    /// `expires_at`, and returns the ids of the leases that were lost.
+    async fn task_heartbeat(
+        &self,
+        leases: &[(String, LeaseToken)],
+        expires_at: Timestamp,
+    ) -> StoreResult<Vec<String>>;
+
+    /// Up to `limit` `INPROGRESS` tasks whose lease expired at or before `expired_by`.
+    async fn task_list_expired(&self, expired_by: Timestamp, limit: usize) -> StoreResult<Vec<Lease>>;
+
+    /// Moves a `FAILED` task back to `QUEUED` with `attempts = 0`, `run_at = now`,
+    /// no `finished_at`, and a `retried_by_user` event; history kept.
+    /// `NotFound` if absent; `Conflict` if it is not `FAILED`, or if its
+    /// unique key is now held by another unfinished task.
+    async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task>;
+
+    /// Deletes a task and its history, returning it as it was; `None` if absent.
+    async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>>;
+
+    /// Deletes every task and all history; returns how many tasks there were.
+    async fn task_clear(&self) -> StoreResult<u64>;
+
+    /// Pauses or resumes a queue (creating its record if needed).
+    async fn queue_set_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<()>;
+
+    /// Every queue that has tasks or a record, with its paused flag, by name.
+    async fn queue_list(&self) -> StoreResult<Vec<QueueState>>;
+}

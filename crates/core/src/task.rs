@@ -1,0 +1,236 @@
+//! The task model: a task, its status, its history events, and what an enqueue asks for.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// A point in time, always UTC; serialised as ISO-8601.
+pub type Timestamp = DateTime<Utc>;
+
+/// A JSON document kept exactly as the client sent it, byte for byte.
+pub type RawJson = Box<RawValue>;
+
+/// Where a task is in its life; see the state machine in DESIGN §1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TaskStatus {
+    /// Waiting to run, possibly not before a future `run_at`.
+    Queued,
+    /// Leased by a worker.
+    InProgress,
+    /// Finished successfully (terminal).
+    Completed,
+    /// Out of attempts or failed permanently (terminal until a manual retry).
+    Failed,
+}
+
+impl TaskStatus {
+    /// Every status, in life-cycle order.
+    pub const ALL: [TaskStatus; 4] = [
+        TaskStatus::Queued,
+        TaskStatus::InProgress,
+        TaskStatus::Completed,
+        TaskStatus::Failed,
+    ];
+
+    /// The wire and storage name, upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Queued => "QUEUED",
+            TaskStatus::InProgress => "INPROGRESS",
+            TaskStatus::Completed => "COMPLETED",
+            TaskStatus::Failed => "FAILED",
+        }
+    }
+
+    /// Whether the task has reached the end of its life (until a manual retry).
+    pub fn is_terminal(self) -> bool {
+        matches!(self, TaskStatus::Completed | TaskStatus::Failed)
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text was not one of the four statuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown task status {0:?}")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for TaskStatus {
+    type Err = UnknownStatus;
+
+    /// Parses a status in any letter case, as the original `?status=` filter did.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TaskStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+/// One task with every field of DESIGN §1, as stored and as sent on the wire.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    /// Unique, sortable by creation (a UUIDv7).
+    pub id: String,
+    /// The handler that runs it.
+    #[serde(rename = "type")]
+    pub task_type: String,
+    /// Any JSON value, kept byte for byte.
+    pub payload: RawJson,
+    /// The queue it waits in.
+    pub queue: String,
+    /// Higher runs sooner.
+    pub priority: i32,
+    /// Where it is in its life.
+    pub status: TaskStatus,
+    /// Attempts started so far.
+    pub attempts: u32,
+    /// The most attempts it gets in total.
+    pub max_retries: u32,
+    /// When it was enqueued.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// Not before this time.
+    pub run_at: Timestamp,
+    /// When the latest attempt started.
+    pub started_at: Option<Timestamp>,
+    /// When it reached a terminal state.
+    pub finished_at: Option<Timestamp>,
+    /// The error of the latest failed attempt.
+    pub last_error: Option<String>,
+    /// What the handler returned on success.
+    pub result: Option<RawJson>,
+    /// At most one unfinished task holds a given key.
+    pub unique_key: Option<String>,
+    /// Per-attempt timeout; `None` means the server default.
+    pub timeout_ms: Option<u64>,
+}
+
+/// A task to insert: every caller-chosen field, validated by the engine.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    /// Pre-generated id (UUIDv7), so batches keep their order.
+    pub id: String,
+    /// The handler name.
+    pub task_type: String,
+    /// The JSON payload, verbatim.
+    pub payload: RawJson,
+    /// The queue name.
+    pub queue: String,
+    /// Higher runs sooner.
+    pub priority: i32,
+    /// The most attempts in total (at least 1).
+    pub max_retries: u32,
+    /// Not before this time.
+    pub run_at: Timestamp,
+    /// Deduplication key among unfinished tasks.
+    pub unique_key: Option<String>,
+    /// Per-attempt timeout in milliseconds.
+    pub timeout_ms: Option<u64>,
+}
+
+/// Makes a new task id: a UUIDv7, so ids sort by creation time.
+pub fn new_task_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// What happened to a task; one event per transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// Accepted into a queue.
+    Enqueued,
+    /// A worker leased it and an attempt began.
+    Started,
+    /// The attempt succeeded.
+    Completed,
+    /// The task ended `FAILED`.
+    Failed,
+    /// The attempt failed and another is scheduled after a back-off.
+    RetryScheduled,
+    /// The worker stopped renewing its lease (crash, hang, lost node).
+    LeaseExpired,
+    /// A person asked for a failed task to run again.
+    RetriedByUser,
+    /// The running attempt was cancelled.
+    Cancelled,
+    /// The node shut down and handed the task back without using an attempt.
+    Released,
+}
+
+impl EventKind {
+    /// The storage name, snake case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Enqueued => "enqueued",
+            EventKind::Started => "started",
+            EventKind::Completed => "completed",
+            EventKind::Failed => "failed",
+            EventKind::RetryScheduled => "retry_scheduled",
+            EventKind::LeaseExpired => "lease_expired",
+            EventKind::RetriedByUser => "retried_by_user",
+            EventKind::Cancelled => "cancelled",
+            EventKind::Released => "released",
+        }
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map_err(|_| format!("unknown event kind {s:?}"))
+    }
+}
+
+/// One entry of a task's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskEvent {
+    /// The task it belongs to.
+    pub task_id: String,
+    /// When it happened.
+    pub at: Timestamp,
+    /// What happened.
+    pub kind: EventKind,
+    /// The attempt number it concerns (0 before the first attempt).
+    pub attempt: u32,
+    /// Detail, such as the error of a failed attempt.
+    pub message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_parses_in_any_case() {
+        assert_eq!("failed".parse(), Ok(TaskStatus::Failed));
+        assert_eq!("InProgress".parse(), Ok(TaskStatus::InProgress));
+        assert!("done".parse::<TaskStatus>().is_err());
+    }
+
+    #[test]
+    fn event_kind_names_round_trip() {
+        for kind in [EventKind::RetryScheduled, EventKind::LeaseExpired, EventKind::Enqueued] {
+            assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn ids_sort_by_creation() {
+        let ids: Vec<String> = (0..1000).map(|_| new_task_id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+    }
+}
