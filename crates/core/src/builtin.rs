@@ -14,7 +14,11 @@ enum Behaviour {
     /// Sleeps, then succeeds.
     Succeed { secs: f64 },
     /// Succeeds with probability `p` after `ok_secs`, else fails after `fail_secs`.
-    Flaky { p: f64, ok_secs: f64, fail_secs: f64 },
+    Flaky {
+        p: f64,
+        ok_secs: f64,
+        fail_secs: f64,
+    },
     /// Always fails after `secs`.
     Fail { secs: f64 },
 }
@@ -27,7 +31,14 @@ const DEMO_TYPES: [(&str, Behaviour); 9] = [
     ("NEWSLETTER", Behaviour::Succeed { secs: 4.0 }),
     ("TAKESLONG", Behaviour::Succeed { secs: 10.0 }),
     ("TEST", Behaviour::Succeed { secs: 2.0 }),
-    ("FAIL", Behaviour::Flaky { p: 0.25, ok_secs: 2.0, fail_secs: 1.0 }),
+    (
+        "FAIL",
+        Behaviour::Flaky {
+            p: 0.25,
+            ok_secs: 2.0,
+            fail_secs: 1.0,
+        },
+    ),
     ("FAILABS", Behaviour::Fail { secs: 1.0 }),
 ];
 
@@ -52,7 +63,11 @@ impl TaskHandler for DemoHandler {
                 self.pause(secs).await;
                 Ok(None)
             }
-            Behaviour::Flaky { p, ok_secs, fail_secs } => {
+            Behaviour::Flaky {
+                p,
+                ok_secs,
+                fail_secs,
+            } => {
                 // Decide before awaiting: the thread-local RNG is not Send.
                 let succeeds = rand::rng().random_bool(p);
                 if succeeds {
@@ -60,7 +75,9 @@ impl TaskHandler for DemoHandler {
                     Ok(None)
                 } else {
                     self.pause(fail_secs).await;
-                    Err(TaskError::retryable("simulated failure (succeeds 25% of the time)"))
+                    Err(TaskError::retryable(
+                        "simulated failure (succeeds 25% of the time)",
+                    ))
                 }
             }
             Behaviour::Fail { secs } => {
@@ -73,7 +90,11 @@ impl TaskHandler for DemoHandler {
     fn description(&self) -> String {
         match self.behaviour {
             Behaviour::Succeed { secs } => format!("demo: succeeds after {secs} s"),
-            Behaviour::Flaky { p, ok_secs, fail_secs } => format!(
+            Behaviour::Flaky {
+                p,
+                ok_secs,
+                fail_secs,
+            } => format!(
                 "demo: succeeds with probability {p} after {ok_secs} s, otherwise fails after {fail_secs} s"
             ),
             Behaviour::Fail { secs } => format!("demo: always fails after {secs} s"),
@@ -83,7 +104,11 @@ impl TaskHandler for DemoHandler {
 
 /// Registers the nine demo types; `speed` divides their durations (1 = original, 100 = a hundred times faster).
 pub fn register_demo_types(registry: &mut Registry, speed: f64) {
-    let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
+    let speed = if speed.is_finite() && speed > 0.0 {
+        speed
+    } else {
+        1.0
+    };
     for (name, behaviour) in DEMO_TYPES {
         registry.register(name, DemoHandler { behaviour, speed });
     }
@@ -99,7 +124,17 @@ mod tests {
         register_demo_types(&mut registry, 1.0);
         assert_eq!(
             registry.types(),
-            ["DATACLEANUP", "EMAIL", "FAIL", "FAILABS", "NEWSLETTER", "REPORT", "SMS", "TAKESLONG", "TEST"]
+            [
+                "DATACLEANUP",
+                "EMAIL",
+                "FAIL",
+                "FAILABS",
+                "NEWSLETTER",
+                "REPORT",
+                "SMS",
+                "TAKESLONG",
+                "TEST"
+            ]
         );
         let (_, email) = &registry.describe()[1];
         assert_eq!(email, "demo: succeeds after 2 s");

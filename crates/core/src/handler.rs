@@ -20,12 +20,18 @@ pub struct TaskError {
 impl TaskError {
     /// A failure worth retrying.
     pub fn retryable(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: false }
+        Self {
+            message: message.into(),
+            permanent: false,
+        }
     }
 
     /// A failure no retry can fix.
     pub fn permanent(message: impl Into<String>) -> Self {
-        Self { message: message.into(), permanent: true }
+        Self {
+            message: message.into(),
+            permanent: true,
+        }
     }
 }
 
@@ -68,7 +74,11 @@ impl Registry {
     }
 
     /// Registers (or replaces) the handler of `task_type`.
-    pub fn register(&mut self, task_type: impl Into<String>, handler: impl TaskHandler + 'static) -> &mut Self {
+    pub fn register(
+        &mut self,
+        task_type: impl Into<String>,
+        handler: impl TaskHandler + 'static,
+    ) -> &mut Self {
         self.handlers.insert(task_type.into(), Arc::new(handler));
         self
     }
@@ -85,6 +95,9 @@ impl Registry {
 
     /// Every registered type with its description, sorted by name.
     pub fn describe(&self) -> Vec<(String, String)> {
-        self.handlers.iter().map(|(name, handler)| (name.clone(), handler.description())).collect()
+        self.handlers
+            .iter()
+            .map(|(name, handler)| (name.clone(), handler.description()))
+            .collect()
     }
 }

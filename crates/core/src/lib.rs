@@ -19,7 +19,7 @@ pub mod retry;
 pub mod store;
 pub mod task;
 
-pub use engine::{EnqueueRequest, Engine, EngineConfig, Transition};
+pub use engine::{Engine, EngineConfig, EnqueueRequest, Transition};
 pub use error::EngineError;
 pub use handler::{HandlerResult, Registry, TaskError, TaskHandler};
 pub use store::Store;

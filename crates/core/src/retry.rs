@@ -70,7 +70,10 @@ mod tests {
             let nominal = backoff.nominal(attempt);
             for _ in 0..50 {
                 let delay = backoff.delay(attempt);
-                assert!(delay >= nominal / 2 && delay <= nominal, "{delay:?} vs {nominal:?}");
+                assert!(
+                    delay >= nominal / 2 && delay <= nominal,
+                    "{delay:?} vs {nominal:?}"
+                );
             }
         }
     }

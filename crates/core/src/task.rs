@@ -143,6 +143,33 @@ pub fn new_task_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// How deeply a JSON text nests arrays and objects (0 for a scalar).
+/// Scans the text once, skipping string contents, without building a tree.
+pub fn json_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for byte in text.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// What happened to a task; one event per transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -221,9 +248,20 @@ mod tests {
 
     #[test]
     fn event_kind_names_round_trip() {
-        for kind in [EventKind::RetryScheduled, EventKind::LeaseExpired, EventKind::Enqueued] {
+        for kind in [
+            EventKind::RetryScheduled,
+            EventKind::LeaseExpired,
+            EventKind::Enqueued,
+        ] {
             assert_eq!(kind.as_str().parse::<EventKind>(), Ok(kind));
         }
+    }
+
+    #[test]
+    fn depth_counts_nesting_outside_strings() {
+        assert_eq!(json_depth("1"), 0);
+        assert_eq!(json_depth(r#"{"a": [1, {"b": []}]}"#), 4);
+        assert_eq!(json_depth(r#"["[[[", "\\\"{{{"]"#), 1);
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub(super) async fn run(shared: Arc<Shared>, finishes: mpsc::UnboundedSender<Fin
     let slots = Arc::new(Semaphore::new(shared.config.workers.max(1)));
     let mut failures = 0u32;
     loop {
-        let Some(permits) = free_slots(&shared, &slots).await else { return };
+        let Some(permits) = free_slots(&shared, &slots).await else {
+            return;
+        };
         let wanted = permits.len();
         match claim(&shared, wanted).await {
             Ok(leases) => {
@@ -62,7 +64,8 @@ async fn free_slots(shared: &Shared, slots: &Arc<Semaphore>) -> Option<Vec<Owned
 
 async fn claim(shared: &Shared, limit: usize) -> Result<Vec<Lease>, crate::store::StoreError> {
     let now = shared.now();
-    let lease_for = chrono::TimeDelta::from_std(shared.config.lease).unwrap_or(chrono::TimeDelta::MAX);
+    let lease_for =
+        chrono::TimeDelta::from_std(shared.config.lease).unwrap_or(chrono::TimeDelta::MAX);
     let params = ClaimParams {
         types: shared.types.clone(),
         limit,
@@ -108,9 +111,16 @@ fn start_attempt(
     finishes: mpsc::UnboundedSender<Finish>,
 ) {
     let cancel = CancellationToken::new();
-    let running = Running { token: lease.token, cancel: cancel.clone() };
+    let running = Running {
+        token: lease.token,
+        cancel: cancel.clone(),
+    };
     shared.running().insert(lease.task.id.clone(), running);
-    shared.publish(&lease.task.id, EventKind::Started, Some(TaskStatus::InProgress));
+    shared.publish(
+        &lease.task.id,
+        EventKind::Started,
+        Some(TaskStatus::InProgress),
+    );
     let shared = shared.clone();
     tokio::spawn(async move {
         let finish = attempt(&shared, &lease, cancel).await;
@@ -127,7 +137,9 @@ async fn attempt(shared: &Shared, lease: &Lease, cancel: CancellationToken) -> F
         let error = format!("no handler for task type {:?} on this node", task.task_type);
         return outcome::after_error(lease, error, true, shared.now(), &shared.config.backoff);
     };
-    let timeout = task.timeout_ms.map_or(shared.config.default_timeout, Duration::from_millis);
+    let timeout = task
+        .timeout_ms
+        .map_or(shared.config.default_timeout, Duration::from_millis);
     // A task of its own, so a panicking handler fails the attempt instead of the worker.
     let mut run = tokio::spawn(async move { handler.run(&task).await });
     let result = tokio::select! {
@@ -146,7 +158,13 @@ async fn attempt(shared: &Shared, lease: &Lease, cancel: CancellationToken) -> F
     };
     match result {
         Ok(output) => outcome::after_success(lease, output),
-        Err(error) => outcome::after_error(lease, error.message, error.permanent, shared.now(), &shared.config.backoff),
+        Err(error) => outcome::after_error(
+            lease,
+            error.message,
+            error.permanent,
+            shared.now(),
+            &shared.config.backoff,
+        ),
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 
 use crate::error::EngineError;
 use crate::handler::Registry;
-use crate::task::{NewTask, RawJson, Timestamp, new_task_id};
+use crate::task::{NewTask, RawJson, Timestamp, json_depth, new_task_id};
 
 /// The queue a task goes to when none is named.
 pub const DEFAULT_QUEUE: &str = "default";
@@ -14,6 +14,8 @@ pub const DEFAULT_QUEUE: &str = "default";
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// The most attempts a task may ask for.
 pub const MAX_MAX_RETRIES: u32 = 1_000;
+/// The deepest nesting of arrays and objects a payload may have.
+pub const MAX_PAYLOAD_DEPTH: usize = 64;
 /// The longest queue name, type name or unique key.
 pub const MAX_NAME_LEN: usize = 255;
 
@@ -59,7 +61,10 @@ impl EnqueueRequest {
     /// Checks every field and fills in defaults.
     pub fn validate(self, registry: &Registry, now: Timestamp) -> Result<NewTask, EngineError> {
         if registry.get(&self.task_type).is_none() {
-            return Err(EngineError::UnknownType { task_type: self.task_type, known: registry.types() });
+            return Err(EngineError::UnknownType {
+                task_type: self.task_type,
+                known: registry.types(),
+            });
         }
         let queue = self.queue.unwrap_or_else(|| DEFAULT_QUEUE.to_owned());
         check_name("queue", &queue)?;
@@ -68,13 +73,22 @@ impl EnqueueRequest {
         }
         let max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
         if !(1..=MAX_MAX_RETRIES).contains(&max_retries) {
-            return Err(invalid(format!("max_retries must be between 1 and {MAX_MAX_RETRIES}")));
+            return Err(invalid(format!(
+                "max_retries must be between 1 and {MAX_MAX_RETRIES}"
+            )));
+        }
+        if json_depth(self.payload.get()) > MAX_PAYLOAD_DEPTH {
+            return Err(invalid(format!(
+                "payload nests deeper than {MAX_PAYLOAD_DEPTH} levels"
+            )));
         }
         if self.timeout_ms == Some(0) {
             return Err(invalid("timeout_ms must be at least 1".into()));
         }
         let run_at = match (self.run_at, self.delay) {
-            (Some(_), Some(_)) => return Err(invalid("give either run_at or a delay, not both".into())),
+            (Some(_), Some(_)) => {
+                return Err(invalid("give either run_at or a delay, not both".into()));
+            }
             (Some(at), None) => at,
             (None, Some(delay)) => TimeDelta::from_std(delay)
                 .ok()
@@ -102,10 +116,14 @@ fn invalid(message: String) -> EngineError {
 
 fn check_name(field: &str, value: &str) -> Result<(), EngineError> {
     if value.is_empty() || value.len() > MAX_NAME_LEN {
-        return Err(invalid(format!("{field} must be 1 to {MAX_NAME_LEN} bytes long")));
+        return Err(invalid(format!(
+            "{field} must be 1 to {MAX_NAME_LEN} bytes long"
+        )));
     }
     if value.chars().any(char::is_control) {
-        return Err(invalid(format!("{field} must not contain control characters")));
+        return Err(invalid(format!(
+            "{field} must not contain control characters"
+        )));
     }
     Ok(())
 }
@@ -118,7 +136,10 @@ mod tests {
     use serde_json::value::RawValue;
 
     fn request(task_type: &str) -> EnqueueRequest {
-        EnqueueRequest::new(task_type, RawValue::from_string("\"hi\"".into()).expect("valid JSON"))
+        EnqueueRequest::new(
+            task_type,
+            RawValue::from_string("\"hi\"".into()).expect("valid JSON"),
+        )
     }
 
     fn registry() -> Registry {
@@ -129,39 +150,84 @@ mod tests {
 
     #[test]
     fn unknown_type_lists_the_known_ones() {
-        let error = request("NOPE").validate(&registry(), SystemClock.now()).expect_err("refused");
+        let error = request("NOPE")
+            .validate(&registry(), SystemClock.now())
+            .expect_err("refused");
         let message = error.to_string();
-        assert!(message.contains("\"NOPE\"") && message.contains("EMAIL") && message.contains("FAILABS"));
+        assert!(
+            message.contains("\"NOPE\"")
+                && message.contains("EMAIL")
+                && message.contains("FAILABS")
+        );
     }
 
     #[test]
     fn defaults_are_filled_in() {
         let now = SystemClock.now();
         let task = request("EMAIL").validate(&registry(), now).expect("valid");
-        assert_eq!((task.queue.as_str(), task.priority, task.max_retries, task.run_at), ("default", 0, 3, now));
+        assert_eq!(
+            (
+                task.queue.as_str(),
+                task.priority,
+                task.max_retries,
+                task.run_at
+            ),
+            ("default", 0, 3, now)
+        );
     }
 
     #[test]
     fn out_of_range_fields_are_refused() {
         let now = SystemClock.now();
         let cases = [
-            EnqueueRequest { max_retries: Some(0), ..request("EMAIL") },
-            EnqueueRequest { queue: Some(String::new()), ..request("EMAIL") },
-            EnqueueRequest { queue: Some("a\0b".into()), ..request("EMAIL") },
-            EnqueueRequest { unique_key: Some("k".repeat(300)), ..request("EMAIL") },
-            EnqueueRequest { timeout_ms: Some(0), ..request("EMAIL") },
-            EnqueueRequest { delay: Some(Duration::MAX), ..request("EMAIL") },
-            EnqueueRequest { delay: Some(Duration::ZERO), run_at: Some(now), ..request("EMAIL") },
+            EnqueueRequest {
+                max_retries: Some(0),
+                ..request("EMAIL")
+            },
+            EnqueueRequest {
+                queue: Some(String::new()),
+                ..request("EMAIL")
+            },
+            EnqueueRequest {
+                queue: Some("a\0b".into()),
+                ..request("EMAIL")
+            },
+            EnqueueRequest {
+                unique_key: Some("k".repeat(300)),
+                ..request("EMAIL")
+            },
+            EnqueueRequest {
+                timeout_ms: Some(0),
+                ..request("EMAIL")
+            },
+            EnqueueRequest {
+                delay: Some(Duration::MAX),
+                ..request("EMAIL")
+            },
+            EnqueueRequest {
+                delay: Some(Duration::ZERO),
+                run_at: Some(now),
+                ..request("EMAIL")
+            },
         ];
         for case in cases {
-            assert!(matches!(case.clone().validate(&registry(), now), Err(EngineError::Invalid(_))), "{case:?}");
+            assert!(
+                matches!(
+                    case.clone().validate(&registry(), now),
+                    Err(EngineError::Invalid(_))
+                ),
+                "{case:?}"
+            );
         }
     }
 
     #[test]
     fn delay_sets_run_at() {
         let now = SystemClock.now();
-        let req = EnqueueRequest { delay: Some(Duration::from_secs(5)), ..request("SMS") };
+        let req = EnqueueRequest {
+            delay: Some(Duration::from_secs(5)),
+            ..request("SMS")
+        };
         let task = req.validate(&registry(), now).expect("valid");
         assert_eq!(task.run_at - now, TimeDelta::seconds(5));
     }

@@ -26,7 +26,11 @@ pub(super) async fn run(shared: Arc<Shared>, mut finishes: mpsc::UnboundedReceiv
 async fn write(shared: &Shared, batch: Vec<Finish>) {
     let mut failures = 0u32;
     let applied = loop {
-        match shared.store.task_finish_many(batch.clone(), shared.now()).await {
+        match shared
+            .store
+            .task_finish_many(batch.clone(), shared.now())
+            .await
+        {
             Ok(applied) => break applied,
             Err(error) => {
                 failures += 1;
@@ -39,7 +43,10 @@ async fn write(shared: &Shared, batch: Vec<Finish>) {
     {
         let mut running = shared.running();
         for finish in &batch {
-            if running.get(&finish.task_id).is_some_and(|r| r.token == finish.token) {
+            if running
+                .get(&finish.task_id)
+                .is_some_and(|r| r.token == finish.token)
+            {
                 running.remove(&finish.task_id);
             }
         }

@@ -37,13 +37,20 @@ pub(super) async fn run(shared: Arc<Shared>) {
 
 /// Renews every lease this node holds; attempts whose lease was lost are cancelled.
 async fn renew(shared: &Shared) {
-    let held: Vec<(String, LeaseToken)> =
-        shared.running().iter().map(|(id, running)| (id.clone(), running.token)).collect();
+    let held: Vec<(String, LeaseToken)> = shared
+        .running()
+        .iter()
+        .map(|(id, running)| (id.clone(), running.token))
+        .collect();
     if held.is_empty() {
         return;
     }
     let lease_for = TimeDelta::from_std(shared.config.lease).unwrap_or(TimeDelta::MAX);
-    match shared.store.task_heartbeat(&held, shared.now() + lease_for).await {
+    match shared
+        .store
+        .task_heartbeat(&held, shared.now() + lease_for)
+        .await
+    {
         Ok(lost) => {
             let running = shared.running();
             for id in lost {
@@ -60,15 +67,24 @@ async fn renew(shared: &Shared) {
 /// Moves attempts whose lease expired by `expired_by` back to the queue (or to
 /// `FAILED` when out of attempts). Each move is guarded by its lease token and
 /// expiry, so it never races a worker that finishes or renews at the same moment.
-async fn rescue_expired(shared: &Shared, expired_by: Timestamp, reason: &str) -> Result<usize, EngineError> {
+async fn rescue_expired(
+    shared: &Shared,
+    expired_by: Timestamp,
+    reason: &str,
+) -> Result<usize, EngineError> {
     let mut rescued = 0;
     loop {
-        let expired = shared.store.task_list_expired(expired_by, RESCUE_BATCH).await?;
+        let expired = shared
+            .store
+            .task_list_expired(expired_by, RESCUE_BATCH)
+            .await?;
         let count = expired.len();
         let now = shared.now();
         let finishes: Vec<Finish> = expired
             .iter()
-            .map(|lease| outcome::after_lease_expiry(lease, reason, expired_by, now, &shared.config.backoff))
+            .map(|lease| {
+                outcome::after_lease_expiry(lease, reason, expired_by, now, &shared.config.backoff)
+            })
             .collect();
         let applied = shared.store.task_finish_many(finishes.clone(), now).await?;
         for (finish, applied) in finishes.iter().zip(applied) {
@@ -95,5 +111,10 @@ async fn rescue_expired(shared: &Shared, expired_by: Timestamp, reason: &str) ->
 /// At start-up on an exclusive store, every `INPROGRESS` task belongs to a
 /// process that died, so it is rescued at once instead of after its lease.
 pub(super) async fn recover_orphans(shared: &Shared) -> Result<usize, EngineError> {
-    rescue_expired(shared, Timestamp::MAX_UTC, "the previous server process stopped while it ran").await
+    rescue_expired(
+        shared,
+        Timestamp::MAX_UTC,
+        "the previous server process stopped while it ran",
+    )
+    .await
 }

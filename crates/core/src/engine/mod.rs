@@ -17,7 +17,9 @@ use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use enqueue::{DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN};
+pub use enqueue::{
+    DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
+};
 
 use crate::clock::Clock;
 use crate::error::EngineError;
@@ -109,12 +111,18 @@ impl Shared {
 
     fn running(&self) -> MutexGuard<'_, HashMap<String, Running>> {
         // The map stays consistent whatever panicked while it was held.
-        self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn publish(&self, task_id: &str, kind: EventKind, status: Option<TaskStatus>) {
         // No subscriber is fine: the send error only says nobody listens.
-        let _ = self.transitions.send(Transition { task_id: task_id.to_owned(), kind, status });
+        let _ = self.transitions.send(Transition {
+            task_id: task_id.to_owned(),
+            kind,
+            status,
+        });
     }
 }
 
@@ -136,7 +144,12 @@ pub struct Engine {
 
 impl Engine {
     /// An engine over `store` running the handlers of `registry`; call [`Engine::start`] to run tasks.
-    pub fn new(store: Arc<dyn Store>, registry: Registry, config: EngineConfig, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        registry: Registry,
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let (transitions, _) = broadcast::channel(4096);
         let shared = Shared {
             store,
@@ -151,7 +164,10 @@ impl Engine {
             stopping: CancellationToken::new(),
             stopped: CancellationToken::new(),
         };
-        Self { shared: Arc::new(shared), services: Arc::new(Mutex::new(None)) }
+        Self {
+            shared: Arc::new(shared),
+            services: Arc::new(Mutex::new(None)),
+        }
     }
 
     /// Recovers attempts orphaned by a previous process (exclusive stores only),
@@ -174,15 +190,27 @@ impl Engine {
     /// Stops taking work, lets running attempts finish within the grace period,
     /// hands the rest back to the queue, and waits until all of it is stored.
     pub async fn shutdown(&self) {
-        let Some(services) = self.services.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+        let Some(services) = self
+            .services
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        else {
             return;
         };
         let shared = &self.shared;
         shared.stopping.cancel();
         let _ = services.dispatcher.await;
         if !wait_idle(shared, shared.config.shutdown_grace).await {
-            let cancelled: Vec<_> = shared.running().values().map(|r| r.cancel.clone()).collect();
-            tracing::info!(count = cancelled.len(), "grace period over, handing running tasks back");
+            let cancelled: Vec<_> = shared
+                .running()
+                .values()
+                .map(|r| r.cancel.clone())
+                .collect();
+            tracing::info!(
+                count = cancelled.len(),
+                "grace period over, handing running tasks back"
+            );
             cancelled.iter().for_each(CancellationToken::cancel);
             wait_idle(shared, Duration::from_secs(10)).await;
         }
@@ -205,11 +233,16 @@ impl Engine {
     /// Validates and stores one task, and wakes the dispatcher.
     pub async fn enqueue(&self, request: EnqueueRequest) -> Result<Inserted, EngineError> {
         let mut inserted = self.enqueue_many(vec![request]).await?;
-        inserted.pop().ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
+        inserted
+            .pop()
+            .ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
     }
 
     /// Validates and stores tasks, all or nothing, and wakes the dispatcher.
-    pub async fn enqueue_many(&self, requests: Vec<EnqueueRequest>) -> Result<Vec<Inserted>, EngineError> {
+    pub async fn enqueue_many(
+        &self,
+        requests: Vec<EnqueueRequest>,
+    ) -> Result<Vec<Inserted>, EngineError> {
         let shared = &self.shared;
         let now = shared.now();
         let tasks = requests
@@ -226,7 +259,11 @@ impl Engine {
 
     /// One task.
     pub async fn get(&self, id: &str) -> Result<Task, EngineError> {
-        self.shared.store.task_get(id).await?.ok_or_else(|| EngineError::NotFound(id.to_owned()))
+        self.shared
+            .store
+            .task_get(id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(id.to_owned()))
     }
 
     /// Tasks oldest first, optionally filtered.
@@ -236,7 +273,11 @@ impl Engine {
 
     /// A task's history.
     pub async fn history(&self, id: &str) -> Result<Vec<TaskEvent>, EngineError> {
-        self.shared.store.task_events(id).await.map_err(|e| not_found(e, id))
+        self.shared
+            .store
+            .task_events(id)
+            .await
+            .map_err(|e| not_found(e, id))
     }
 
     /// Tasks per status.
@@ -246,15 +287,26 @@ impl Engine {
 
     /// Queues a `FAILED` task again with a fresh attempt budget.
     pub async fn retry(&self, id: &str) -> Result<Task, EngineError> {
-        let task = self.shared.store.task_retry(id, self.shared.now()).await.map_err(|e| not_found(e, id))?;
+        let task = self
+            .shared
+            .store
+            .task_retry(id, self.shared.now())
+            .await
+            .map_err(|e| not_found(e, id))?;
         self.shared.wake.notify_one();
-        self.shared.publish(id, EventKind::RetriedByUser, Some(TaskStatus::Queued));
+        self.shared
+            .publish(id, EventKind::RetriedByUser, Some(TaskStatus::Queued));
         Ok(task)
     }
 
     /// Deletes a task; a running attempt on this node is cancelled.
     pub async fn delete(&self, id: &str) -> Result<Task, EngineError> {
-        let task = self.shared.store.task_delete(id).await?.ok_or_else(|| EngineError::NotFound(id.to_owned()))?;
+        let task = self
+            .shared
+            .store
+            .task_delete(id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(id.to_owned()))?;
         if let Some(running) = self.shared.running().get(id) {
             running.cancel.cancel();
         }
@@ -273,7 +325,10 @@ impl Engine {
 
     /// Pauses or resumes a queue.
     pub async fn set_queue_paused(&self, queue: &str, paused: bool) -> Result<(), EngineError> {
-        self.shared.store.queue_set_paused(queue, paused, self.shared.now()).await?;
+        self.shared
+            .store
+            .queue_set_paused(queue, paused, self.shared.now())
+            .await?;
         self.shared.wake.notify_one();
         Ok(())
     }

@@ -7,13 +7,30 @@ use crate::store::{Finish, Lease, Outcome};
 use crate::task::{EventKind, Task, Timestamp};
 
 /// The finish for an attempt that returned an error (or timed out).
-pub fn after_error(lease: &Lease, error: String, permanent: bool, now: Timestamp, backoff: &Backoff) -> Finish {
+pub fn after_error(
+    lease: &Lease,
+    error: String,
+    permanent: bool,
+    now: Timestamp,
+    backoff: &Backoff,
+) -> Finish {
     let task = &lease.task;
     let (outcome, event) = if permanent || out_of_attempts(task) {
-        (Outcome::Failed { error: error.clone() }, EventKind::Failed)
+        (
+            Outcome::Failed {
+                error: error.clone(),
+            },
+            EventKind::Failed,
+        )
     } else {
         let run_at = now + delay(backoff, task.attempts);
-        (Outcome::Retry { run_at, error: error.clone() }, EventKind::RetryScheduled)
+        (
+            Outcome::Retry {
+                run_at,
+                error: error.clone(),
+            },
+            EventKind::RetryScheduled,
+        )
     };
     finish(lease, outcome, event, Some(error))
 }
@@ -30,22 +47,46 @@ pub fn after_lease_expiry(
     let task = &lease.task;
     let error = format!("lease expired: {reason}");
     let (outcome, event) = if out_of_attempts(task) {
-        (Outcome::Failed { error: error.clone() }, EventKind::Failed)
+        (
+            Outcome::Failed {
+                error: error.clone(),
+            },
+            EventKind::Failed,
+        )
     } else {
         let run_at = now + delay(backoff, task.attempts);
-        (Outcome::Retry { run_at, error: error.clone() }, EventKind::LeaseExpired)
+        (
+            Outcome::Retry {
+                run_at,
+                error: error.clone(),
+            },
+            EventKind::LeaseExpired,
+        )
     };
-    Finish { expired_by: Some(expired_by), ..finish(lease, outcome, event, Some(error)) }
+    Finish {
+        expired_by: Some(expired_by),
+        ..finish(lease, outcome, event, Some(error))
+    }
 }
 
 /// The finish for a successful attempt.
 pub fn after_success(lease: &Lease, result: Option<crate::task::RawJson>) -> Finish {
-    finish(lease, Outcome::Completed { result }, EventKind::Completed, None)
+    finish(
+        lease,
+        Outcome::Completed { result },
+        EventKind::Completed,
+        None,
+    )
 }
 
 /// The finish that hands an interrupted attempt back without using it up.
 pub fn after_release(lease: &Lease, reason: &str) -> Finish {
-    finish(lease, Outcome::Released, EventKind::Released, Some(reason.to_owned()))
+    finish(
+        lease,
+        Outcome::Released,
+        EventKind::Released,
+        Some(reason.to_owned()),
+    )
 }
 
 fn out_of_attempts(task: &Task) -> bool {

@@ -49,12 +49,18 @@ impl MemoryStore {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent data (every change is
         // applied whole before any fallible step), so poisoning can be ignored.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 fn ready_key(task: &Task) -> ReadyKey {
-    (std::cmp::Reverse(task.priority), task.run_at, task.id.clone())
+    (
+        std::cmp::Reverse(task.priority),
+        task.run_at,
+        task.id.clone(),
+    )
 }
 
 fn event(task: &Task, kind: EventKind, at: Timestamp, message: Option<String>) -> TaskEvent {
@@ -69,12 +75,17 @@ fn event(task: &Task, kind: EventKind, at: Timestamp, message: Option<String>) -
 
 impl State {
     fn holds_key(&self, key: &str) -> Option<&Task> {
-        self.unique.get(key).and_then(|id| self.rows.get(id)).map(|row| &row.task)
+        self.unique
+            .get(key)
+            .and_then(|id| self.rows.get(id))
+            .map(|row| &row.task)
     }
 
     /// Leaves the ready set and unique index consistent after a status change.
     fn set_status(&mut self, id: &str, status: TaskStatus) {
-        let Some(row) = self.rows.get_mut(id) else { return };
+        let Some(row) = self.rows.get_mut(id) else {
+            return;
+        };
         let old = row.task.status;
         if old == TaskStatus::Queued {
             self.ready.remove(&ready_key(&row.task));
@@ -120,14 +131,28 @@ impl State {
         };
         let events = vec![event(&task, EventKind::Enqueued, now, None)];
         let id = task.id.clone();
-        self.rows.insert(id.clone(), Row { task, lease: None, events });
+        self.rows.insert(
+            id.clone(),
+            Row {
+                task,
+                lease: None,
+                events,
+            },
+        );
         self.set_status(&id, TaskStatus::Queued);
-        Inserted { task: self.rows[&id].task.clone(), duplicate: false }
+        Inserted {
+            task: self.rows[&id].task.clone(),
+            duplicate: false,
+        }
     }
 
     fn finish(&mut self, finish: Finish, now: Timestamp) -> bool {
-        let Some(row) = self.rows.get_mut(&finish.task_id) else { return false };
-        let Some((token, expires_at)) = row.lease else { return false };
+        let Some(row) = self.rows.get_mut(&finish.task_id) else {
+            return false;
+        };
+        let Some((token, expires_at)) = row.lease else {
+            return false;
+        };
         let expired_ok = finish.expired_by.is_none_or(|by| expires_at <= by);
         if row.task.status != TaskStatus::InProgress || token != finish.token || !expired_ok {
             return false;
@@ -163,7 +188,11 @@ impl State {
     }
 
     fn lease_of(row: &Row) -> Option<Lease> {
-        row.lease.map(|(token, expires_at)| Lease { task: row.task.clone(), token, expires_at })
+        row.lease.map(|(token, expires_at)| Lease {
+            task: row.task.clone(),
+            token,
+            expires_at,
+        })
     }
 }
 
@@ -177,12 +206,34 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn task_insert_many(&self, tasks: Vec<NewTask>, now: Timestamp) -> StoreResult<Vec<Inserted>> {
+    async fn task_insert_many(
+        &self,
+        tasks: Vec<NewTask>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Inserted>> {
         let mut state = self.lock();
+        // All or nothing: refuse the whole batch before changing anything.
+        let mut ids = std::collections::HashSet::with_capacity(tasks.len());
+        if let Some(clash) = tasks
+            .iter()
+            .find(|t| state.rows.contains_key(&t.id) || !ids.insert(t.id.as_str()))
+        {
+            return Err(StoreError::Conflict(format!(
+                "a task with id {} already exists",
+                clash.id
+            )));
+        }
         let mut inserted = Vec::with_capacity(tasks.len());
         for new in tasks {
-            if let Some(holder) = new.unique_key.as_deref().and_then(|key| state.holds_key(key)) {
-                inserted.push(Inserted { task: holder.clone(), duplicate: true });
+            if let Some(holder) = new
+                .unique_key
+                .as_deref()
+                .and_then(|key| state.holds_key(key))
+            {
+                inserted.push(Inserted {
+                    task: holder.clone(),
+                    duplicate: true,
+                });
             } else {
                 inserted.push(state.insert(new, now));
             }
@@ -214,7 +265,8 @@ impl Store for MemoryStore {
     }
 
     async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>> {
-        let mut counts: BTreeMap<TaskStatus, u64> = TaskStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        let mut counts: BTreeMap<TaskStatus, u64> =
+            TaskStatus::ALL.iter().map(|s| (*s, 0)).collect();
         for row in self.lock().rows.values() {
             *counts.entry(row.task.status).or_default() += 1;
         }
@@ -229,7 +281,8 @@ impl Store for MemoryStore {
             .filter(|(_, run_at, _)| *run_at <= params.now)
             .filter_map(|(_, _, id)| {
                 let task = &state.rows[id].task;
-                let runnable = params.types.contains(&task.task_type) && !state.is_paused(&task.queue);
+                let runnable =
+                    params.types.contains(&task.task_type) && !state.is_paused(&task.queue);
                 runnable.then(|| id.clone())
             })
             .take(params.limit)
@@ -263,9 +316,16 @@ impl Store for MemoryStore {
             .min())
     }
 
-    async fn task_finish_many(&self, finishes: Vec<Finish>, now: Timestamp) -> StoreResult<Vec<bool>> {
+    async fn task_finish_many(
+        &self,
+        finishes: Vec<Finish>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<bool>> {
         let mut state = self.lock();
-        Ok(finishes.into_iter().map(|finish| state.finish(finish, now)).collect())
+        Ok(finishes
+            .into_iter()
+            .map(|finish| state.finish(finish, now))
+            .collect())
     }
 
     async fn task_heartbeat(
@@ -277,7 +337,10 @@ impl Store for MemoryStore {
         let mut lost = Vec::new();
         for (id, token) in leases {
             match state.rows.get_mut(id) {
-                Some(row) if row.task.status == TaskStatus::InProgress && row.lease.map(|l| l.0) == Some(*token) => {
+                Some(row)
+                    if row.task.status == TaskStatus::InProgress
+                        && row.lease.map(|l| l.0) == Some(*token) =>
+                {
                     row.lease = Some((*token, expires_at));
                 }
                 _ => lost.push(id.clone()),
@@ -286,13 +349,20 @@ impl Store for MemoryStore {
         Ok(lost)
     }
 
-    async fn task_list_expired(&self, expired_by: Timestamp, limit: usize) -> StoreResult<Vec<Lease>> {
+    async fn task_list_expired(
+        &self,
+        expired_by: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Lease>> {
         let state = self.lock();
         Ok(state
             .rows
             .values()
             .filter(|row| row.task.status == TaskStatus::InProgress)
-            .filter(|row| row.lease.is_some_and(|(_, expires_at)| expires_at <= expired_by))
+            .filter(|row| {
+                row.lease
+                    .is_some_and(|(_, expires_at)| expires_at <= expired_by)
+            })
             .filter_map(State::lease_of)
             .take(limit)
             .collect())
@@ -302,12 +372,17 @@ impl Store for MemoryStore {
         let mut state = self.lock();
         let task = &state.rows.get(id).ok_or(StoreError::NotFound)?.task;
         if task.status != TaskStatus::Failed {
-            return Err(StoreError::Conflict(format!("task is {}, not FAILED", task.status)));
+            return Err(StoreError::Conflict(format!(
+                "task is {}, not FAILED",
+                task.status
+            )));
         }
         if let Some(key) = task.unique_key.as_deref()
             && state.holds_key(key).is_some_and(|holder| holder.id != id)
         {
-            return Err(StoreError::Conflict(format!("unique key {key:?} is held by another unfinished task")));
+            return Err(StoreError::Conflict(format!(
+                "unique key {key:?} is held by another unfinished task"
+            )));
         }
         let row = state.rows.get_mut(id).ok_or(StoreError::NotFound)?;
         row.task.attempts = 0;
@@ -351,6 +426,9 @@ impl Store for MemoryStore {
         for row in state.rows.values() {
             queues.entry(row.task.queue.clone()).or_insert(false);
         }
-        Ok(queues.into_iter().map(|(name, paused)| QueueState { name, paused }).collect())
+        Ok(queues
+            .into_iter()
+            .map(|(name, paused)| QueueState { name, paused })
+            .collect())
     }
 }

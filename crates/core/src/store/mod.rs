@@ -146,7 +146,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// (attempt 0). A task whose `unique_key` is held by an unfinished
     /// (`QUEUED` or `INPROGRESS`) task is not inserted; the holder is returned
     /// with `duplicate: true`. Results come back in input order.
-    async fn task_insert_many(&self, tasks: Vec<NewTask>, now: Timestamp) -> StoreResult<Vec<Inserted>>;
+    async fn task_insert_many(
+        &self,
+        tasks: Vec<NewTask>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Inserted>>;
 
     /// One task by id.
     async fn task_get(&self, id: &str) -> StoreResult<Option<Task>>;
@@ -175,7 +179,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `Retry` and `Failed` set `last_error`; `Completed` sets `result`;
     /// `Released` sets `attempts - 1` and `run_at = now`. Every applied one clears the
     /// lease and appends its event with the task's current attempt number.
-    async fn task_finish_many(&self, finishes: Vec<Finish>, now: Timestamp) -> StoreResult<Vec<bool>>;
+    async fn task_finish_many(
+        &self,
+        finishes: Vec<Finish>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<bool>>;
 
     /// Renews the leases still held (task `INPROGRESS` under that token) until
     /// `expires_at`, and returns the ids of the leases that were lost.
@@ -186,7 +194,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Vec<String>>;
 
     /// Up to `limit` `INPROGRESS` tasks whose lease expired at or before `expired_by`.
-    async fn task_list_expired(&self, expired_by: Timestamp, limit: usize) -> StoreResult<Vec<Lease>>;
+    async fn task_list_expired(
+        &self,
+        expired_by: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Lease>>;
 
     /// Moves a `FAILED` task back to `QUEUED` with `attempts = 0`, `run_at = now`,
     /// no `finished_at`, and a `retried_by_user` event; history kept.

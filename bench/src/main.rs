@@ -1,0 +1,221 @@
+//! RustQueue benchmarks on SQLite: bulk enqueue, one-at-a-time enqueue over HTTP,
+//! and the end-to-end drain of no-op tasks, with peak memory.
+//!
+//! Run: `cargo run --release -p rustqueue-bench` (see `--help`).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use clap::Parser;
+use rustqueue_core::builtin::register_demo_types;
+use rustqueue_core::clock::SystemClock;
+use rustqueue_core::task::{RawJson, Task, TaskStatus};
+use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskHandler};
+use rustqueue_server::api::AppState;
+use rustqueue_server::app::{HttpSettings, app};
+use rustqueue_store_sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use serde_json::value::RawValue;
+
+/// Benchmark settings.
+#[derive(Debug, Parser)]
+#[command(about = "RustQueue benchmarks on SQLite")]
+struct Args {
+    /// Tasks inserted by the bulk enqueue.
+    #[arg(long, default_value_t = 20_000)]
+    bulk: usize,
+    /// Tasks per bulk insert call.
+    #[arg(long, default_value_t = 1_000)]
+    bulk_batch: usize,
+    /// Tasks enqueued one request at a time over HTTP.
+    #[arg(long, default_value_t = 2_000)]
+    single: usize,
+    /// No-op tasks drained end to end.
+    #[arg(long, default_value_t = 20_000)]
+    drain: usize,
+    /// Worker concurrency during the drain.
+    #[arg(long, default_value_t = 1_024)]
+    workers: usize,
+    /// SQLite synchronous mode: normal or full.
+    #[arg(long, default_value = "normal")]
+    synchronous: String,
+}
+
+/// The no-op task the drain runs.
+struct Noop;
+
+#[async_trait]
+impl TaskHandler for Noop {
+    async fn run(&self, _task: &Task) -> HandlerResult {
+        Ok(None)
+    }
+
+    fn description(&self) -> String {
+        "does nothing".into()
+    }
+}
+
+fn payload(n: usize) -> RawJson {
+    // A number is always valid JSON.
+    RawValue::from_string(n.to_string()).expect("valid JSON")
+}
+
+fn open(path: &Path, synchronous: Synchronous) -> Arc<SqliteStore> {
+    Arc::new(
+        SqliteStore::open(
+            path,
+            SqliteOptions {
+                synchronous,
+                ..SqliteOptions::default()
+            },
+        )
+        .expect("store opens"),
+    )
+}
+
+fn engine(store: Arc<SqliteStore>, workers: usize) -> Engine {
+    let mut registry = Registry::new();
+    registry.register("NOOP", Noop);
+    register_demo_types(&mut registry, 1.0);
+    let config = EngineConfig {
+        workers,
+        ..EngineConfig::default()
+    };
+    Engine::new(store, registry, config, Arc::new(SystemClock))
+}
+
+fn rate(count: usize, took: Duration) -> f64 {
+    count as f64 / took.as_secs_f64()
+}
+
+/// Inserts `count` tasks in batches through the engine (one transaction per batch).
+async fn bulk_enqueue(dir: &Path, args: &Args, sync: Synchronous) {
+    let engine = engine(open(&dir.join("bulk.db"), sync), 1);
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < args.bulk {
+        let size = args.bulk_batch.min(args.bulk - sent);
+        let batch = (sent..sent + size)
+            .map(|n| EnqueueRequest::new("NOOP", payload(n)))
+            .collect();
+        engine.enqueue_many(batch).await.expect("bulk insert");
+        sent += size;
+    }
+    let took = started.elapsed();
+    println!(
+        "bulk enqueue      {:>7} tasks in {:>7.3} s  {:>9.0} tasks/s  (batches of {})",
+        args.bulk,
+        took.as_secs_f64(),
+        rate(args.bulk, took),
+        args.bulk_batch
+    );
+}
+
+/// Enqueues over HTTP, one request at a time, each acknowledged after its commit.
+async fn single_enqueue(dir: &Path, args: &Args, sync: Synchronous) {
+    let engine = engine(open(&dir.join("single.db"), sync), 1);
+    let settings = HttpSettings {
+        api_token: None,
+        cors_origins: vec![],
+        body_limit: 1 << 20,
+    };
+    let router = app(AppState { engine }, &settings).expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let url = format!(
+        "http://{}/api/enqueue",
+        listener.local_addr().expect("address")
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let client = reqwest::Client::new();
+    let mut latencies = Vec::with_capacity(args.single);
+    let started = Instant::now();
+    for n in 0..args.single {
+        let sent = Instant::now();
+        let body = format!(r#"{{"payload": "task {n}", "t_type": "EMAIL"}}"#);
+        let response = client.post(&url).body(body).send().await.expect("request");
+        assert!(
+            response.status().is_success(),
+            "enqueue failed: {}",
+            response.status()
+        );
+        latencies.push(sent.elapsed());
+    }
+    let took = started.elapsed();
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64()
+            * 1e3
+    };
+    println!(
+        "single enqueue    {:>7} tasks in {:>7.3} s  {:>9.0} tasks/s  (HTTP, p50 {:.2} ms, p99 {:.2} ms)",
+        args.single,
+        took.as_secs_f64(),
+        rate(args.single, took),
+        pct(0.50),
+        pct(0.99)
+    );
+}
+
+/// Enqueues no-op tasks with the engine stopped, then times from its start
+/// until the store reports every task `COMPLETED` (so every completion is committed).
+async fn drain(dir: &Path, args: &Args, sync: Synchronous) {
+    let store = open(&dir.join("drain.db"), sync);
+    let engine = engine(store, args.workers);
+    for chunk in (0..args.drain).collect::<Vec<_>>().chunks(5_000) {
+        let batch = chunk
+            .iter()
+            .map(|n| EnqueueRequest::new("NOOP", payload(*n)))
+            .collect();
+        engine.enqueue_many(batch).await.expect("insert");
+    }
+    let started = Instant::now();
+    engine.start().await.expect("engine starts");
+    loop {
+        let counts = engine.counts().await.expect("counts");
+        if counts.get(&TaskStatus::Completed).copied().unwrap_or(0) as usize >= args.drain {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let took = started.elapsed();
+    engine.shutdown().await;
+    println!(
+        "drain (no-op)     {:>7} tasks in {:>7.3} s  {:>9.0} tasks/s  ({} workers)",
+        args.drain,
+        took.as_secs_f64(),
+        rate(args.drain, took),
+        args.workers
+    );
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let sync = match args.synchronous.as_str() {
+        "full" => Synchronous::Full,
+        _ => Synchronous::Normal,
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    println!(
+        "RustQueue benchmark on SQLite (WAL, synchronous={}), {} cores",
+        args.synchronous,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    bulk_enqueue(dir.path(), &args, sync).await;
+    single_enqueue(dir.path(), &args, sync).await;
+    drain(dir.path(), &args, sync).await;
+    if let Some(peak) = peak_rss_mib() {
+        println!("peak memory       {peak:.1} MiB (VmHWM of the whole benchmark process)");
+    }
+}

@@ -1,0 +1,27 @@
+//! Liveness and readiness probes, open even when an API token is set.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::error::ApiError;
+
+/// `/healthz` and `/readyz`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+/// The process is up.
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The process can reach its store; 503 otherwise.
+async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state.engine.ready().await?;
+    Ok(Json(json!({ "status": "ready" })))
+}

@@ -1,0 +1,138 @@
+//! The original PyQueue routes, kept word for word: enqueue, list, get, retry, delete, clear.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rustqueue_core::EnqueueRequest;
+use rustqueue_core::store::ListParams;
+use rustqueue_core::task::{RawJson, Task, TaskStatus};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, PathParams, QueryParams};
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/enqueue", post(enqueue))
+        .route("/jobs", get(list))
+        .route("/jobs/{id}", get(show).delete(delete))
+        .route("/jobs/{id}/retry", post(retry))
+        .route("/clear", post(clear))
+}
+
+/// The original enqueue body.
+#[derive(Debug, Deserialize)]
+pub struct EnqueueBody {
+    /// Any JSON value; the original clients send strings.
+    pub payload: RawJson,
+    /// The task type.
+    pub t_type: String,
+}
+
+/// The answer to an enqueue: the original message, plus the id and the task.
+#[derive(Debug, Serialize)]
+pub struct EnqueueResponse {
+    /// `Job <id> (Payload: <payload>, Type: <TYPE>) enqueued!`
+    pub message: String,
+    /// The new task's id.
+    pub id: String,
+    /// The stored task.
+    pub task: Task,
+}
+
+/// A message-only answer.
+#[derive(Debug, Serialize)]
+pub struct MessageResponse {
+    /// What happened.
+    pub message: String,
+}
+
+async fn enqueue(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<EnqueueBody>,
+) -> Result<Json<EnqueueResponse>, ApiError> {
+    let inserted = state
+        .engine
+        .enqueue(EnqueueRequest::new(body.t_type, body.payload))
+        .await?;
+    let task = inserted.task;
+    let message = format!(
+        "Job {} (Payload: {}, Type: {}) enqueued!",
+        task.id,
+        payload_text(&task.payload),
+        task.task_type
+    );
+    Ok(Json(EnqueueResponse {
+        message,
+        id: task.id.clone(),
+        task,
+    }))
+}
+
+/// A payload as the original message showed it: a string as its text, anything else as JSON.
+fn payload_text(payload: &RawJson) -> String {
+    serde_json::from_str::<String>(payload.get()).unwrap_or_else(|_| payload.get().to_owned())
+}
+
+/// Filters of the original list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// A status in any letter case.
+    pub status: Option<String>,
+    /// At most this many tasks (all of them when absent).
+    pub limit: Option<usize>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<ListQuery>,
+) -> Result<Json<Vec<Task>>, ApiError> {
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            text.parse::<TaskStatus>()
+                .map_err(|_| ApiError::bad_request("Invalid status filter"))?,
+        ),
+    };
+    let tasks = state
+        .engine
+        .list(&ListParams {
+            status,
+            limit: query.limit,
+        })
+        .await?;
+    Ok(Json(tasks))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(state.engine.get(&id).await?))
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(state.engine.retry(&id).await?))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+) -> Result<Json<MessageResponse>, ApiError> {
+    state.engine.delete(&id).await?;
+    Ok(Json(MessageResponse {
+        message: format!("Job {id} deleted!"),
+    }))
+}
+
+async fn clear(State(state): State<AppState>) -> Result<Json<MessageResponse>, ApiError> {
+    state.engine.clear().await?;
+    Ok(Json(MessageResponse {
+        message: "All jobs in the queue cleared!".into(),
+    }))
+}

@@ -1,0 +1,121 @@
+//! The settings of `rustqueue serve`: every flag has an environment variable twin.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use rustqueue_core::EngineConfig;
+use rustqueue_core::retry::Backoff;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The SQLite `synchronous` setting: how hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqliteSync {
+    /// Survives a crash of the process (kill -9); the last commits may roll back on power loss.
+    Normal,
+    /// Also survives power loss, at the cost of an fsync per commit.
+    Full,
+}
+
+/// Settings of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "RUSTQUEUE_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+
+    /// Where tasks are kept: sqlite://FILE (durable, the default), memory:// (nothing kept).
+    #[arg(
+        long,
+        env = "RUSTQUEUE_DATABASE_URL",
+        default_value = "sqlite://rustqueue.db"
+    )]
+    pub database_url: String,
+
+    /// Attempts running at once on this node.
+    #[arg(long, env = "RUSTQUEUE_WORKERS", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub workers: u32,
+
+    /// Seconds a lease lasts without a heartbeat; a dead worker's task runs again after this.
+    #[arg(long, env = "RUSTQUEUE_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub lease_secs: u64,
+
+    /// Speed of the demo task types: 1 = the original durations, 100 = a hundred times faster.
+    #[arg(long, env = "RUSTQUEUE_DEMO_SPEED", default_value_t = 1.0, value_parser = positive_f64)]
+    pub demo_speed: f64,
+
+    /// When set, every /api call needs `Authorization: Bearer <token>`.
+    #[arg(long, env = "RUSTQUEUE_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+
+    /// Comma-separated origins allowed by CORS (the Vite dev server by default).
+    #[arg(
+        long,
+        env = "FRONTEND_ORIGIN",
+        default_value = "http://localhost:5173",
+        value_delimiter = ','
+    )]
+    pub frontend_origin: Vec<String>,
+
+    /// Back-off after the first failed attempt, in milliseconds; it doubles each attempt.
+    #[arg(long, env = "RUSTQUEUE_BACKOFF_BASE_MS", default_value_t = 1_000)]
+    pub backoff_base_ms: u64,
+
+    /// The longest back-off between attempts, in milliseconds.
+    #[arg(long, env = "RUSTQUEUE_BACKOFF_CAP_MS", default_value_t = 600_000)]
+    pub backoff_cap_ms: u64,
+
+    /// Per-attempt timeout, in seconds, of tasks that set no `timeout_ms`.
+    #[arg(long, env = "RUSTQUEUE_TASK_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub task_timeout_secs: u64,
+
+    /// Seconds shutdown waits for running tasks before handing them back to the queue.
+    #[arg(long, env = "RUSTQUEUE_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "RUSTQUEUE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    pub body_limit_bytes: usize,
+
+    /// SQLite durability: normal survives process crashes, full also power loss.
+    #[arg(long, env = "RUSTQUEUE_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
+    pub sqlite_synchronous: SqliteSync,
+
+    /// Log line format.
+    #[arg(long, env = "RUSTQUEUE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+fn positive_f64(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("{text:?} is not a positive number")),
+    }
+}
+
+impl ServeArgs {
+    /// The engine settings these flags describe.
+    pub fn engine_config(&self) -> EngineConfig {
+        let lease = Duration::from_secs(self.lease_secs);
+        EngineConfig {
+            workers: self.workers as usize,
+            lease,
+            reap_every: (lease / 2).clamp(Duration::from_millis(200), Duration::from_secs(5)),
+            default_timeout: Duration::from_secs(self.task_timeout_secs),
+            backoff: Backoff {
+                base: Duration::from_millis(self.backoff_base_ms),
+                cap: Duration::from_millis(self.backoff_cap_ms.max(self.backoff_base_ms)),
+            },
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            ..EngineConfig::default()
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! API errors: every failure reaches the client as `{"detail": "..."}`.
+//! Client errors are not logged; server errors are logged once, without internals in the response.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rustqueue_core::EngineError;
+use serde_json::json;
+
+/// An error response with a status code and a message for people.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: String,
+}
+
+impl ApiError {
+    /// An error with this status and detail.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: detail.into(),
+        }
+    }
+
+    /// 400 Bad Request.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// 404 Not Found.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, detail)
+    }
+
+    /// 422 Unprocessable Entity (FastAPI's answer to a body that does not validate).
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        let status = match &error {
+            EngineError::UnknownType { .. } | EngineError::Invalid(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            EngineError::NotFound(_) => StatusCode::NOT_FOUND,
+            EngineError::Conflict(_) => StatusCode::BAD_REQUEST,
+            EngineError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "store unavailable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            EngineError::Store(cause) => {
+                tracing::error!(error = %cause, "store failure");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        Self::new(status, error.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "detail": self.detail }))).into_response()
+    }
+}
+
+/// The answer to a route that does not exist.
+pub async fn route_not_found() -> ApiError {
+    ApiError::not_found("Not Found")
+}

@@ -1,0 +1,18 @@
+//! The RustQueue server: HTTP on axum over the core engine.
+//!
+//! Layout:
+//! - [`config`]: the flags of `rustqueue serve` and their environment twins.
+//! - [`serve`]: start-up, serving and graceful shutdown.
+//! - [`app`]: the router with authentication, CORS, body limit and tracing.
+//! - [`api`]: the routes, one module per resource.
+//! - [`storage`]: opening the store a URL names.
+//! - [`auth`], [`extract`], [`error`]: bearer tokens, request extractors, `{"detail"}` errors.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod serve;
+pub mod storage;

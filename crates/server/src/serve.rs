@@ -1,0 +1,102 @@
+//! `rustqueue serve`: opens the store, starts the engine, serves HTTP, and shuts down gracefully.
+
+use rustqueue_core::builtin::register_demo_types;
+use rustqueue_core::clock::SystemClock;
+use rustqueue_core::{Engine, Registry};
+use tokio::net::TcpListener;
+
+use crate::api::AppState;
+use crate::app::{HttpSettings, app};
+use crate::config::ServeArgs;
+use crate::storage::open_store;
+
+/// Runs the server until SIGTERM or Ctrl-C, then drains the engine.
+pub async fn serve(args: ServeArgs) -> Result<(), String> {
+    let store = open_store(&args.database_url, args.sqlite_synchronous)?;
+    let mut registry = Registry::new();
+    register_demo_types(&mut registry, args.demo_speed);
+    let engine = Engine::new(
+        store,
+        registry,
+        args.engine_config(),
+        std::sync::Arc::new(SystemClock),
+    );
+    engine
+        .start()
+        .await
+        .map_err(|error| format!("cannot start the engine: {error}"))?;
+    let settings = HttpSettings {
+        api_token: args.api_token.clone().filter(|token| !token.is_empty()),
+        cors_origins: args.frontend_origin.clone(),
+        body_limit: args.body_limit_bytes,
+    };
+    let router = app(
+        AppState {
+            engine: engine.clone(),
+        },
+        &settings,
+    )?;
+    let listener = TcpListener::bind(args.bind)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", args.bind))?;
+    tracing::info!(address = %args.bind, database = %redact(&args.database_url), workers = args.workers, "RustQueue is listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|error| format!("server error: {error}"))?;
+    tracing::info!("shutting down: finishing running tasks");
+    engine.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The URL without any password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://***{}", &url[..scheme_end], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            redact("postgres://user:secret@db:5432/q"),
+            "postgres://***@db:5432/q"
+        );
+        assert_eq!(redact("sqlite://rustqueue.db"), "sqlite://rustqueue.db");
+    }
+}

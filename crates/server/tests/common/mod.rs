@@ -1,0 +1,131 @@
+//! Starts the whole app on a free port with its own store, for black-box HTTP tests.
+
+#![allow(dead_code, missing_docs)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustqueue_core::builtin::register_demo_types;
+use rustqueue_core::clock::SystemClock;
+use rustqueue_core::retry::Backoff;
+use rustqueue_core::store::memory::MemoryStore;
+use rustqueue_core::{Engine, EngineConfig, Registry, Store};
+use rustqueue_server::api::AppState;
+use rustqueue_server::app::{HttpSettings, app};
+use serde_json::Value;
+
+/// A running server and a client pointed at it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub engine: Engine,
+    _dir: tempfile::TempDir,
+}
+
+/// Which store a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Memory,
+    Sqlite,
+}
+
+pub fn settings() -> HttpSettings {
+    HttpSettings {
+        api_token: None,
+        cors_origins: vec!["http://localhost:5173".into()],
+        body_limit: 64 * 1024,
+    }
+}
+
+/// Demo types at 1000× speed (EMAIL takes 2 ms) and 10 ms back-off.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, settings()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn Store> = match backend {
+        Backend::Memory => Arc::new(MemoryStore::new()),
+        Backend::Sqlite => {
+            let path = dir.path().join("test.db");
+            Arc::new(
+                rustqueue_store_sqlite::SqliteStore::open(&path, Default::default())
+                    .expect("sqlite store opens"),
+            )
+        }
+    };
+    let mut registry = Registry::new();
+    register_demo_types(&mut registry, 1000.0);
+    let config = EngineConfig {
+        backoff: Backoff {
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(50),
+        },
+        ..EngineConfig::default()
+    };
+    let engine = Engine::new(store, registry, config, Arc::new(SystemClock));
+    engine.start().await.expect("engine starts");
+    let router = app(
+        AppState {
+            engine: engine.clone(),
+        },
+        &settings,
+    )
+    .expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("free port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        engine,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn enqueue(&self, payload: Value, task_type: &str) -> Value {
+        let response = self
+            .client
+            .post(self.url("/api/enqueue"))
+            .json(&serde_json::json!({ "payload": payload, "t_type": task_type }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+
+    pub async fn job(&self, id: &str) -> Value {
+        self.client
+            .get(self.url(&format!("/api/jobs/{id}")))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// Polls the task until it has `status`, for at most ten seconds.
+    pub async fn wait_for_status(&self, id: &str, status: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let job = self.job(id).await;
+            if job["status"] == status {
+                return job;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {id} never reached {status}: {job}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The original PyQueue routes, word for word, on every backend.
+
+mod common;
+
+use common::{Backend, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod memory { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )* }
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
+    };
+}
+
+on_every_backend!(
+    enqueue_answers_the_original_message,
+    an_email_completes,
+    failabs_fails_after_three_attempts_and_can_be_retried,
+    list_filters_by_status_in_any_case,
+    unknown_ids_answer_404,
+    retrying_a_task_that_is_not_failed_answers_400,
+    delete_and_clear,
+    list_limit,
+);
+
+async fn enqueue_answers_the_original_message(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = app.enqueue(json!("hello"), "EMAIL").await;
+    let id = body["id"].as_str().expect("id");
+    assert_eq!(
+        body["message"],
+        format!("Job {id} (Payload: hello, Type: EMAIL) enqueued!")
+    );
+    let task = &body["task"];
+    for field in [
+        "id",
+        "payload",
+        "type",
+        "status",
+        "attempts",
+        "max_retries",
+        "created_at",
+        "queue",
+        "priority",
+        "run_at",
+    ] {
+        assert!(task.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(
+        (task["type"].as_str(), task["max_retries"].as_u64()),
+        (Some("EMAIL"), Some(3))
+    );
+    let created = task["created_at"].as_str().expect("created_at");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created} is not ISO-8601"
+    );
+}
+
+async fn an_email_completes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = app.enqueue(json!("to: a@b.c"), "EMAIL").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let done = app.wait_for_status(&id, "COMPLETED").await;
+    assert_eq!(done["attempts"], 1);
+}
+
+async fn failabs_fails_after_three_attempts_and_can_be_retried(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = app.enqueue(json!("x"), "FAILABS").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let failed = app.wait_for_status(&id, "FAILED").await;
+    assert_eq!(failed["attempts"], 3);
+    assert!(
+        failed["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("always fails")
+    );
+    let listed: Vec<Value> = app
+        .client
+        .get(app.url("/api/jobs?status=failed"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(listed.iter().any(|job| job["id"] == id.as_str()));
+    let response = app
+        .client
+        .post(app.url(&format!("/api/jobs/{id}/retry")))
+        .send()
+        .await
+        .expect("retry");
+    assert_eq!(response.status(), 200);
+    let retried: Value = response.json().await.expect("json");
+    assert_eq!(
+        (retried["status"].as_str(), retried["attempts"].as_u64()),
+        (Some("QUEUED"), Some(0))
+    );
+    let failed_again = app.wait_for_status(&id, "FAILED").await;
+    assert_eq!(failed_again["attempts"], 3);
+}
+
+async fn list_filters_by_status_in_any_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.engine
+        .set_queue_paused("default", true)
+        .await
+        .expect("pause");
+    let first = app.enqueue(json!("a"), "SMS").await["id"].clone();
+    let second = app.enqueue(json!("b"), "SMS").await["id"].clone();
+    for filter in ["queued", "QUEUED", "Queued"] {
+        let listed: Vec<Value> = app
+            .client
+            .get(app.url(&format!("/api/jobs?status={filter}")))
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        let ids: Vec<&Value> = listed.iter().map(|job| &job["id"]).collect();
+        assert_eq!(ids, [&first, &second], "oldest first");
+    }
+    let none: Vec<Value> = app
+        .client
+        .get(app.url("/api/jobs?status=completed"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(none.is_empty());
+    let bad = app
+        .client
+        .get(app.url("/api/jobs?status=done"))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        bad.json::<Value>().await.expect("json"),
+        json!({"detail": "Invalid status filter"})
+    );
+}
+
+async fn unknown_ids_answer_404(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (method, path) in [
+        ("GET", "/api/jobs/nope"),
+        ("DELETE", "/api/jobs/nope"),
+        ("POST", "/api/jobs/nope/retry"),
+    ] {
+        let request = app
+            .client
+            .request(method.parse().expect("method"), app.url(path));
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), 404, "{method} {path}");
+        assert_eq!(
+            response.json::<Value>().await.expect("json"),
+            json!({"detail": "Job nope not found"})
+        );
+    }
+}
+
+async fn retrying_a_task_that_is_not_failed_answers_400(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = app.enqueue(json!("x"), "SMS").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.wait_for_status(&id, "COMPLETED").await;
+    let response = app
+        .client
+        .post(app.url(&format!("/api/jobs/{id}/retry")))
+        .send()
+        .await
+        .expect("retry");
+    assert_eq!(response.status(), 400);
+    let detail = response.json::<Value>().await.expect("json")["detail"]
+        .as_str()
+        .expect("detail")
+        .to_owned();
+    assert!(detail.contains("COMPLETED"), "{detail}");
+}
+
+async fn delete_and_clear(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = app.enqueue(json!("x"), "TAKESLONG").await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/jobs/{id}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        json!({"message": format!("Job {id} deleted!")})
+    );
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/api/jobs/{id}")))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    for _ in 0..3 {
+        app.enqueue(json!("x"), "SMS").await;
+    }
+    let cleared: Value = app
+        .client
+        .post(app.url("/api/clear"))
+        .send()
+        .await
+        .expect("clear")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        cleared,
+        json!({"message": "All jobs in the queue cleared!"})
+    );
+    let left: Vec<Value> = app
+        .client
+        .get(app.url("/api/jobs"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(left.is_empty());
+}
+
+async fn list_limit(backend: Backend) {
+    let app: TestApp = spawn_app(backend).await;
+    for n in 0..5 {
+        app.enqueue(json!(n), "SMS").await;
+    }
+    let listed: Vec<Value> = app
+        .client
+        .get(app.url("/api/jobs?limit=2"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["payload"], 0);
+}

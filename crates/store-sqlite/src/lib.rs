@@ -1,0 +1,42 @@
+//! RustQueue's embedded default store: the [`Store`](rustqueue_core::store::Store)
+//! trait on one SQLite file in WAL mode, owned by one process.
+//!
+//! Writes go to a single writer thread that commits them in groups (one
+//! transaction, one WAL append for everything queued at that moment) and
+//! answers each caller only after the commit. Reads use a small pool of read
+//! connections on tokio's blocking threads.
+//!
+//! Layout:
+//! - [`store`]: [`SqliteStore`], opening it and the trait implementation.
+//! - [`options`]: [`SqliteOptions`], [`Synchronous`] and `sqlite://` URLs.
+//! - [`errors`]: [`OpenError`] and the one mapping of SQLite errors.
+//! - `connection`: the exclusive lock file and connection pragmas.
+//! - `migrate`: versioned migrations from `migrations/`, applied at open.
+//! - `writer`: the writer thread and its group commit.
+//! - `reader`: the read connection pool.
+//! - `tasks`: inserts, retries, deletes, clear and queue pauses.
+//! - `lease`: claims, finishes and heartbeats (the hot path).
+//! - `queries`: list, counts, next run time, expired leases, queues.
+//! - `history`: appending and reading task events.
+//! - `rows`: how fields map to columns and back.
+
+pub mod errors;
+pub mod options;
+pub mod store;
+
+mod connection;
+mod history;
+mod lease;
+mod migrate;
+mod queries;
+mod reader;
+mod rows;
+mod tasks;
+mod writer;
+
+#[cfg(test)]
+mod plans;
+
+pub use errors::OpenError;
+pub use options::{SqliteOptions, Synchronous, UnknownSynchronous, path_from_url};
+pub use store::SqliteStore;

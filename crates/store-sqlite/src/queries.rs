@@ -1,0 +1,134 @@
+//! Reads: tasks, counts, the next wake-up, lapsed leases and queues. Each runs
+//! on a read connection and sees the latest commit.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+use rustqueue_core::store::{Lease, ListParams, QueueState};
+use rustqueue_core::task::{Task, TaskStatus, Timestamp};
+
+use crate::errors::Fault;
+use crate::lease::types_json;
+use crate::rows::{self, limit_column, micros, task_columns};
+
+/// Tasks of one status, oldest first. The status is a literal, not a
+/// parameter, so SQLite can pick the partial index (FAILED reads `tasks_failed`).
+macro_rules! list_status {
+    ($status:literal) => {
+        concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE status = '",
+            $status,
+            "' ORDER BY id LIMIT ?1"
+        )
+    };
+}
+
+/// The statement listing tasks of `status`.
+pub(crate) fn list_status_sql(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Queued => list_status!("QUEUED"),
+        TaskStatus::InProgress => list_status!("INPROGRESS"),
+        TaskStatus::Completed => list_status!("COMPLETED"),
+        TaskStatus::Failed => list_status!("FAILED"),
+    }
+}
+
+/// Every task, oldest first.
+pub(crate) const LIST_ALL: &str = concat!(
+    "SELECT ",
+    task_columns!(),
+    " FROM tasks ORDER BY id LIMIT ?1"
+);
+
+/// Queued, running and failed come from their partial indexes; completed is the
+/// rest, counted in the same statement (one snapshot) so the numbers agree.
+pub(crate) const COUNTS: &str = "SELECT (SELECT count(*) FROM tasks WHERE status = 'QUEUED'), \
+     (SELECT count(*) FROM tasks WHERE status = 'INPROGRESS'), \
+     (SELECT count(*) FROM tasks WHERE status = 'FAILED'), \
+     (SELECT count(*) FROM tasks)";
+
+/// The earliest `run_at` a dispatcher could wait for.
+pub(crate) const NEXT_RUN_AT: &str = "SELECT min(run_at) FROM tasks WHERE status = 'QUEUED' \
+     AND task_type IN (SELECT value FROM json_each(?1)) \
+     AND queue NOT IN (SELECT name FROM queues WHERE paused)";
+
+/// Lapsed leases, soonest expired first.
+pub(crate) const EXPIRED: &str = concat!(
+    "SELECT ",
+    task_columns!(),
+    " FROM tasks WHERE status = 'INPROGRESS' AND lease_expires_at <= ?1 ORDER BY lease_expires_at LIMIT ?2"
+);
+
+/// Queue names in use and queue records. The recursive CTE jumps from one
+/// distinct name to the next through `tasks_queue`: one seek per queue instead
+/// of a scan of every task.
+pub(crate) const QUEUES: &str = "WITH RECURSIVE used(name) AS ( \
+         SELECT min(queue) FROM tasks \
+         UNION ALL \
+         SELECT (SELECT min(queue) FROM tasks WHERE queue > used.name) FROM used WHERE used.name IS NOT NULL) \
+     SELECT name, 0 FROM used WHERE name IS NOT NULL AND name NOT IN (SELECT name FROM queues) \
+     UNION ALL SELECT name, paused FROM queues \
+     ORDER BY 1";
+
+/// Tasks oldest first, optionally of one status, optionally limited.
+pub(crate) fn list(conn: &Connection, params: &ListParams) -> Result<Vec<Task>, Fault> {
+    // LIMIT -1 is SQLite's "no limit".
+    let limit = params.limit.map_or(-1, limit_column);
+    let sql = params.status.map_or(LIST_ALL, list_status_sql);
+    let mut select = conn.prepare_cached(sql)?;
+    let tasks = select.query_map([limit], rows::task)?;
+    Ok(tasks.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// How many tasks are in each status, zeros included.
+pub(crate) fn counts(conn: &Connection) -> Result<BTreeMap<TaskStatus, u64>, Fault> {
+    let (queued, running, failed, total): (u64, u64, u64, u64) =
+        conn.prepare_cached(COUNTS)?.query_row([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?;
+    let completed = total.saturating_sub(queued + running + failed);
+    Ok(BTreeMap::from([
+        (TaskStatus::Queued, queued),
+        (TaskStatus::InProgress, running),
+        (TaskStatus::Completed, completed),
+        (TaskStatus::Failed, failed),
+    ]))
+}
+
+/// The earliest `run_at` among queued tasks of these types in unpaused queues.
+pub(crate) fn next_run_at(conn: &Connection, types: &[String]) -> Result<Option<Timestamp>, Fault> {
+    let mut select = conn.prepare_cached(NEXT_RUN_AT)?;
+    let earliest = select.query_row([types_json(types)?], |row| {
+        let present: Option<i64> = row.get(0)?;
+        present.map(|_| rows::time(row, 0)).transpose()
+    })?;
+    Ok(earliest)
+}
+
+/// Up to `limit` running tasks whose lease ran out at or before `expired_by`, soonest expired first.
+pub(crate) fn expired(
+    conn: &Connection,
+    expired_by: Timestamp,
+    limit: usize,
+) -> Result<Vec<Lease>, Fault> {
+    let mut select = conn.prepare_cached(EXPIRED)?;
+    let leases = select.query_map(
+        params![micros(expired_by), limit_column(limit)],
+        rows::lease,
+    )?;
+    Ok(leases.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every queue with tasks or a record, by name.
+pub(crate) fn queues(conn: &Connection) -> Result<Vec<QueueState>, Fault> {
+    let mut select = conn.prepare_cached(QUEUES)?;
+    let queues = select.query_map([], |row| {
+        Ok(QueueState {
+            name: row.get(0)?,
+            paused: row.get(1)?,
+        })
+    })?;
+    Ok(queues.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -1,0 +1,186 @@
+//! Opening SQLite files: the exclusive lock, migrations on reopen, durability across reopen.
+
+use std::path::Path;
+
+use chrono::{SubsecRound, Utc};
+use rustqueue_core::store::{Outcome, Store};
+use rustqueue_core::task::{EventKind, NewTask, TaskStatus, new_task_id};
+use rustqueue_store_sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous};
+use serde_json::value::RawValue;
+
+fn open(path: &Path) -> SqliteStore {
+    SqliteStore::open(path, SqliteOptions::default()).expect("open store")
+}
+
+fn new_task(payload: &str) -> NewTask {
+    NewTask {
+        id: new_task_id(),
+        task_type: "EMAIL".to_owned(),
+        payload: RawValue::from_string(payload.to_owned()).expect("json"),
+        queue: "default".to_owned(),
+        priority: 0,
+        max_retries: 3,
+        run_at: Utc::now().trunc_subsecs(6),
+        unique_key: None,
+        timeout_ms: Some(250),
+    }
+}
+
+fn schema_version(path: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).expect("inspect");
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+        .expect("user_version")
+}
+
+#[tokio::test]
+async fn a_second_open_of_the_same_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("queue.db");
+    let store = open(&path);
+    assert!(store.is_exclusive());
+
+    let err = SqliteStore::open(&path, SqliteOptions::default()).expect_err("the file is locked");
+
+    assert!(matches!(err, OpenError::Locked { .. }), "{err}");
+    assert!(
+        err.to_string().contains("in use by another process"),
+        "{err}"
+    );
+    drop(store);
+    open(&path)
+        .ping()
+        .await
+        .expect("reopens once the first store is dropped");
+}
+
+#[tokio::test]
+async fn data_survives_close_and_reopen() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("queue.db");
+    let now = Utc::now().trunc_subsecs(6);
+    let done = NewTask {
+        run_at: now,
+        ..new_task(r#"{"to": "a@b.c"}"#)
+    };
+    let waiting = NewTask {
+        run_at: now,
+        ..new_task("[1, 2]")
+    };
+    {
+        let store = open(&path);
+        store
+            .task_insert_many(vec![done.clone(), waiting.clone()], now)
+            .await
+            .expect("insert");
+        let params = rustqueue_core::store::ClaimParams {
+            types: vec!["EMAIL".to_owned()],
+            limit: 1,
+            now,
+            lease_expires_at: now,
+            lease_token: 9,
+        };
+        let lease = store.task_claim(&params).await.expect("claim").remove(0);
+        let finish = rustqueue_core::store::Finish {
+            task_id: lease.task.id.clone(),
+            token: lease.token,
+            expired_by: None,
+            outcome: Outcome::Completed {
+                result: Some(RawValue::from_string("\"ok\"".into()).expect("json")),
+            },
+            event: EventKind::Completed,
+            message: None,
+        };
+        assert_eq!(
+            store
+                .task_finish_many(vec![finish], now)
+                .await
+                .expect("finish"),
+            [true]
+        );
+        store
+            .queue_set_paused("bulk", true, now)
+            .await
+            .expect("pause");
+    }
+
+    let store = open(&path);
+
+    let first = store.task_get(&done.id).await.expect("get").expect("kept");
+    assert_eq!(
+        (first.status, first.result.as_ref().map(|r| r.get())),
+        (TaskStatus::Completed, Some("\"ok\""))
+    );
+    let second = store
+        .task_get(&waiting.id)
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(
+        (second.status, second.payload.get(), second.timeout_ms),
+        (TaskStatus::Queued, "[1, 2]", Some(250))
+    );
+    assert_eq!(store.task_events(&done.id).await.expect("events").len(), 3);
+    let queues = store.queue_list().await.expect("queues");
+    assert!(queues.iter().any(|q| q.name == "bulk" && q.paused));
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_reopen_is_idempotent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("queue.db");
+    drop(open(&path));
+    let version = schema_version(&path);
+    assert!(version >= 1);
+
+    for _ in 0..3 {
+        let store = open(&path);
+        store.ping().await.expect("ping");
+    }
+
+    assert_eq!(schema_version(&path), version);
+}
+
+#[tokio::test]
+async fn a_file_from_a_newer_build_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("queue.db");
+    drop(open(&path));
+    let conn = rusqlite::Connection::open(&path).expect("inspect");
+    conn.pragma_update(None, "user_version", 1000)
+        .expect("set version");
+    drop(conn);
+
+    let err = SqliteStore::open(&path, SqliteOptions::default()).expect_err("too new");
+
+    assert!(
+        matches!(err, OpenError::TooNew { found: 1000, .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn opens_from_a_url_with_full_sync() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("url.db");
+    let url = format!("sqlite://{}", path.display());
+    let options = SqliteOptions {
+        synchronous: Synchronous::Full,
+        ..SqliteOptions::default()
+    };
+
+    let store = SqliteStore::open_url(&url, options).expect("open from url");
+
+    assert_eq!(store.path(), path);
+    store.ping().await.expect("ping");
+    let bad = SqliteStore::open_url("postgres://localhost/db", SqliteOptions::default())
+        .expect_err("not sqlite");
+    assert!(matches!(bad, OpenError::InvalidUrl { .. }), "{bad}");
+}
+
+#[tokio::test]
+async fn a_missing_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("no/such/dir/queue.db");
+    let err = SqliteStore::open(&path, SqliteOptions::default()).expect_err("no directory");
+    assert!(err.to_string().contains("no/such/dir"), "{err}");
+}

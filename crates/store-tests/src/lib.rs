@@ -1,0 +1,133 @@
+//! The storage conformance suite: one set of cases that every [`Store`] backend
+//! must pass, so the memory, SQLite and PostgreSQL stores behave alike.
+//!
+//! Layout:
+//! - [`fixtures`]: helpers that build tasks, claims and finishes for the cases.
+//! - [`insert`]: inserting tasks, batches and `unique_key` deduplication.
+//! - [`claim`]: leasing ready tasks and `task_next_run_at`.
+//! - [`finish`]: guarded transitions out of `INPROGRESS`.
+//! - [`lease`]: heartbeats and expired leases.
+//! - [`manage`]: manual retry, delete and clear.
+//! - [`inspect`]: reads: get, list, history, counts, queues, ping.
+//! - [`payload`]: JSON payloads and results kept byte for byte.
+//!
+//! A backend runs the whole suite with [`conformance_suite!`], which makes one
+//! `#[tokio::test]` per case, each on a fresh store.
+
+pub mod claim;
+pub mod finish;
+pub mod fixtures;
+pub mod insert;
+pub mod inspect;
+pub mod lease;
+pub mod manage;
+pub mod payload;
+
+use std::sync::Arc;
+
+pub use rustqueue_core::store::Store;
+
+/// What a backend's factory makes for one case: a fresh store, plus anything
+/// that must live as long as the case (a temporary directory, a schema guard).
+pub trait Fixture: Send {
+    /// The store under test.
+    fn store(&self) -> Arc<dyn Store>;
+}
+
+impl Fixture for Arc<dyn Store> {
+    fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(self)
+    }
+}
+
+impl<S: Store + 'static> Fixture for Arc<S> {
+    fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(self) as Arc<dyn Store>
+    }
+}
+
+/// A store with a guard that is dropped after the store (fields drop in order).
+impl<F: Fixture, G: Send> Fixture for (F, G) {
+    fn store(&self) -> Arc<dyn Store> {
+        self.0.store()
+    }
+}
+
+/// Expands to one `#[tokio::test]` per conformance case.
+///
+/// The argument is an expression evaluating to a future whose output is a
+/// [`Fixture`]; it is evaluated afresh in every test, so each case gets its own
+/// store. The calling crate needs `tokio` (with `macros` and `rt-multi-thread`)
+/// among its dev-dependencies.
+///
+/// ```ignore
+/// rustqueue_store_tests::conformance_suite!(async { Arc::new(MemoryStore::new()) });
+/// rustqueue_store_tests::conformance_suite!(fresh_sqlite_store()); // (store, TempDir)
+/// ```
+#[macro_export]
+macro_rules! conformance_suite {
+    ($factory:expr $(,)?) => {
+        $crate::conformance_suite!(@cases $factory;
+            insert::insert_returns_tasks_in_input_order,
+            insert::insert_records_enqueued_event,
+            insert::insert_empty_batch,
+            insert::insert_batch_is_all_or_nothing,
+            insert::insert_batch_with_repeated_id_is_refused,
+            insert::insert_result_matches_later_reads,
+            insert::unique_key_dedupes_against_queued,
+            insert::unique_key_held_while_in_progress,
+            insert::unique_key_released_by_terminal_states,
+            insert::unique_key_released_by_delete,
+            insert::unique_key_dedupes_within_one_batch,
+            insert::concurrent_inserts_of_one_key_create_one,
+            claim::claim_orders_by_priority_then_run_at_then_id,
+            claim::claim_skips_future_run_at,
+            claim::claim_filters_by_type,
+            claim::claim_skips_paused_queue_until_resumed,
+            claim::claim_respects_limit,
+            claim::claim_starts_attempt_and_writes_lease,
+            claim::claim_with_nothing_ready_returns_nothing,
+            claim::concurrent_claims_are_disjoint,
+            claim::next_run_at_is_earliest_ready_candidate,
+            finish::finish_completed_sets_result_and_finished_at,
+            finish::finish_retry_requeues_with_run_at_and_error,
+            finish::finish_failed_sets_error_and_finished_at,
+            finish::finish_released_gives_the_attempt_back,
+            finish::finish_with_wrong_token_is_not_applied,
+            finish::finish_twice_is_not_applied,
+            finish::finish_expired_by_guard,
+            finish::finish_expired_by_loses_to_heartbeat,
+            finish::finish_many_reports_each_in_input_order,
+            finish::finish_deleted_task_is_not_applied,
+            lease::heartbeat_renews_held_leases_and_reports_lost,
+            lease::list_expired_returns_lapsed_leases,
+            manage::retry_missing_is_not_found,
+            manage::retry_unfailed_is_conflict,
+            manage::retry_requeues_failed_task,
+            manage::retry_conflicts_when_unique_key_is_held,
+            manage::delete_returns_task_and_removes_history,
+            manage::delete_missing_returns_none,
+            manage::clear_removes_every_task_and_event,
+            inspect::ping_answers,
+            inspect::get_missing_returns_none,
+            inspect::list_filters_by_status_and_limit,
+            inspect::events_of_missing_task_not_found,
+            inspect::history_records_whole_life,
+            inspect::counts_include_every_status,
+            inspect::queues_pause_resume_and_list,
+            payload::payload_round_trips_verbatim,
+            payload::result_round_trips_verbatim,
+        );
+    };
+    (@cases $factory:expr; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let fixture = $factory.await;
+                let store = $crate::Fixture::store(&fixture);
+                $crate::$module::$case(store).await;
+                drop(fixture);
+            }
+        )*
+    };
+}
