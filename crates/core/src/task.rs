@@ -138,6 +138,31 @@ pub struct NewTask {
     pub timeout_ms: Option<u64>,
 }
 
+impl NewTask {
+    /// The task as an insert stores it at `now`: `QUEUED`, no attempts yet.
+    pub fn into_queued(self, now: Timestamp) -> Task {
+        Task {
+            id: self.id,
+            task_type: self.task_type,
+            payload: self.payload,
+            queue: self.queue,
+            priority: self.priority,
+            status: TaskStatus::Queued,
+            attempts: 0,
+            max_retries: self.max_retries,
+            created_at: now,
+            updated_at: now,
+            run_at: self.run_at,
+            started_at: None,
+            finished_at: None,
+            last_error: None,
+            result: None,
+            unique_key: self.unique_key,
+            timeout_ms: self.timeout_ms,
+        }
+    }
+}
+
 /// Makes a new task id: a UUIDv7, so ids sort by creation time.
 pub fn new_task_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -36,32 +36,12 @@ async fn malformed_and_mistyped_bodies_answer_422() {
         "{\"payload\": \"a\u{0}b\", \"t_type\": \"EMAIL\"}",
     ];
     for body in bodies {
-        let response = app
-            .client
-            .post(app.url("/api/enqueue"))
-            .body(body)
-            .send()
-            .await
-            .expect("request");
+        let response = app.post_body("/api/enqueue", body).await;
         assert_refused(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let invalid_utf8 = app
-        .client
-        .post(app.url("/api/enqueue"))
-        .body(vec![b'{', 0xff, b'}'])
-        .send()
-        .await
-        .expect("request");
+    let invalid_utf8 = app.post_body("/api/enqueue", vec![b'{', 0xff, b'}']).await;
     assert_refused(invalid_utf8, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let listed: Vec<Value> = app
-        .client
-        .get(app.url("/api/jobs"))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Vec<Value> = app.get_json("/api/jobs").await;
     assert!(listed.is_empty(), "nothing half-written");
 }
 
@@ -70,13 +50,7 @@ async fn deep_nesting_is_refused() {
     let app = spawn_app(Backend::Memory).await;
     let payload = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
     let body = format!(r#"{{"payload": {payload}, "t_type": "EMAIL"}}"#);
-    let response = app
-        .client
-        .post(app.url("/api/enqueue"))
-        .body(body)
-        .send()
-        .await
-        .expect("request");
+    let response = app.post_body("/api/enqueue", body).await;
     assert_refused(response, StatusCode::UNPROCESSABLE_ENTITY).await;
 }
 
@@ -87,13 +61,7 @@ async fn an_oversize_body_answers_413() {
         r#"{{"payload": "{}", "t_type": "EMAIL"}}"#,
         "x".repeat(200 * 1024)
     );
-    let response = app
-        .client
-        .post(app.url("/api/enqueue"))
-        .body(body)
-        .send()
-        .await
-        .expect("request");
+    let response = app.post_body("/api/enqueue", body).await;
     assert_refused(response, StatusCode::PAYLOAD_TOO_LARGE).await;
 }
 
@@ -107,12 +75,7 @@ async fn odd_ids_and_paths_answer_4xx() {
         "/api/jobs/%F0%9F%92%A9".into(),
         "/api/jobs/..%2F..".into(),
     ] {
-        let response = app
-            .client
-            .get(app.url(&path))
-            .send()
-            .await
-            .expect("request");
+        let response = app.send(reqwest::Method::GET, &path).await;
         assert!(
             response.status().is_client_error(),
             "{path}: {}",
@@ -120,35 +83,17 @@ async fn odd_ids_and_paths_answer_4xx() {
         );
         assert!(response.json::<Value>().await.expect("json")["detail"].is_string());
     }
-    let bad_utf8 = app
-        .client
-        .get(app.url("/api/jobs/%FF%FE"))
-        .send()
-        .await
-        .expect("request");
+    let bad_utf8 = app.send(reqwest::Method::GET, "/api/jobs/%FF%FE").await;
     assert_refused(bad_utf8, StatusCode::BAD_REQUEST).await;
-    let bad_limit = app
-        .client
-        .get(app.url("/api/jobs?limit=-1"))
-        .send()
-        .await
-        .expect("request");
+    let bad_limit = app.send(reqwest::Method::GET, "/api/jobs?limit=-1").await;
     assert_refused(bad_limit, StatusCode::BAD_REQUEST).await;
     assert_refused(
-        app.client
-            .get(app.url("/api/nope"))
-            .send()
-            .await
-            .expect("request"),
+        app.send(reqwest::Method::GET, "/api/nope").await,
         StatusCode::NOT_FOUND,
     )
     .await;
     assert_refused(
-        app.client
-            .put(app.url("/api/enqueue"))
-            .send()
-            .await
-            .expect("request"),
+        app.send(reqwest::Method::PUT, "/api/enqueue").await,
         StatusCode::METHOD_NOT_ALLOWED,
     )
     .await;
@@ -172,24 +117,15 @@ async fn odd_but_valid_payloads_round_trip_byte_for_byte() {
         ];
         for payload in &payloads {
             let body = format!(r#"{{"t_type": "TAKESLONG", "payload": {payload}}}"#);
-            let response = app
-                .client
-                .post(app.url("/api/enqueue"))
-                .body(body)
-                .send()
-                .await
-                .expect("request");
+            let response = app.post_body("/api/enqueue", body).await;
             assert_eq!(response.status(), 200, "{payload}");
             let text = response.text().await.expect("body");
             // Not parsed as a Value: 1e400 is valid JSON but out of f64's range.
             let id_start = text.find(r#""id":""#).expect("id") + 6;
             let id = &text[id_start..id_start + 36];
             let stored = app
-                .client
-                .get(app.url(&format!("/api/jobs/{id}")))
-                .send()
+                .send(reqwest::Method::GET, &format!("/api/jobs/{id}"))
                 .await
-                .expect("get")
                 .text()
                 .await
                 .expect("body");
@@ -208,11 +144,7 @@ async fn the_api_token_guards_api_routes_but_not_health() {
     settings.api_token = Some("s3cret".into());
     let app = spawn_app_with(Backend::Memory, settings).await;
     assert_refused(
-        app.client
-            .get(app.url("/api/jobs"))
-            .send()
-            .await
-            .expect("request"),
+        app.send(reqwest::Method::GET, "/api/jobs").await,
         StatusCode::UNAUTHORIZED,
     )
     .await;
@@ -233,21 +165,11 @@ async fn the_api_token_guards_api_routes_but_not_health() {
         .expect("request");
     assert_eq!(right.status(), 200);
     assert_eq!(
-        app.client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
+        app.send(reqwest::Method::GET, "/healthz").await.status(),
         200
     );
     assert_eq!(
-        app.client
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("request")
-            .status(),
+        app.send(reqwest::Method::GET, "/readyz").await.status(),
         200
     );
 }

@@ -81,22 +81,11 @@ async fn failabs_fails_after_three_attempts_and_can_be_retried(backend: Backend)
             .expect("error")
             .contains("always fails")
     );
-    let listed: Vec<Value> = app
-        .client
-        .get(app.url("/api/jobs?status=failed"))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Vec<Value> = app.get_json("/api/jobs?status=failed").await;
     assert!(listed.iter().any(|job| job["id"] == id.as_str()));
     let response = app
-        .client
-        .post(app.url(&format!("/api/jobs/{id}/retry")))
-        .send()
-        .await
-        .expect("retry");
+        .send(reqwest::Method::POST, &format!("/api/jobs/{id}/retry"))
+        .await;
     assert_eq!(response.status(), 200);
     let retried: Value = response.json().await.expect("json");
     assert_eq!(
@@ -116,34 +105,15 @@ async fn list_filters_by_status_in_any_case(backend: Backend) {
     let first = app.enqueue(json!("a"), "SMS").await["id"].clone();
     let second = app.enqueue(json!("b"), "SMS").await["id"].clone();
     for filter in ["queued", "QUEUED", "Queued"] {
-        let listed: Vec<Value> = app
-            .client
-            .get(app.url(&format!("/api/jobs?status={filter}")))
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
+        let listed: Vec<Value> = app.get_json(&format!("/api/jobs?status={filter}")).await;
         let ids: Vec<&Value> = listed.iter().map(|job| &job["id"]).collect();
         assert_eq!(ids, [&first, &second], "oldest first");
     }
-    let none: Vec<Value> = app
-        .client
-        .get(app.url("/api/jobs?status=completed"))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let none: Vec<Value> = app.get_json("/api/jobs?status=completed").await;
     assert!(none.is_empty());
     let bad = app
-        .client
-        .get(app.url("/api/jobs?status=done"))
-        .send()
-        .await
-        .expect("list");
+        .send(reqwest::Method::GET, "/api/jobs?status=done")
+        .await;
     assert_eq!(bad.status(), 400);
     assert_eq!(
         bad.json::<Value>().await.expect("json"),
@@ -158,10 +128,7 @@ async fn unknown_ids_answer_404(backend: Backend) {
         ("DELETE", "/api/jobs/nope"),
         ("POST", "/api/jobs/nope/retry"),
     ] {
-        let request = app
-            .client
-            .request(method.parse().expect("method"), app.url(path));
-        let response = request.send().await.expect("request");
+        let response = app.send(method.parse().expect("method"), path).await;
         assert_eq!(response.status(), 404, "{method} {path}");
         assert_eq!(
             response.json::<Value>().await.expect("json"),
@@ -178,11 +145,8 @@ async fn retrying_a_task_that_is_not_failed_answers_400(backend: Backend) {
         .to_owned();
     app.wait_for_status(&id, "COMPLETED").await;
     let response = app
-        .client
-        .post(app.url(&format!("/api/jobs/{id}/retry")))
-        .send()
-        .await
-        .expect("retry");
+        .send(reqwest::Method::POST, &format!("/api/jobs/{id}/retry"))
+        .await;
     assert_eq!(response.status(), 400);
     let detail = response.json::<Value>().await.expect("json")["detail"]
         .as_str()
@@ -198,22 +162,16 @@ async fn delete_and_clear(backend: Backend) {
         .expect("id")
         .to_owned();
     let response = app
-        .client
-        .delete(app.url(&format!("/api/jobs/{id}")))
-        .send()
-        .await
-        .expect("delete");
+        .send(reqwest::Method::DELETE, &format!("/api/jobs/{id}"))
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.json::<Value>().await.expect("json"),
         json!({"message": format!("Job {id} deleted!")})
     );
     assert_eq!(
-        app.client
-            .get(app.url(&format!("/api/jobs/{id}")))
-            .send()
+        app.send(reqwest::Method::GET, &format!("/api/jobs/{id}"))
             .await
-            .expect("get")
             .status(),
         404
     );
@@ -221,11 +179,8 @@ async fn delete_and_clear(backend: Backend) {
         app.enqueue(json!("x"), "SMS").await;
     }
     let cleared: Value = app
-        .client
-        .post(app.url("/api/clear"))
-        .send()
+        .send(reqwest::Method::POST, "/api/clear")
         .await
-        .expect("clear")
         .json()
         .await
         .expect("json");
@@ -233,15 +188,7 @@ async fn delete_and_clear(backend: Backend) {
         cleared,
         json!({"message": "All jobs in the queue cleared!"})
     );
-    let left: Vec<Value> = app
-        .client
-        .get(app.url("/api/jobs"))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let left: Vec<Value> = app.get_json("/api/jobs").await;
     assert!(left.is_empty());
 }
 
@@ -250,15 +197,7 @@ async fn list_limit(backend: Backend) {
     for n in 0..5 {
         app.enqueue(json!(n), "SMS").await;
     }
-    let listed: Vec<Value> = app
-        .client
-        .get(app.url("/api/jobs?limit=2"))
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Vec<Value> = app.get_json("/api/jobs?limit=2").await;
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0]["payload"], 0);
 }

@@ -118,24 +118,6 @@ fn stored(at: Timestamp) -> Timestamp {
 /// The task a fresh insert stores, built without reading it back (so its
 /// times are cut to microseconds, exactly as a later read returns them).
 pub(crate) fn inserted_task(new: NewTask, now: Timestamp) -> Task {
-    let now = stored(now);
-    Task {
-        id: new.id,
-        task_type: new.task_type,
-        payload: new.payload,
-        queue: new.queue,
-        priority: new.priority,
-        status: TaskStatus::Queued,
-        attempts: 0,
-        max_retries: new.max_retries,
-        created_at: now,
-        updated_at: now,
-        run_at: stored(new.run_at),
-        started_at: None,
-        finished_at: None,
-        last_error: None,
-        result: None,
-        unique_key: new.unique_key,
-        timeout_ms: new.timeout_ms,
-    }
+    let run_at = stored(new.run_at);
+    NewTask { run_at, ..new }.into_queued(stored(now))
 }

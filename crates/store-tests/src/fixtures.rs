@@ -100,14 +100,7 @@ pub async fn claim_one(store: &dyn Store, task_type: &str, now: Timestamp, token
 
 /// A finish of `lease` with `outcome`, recording `event` with no message.
 pub fn finish(lease: &Lease, outcome: Outcome, event: EventKind) -> Finish {
-    Finish {
-        task_id: lease.task.id.clone(),
-        token: lease.token,
-        expired_by: None,
-        outcome,
-        event,
-        message: None,
-    }
+    Finish::new(lease, outcome, event, None)
 }
 
 /// A finish that completes `lease` with no result.
@@ -172,4 +165,9 @@ pub fn assert_same_task(actual: &Task, expected: &Task) {
     let actual = serde_json::to_string(actual).expect("tasks serialise");
     let expected = serde_json::to_string(expected).expect("tasks serialise");
     assert_eq!(actual, expected);
+}
+
+/// Every task in the store, oldest first.
+pub async fn all_tasks(store: &dyn Store) -> Vec<Task> {
+    store.task_list(&Default::default()).await.expect("list")
 }

@@ -5,8 +5,8 @@ use rustqueue_core::task::{EventKind, NewTask, TaskStatus};
 use tokio::task::JoinSet;
 
 use crate::fixtures::{
-    SharedStore, assert_same_task, claim_one, complete, fail, finish_one, get, history, insert,
-    keyed, now, secs, sorted_ids, task,
+    SharedStore, all_tasks, assert_same_task, claim_one, complete, fail, finish_one, get, history,
+    insert, keyed, now, secs, sorted_ids, task,
 };
 
 /// A batch comes back in input order, each task `QUEUED` with every field as asked.
@@ -50,7 +50,7 @@ pub async fn insert_returns_tasks_in_input_order(store: SharedStore) {
         assert_eq!(t.timeout_ms, asked.timeout_ms);
         assert_same_task(&get(&*store, &t.id).await, t);
     }
-    let listed = store.task_list(&Default::default()).await.expect("list");
+    let listed = all_tasks(&*store).await;
     let ids: Vec<&str> = listed.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -79,20 +79,14 @@ pub async fn insert_empty_batch(store: SharedStore) {
         .await
         .expect("insert");
     assert!(inserted.is_empty());
-    assert!(
-        store
-            .task_list(&Default::default())
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(all_tasks(&*store).await.is_empty());
 }
 
 /// A batch that cannot be stored whole (an id already taken) stores nothing.
 pub async fn insert_batch_is_all_or_nothing(store: SharedStore) {
     let now = now();
     let existing = insert(&*store, task("EMAIL", now), now).await;
-    let before = store.task_list(&Default::default()).await.expect("list");
+    let before = all_tasks(&*store).await;
     let clash = task("SMS", secs(now, 9));
     let clash = NewTask {
         id: existing.id.clone(),
@@ -116,7 +110,7 @@ pub async fn insert_batch_is_all_or_nothing(store: SharedStore) {
         store.task_get(&b.id).await.expect("get").is_none(),
         "last task of a failed batch was kept"
     );
-    let after = store.task_list(&Default::default()).await.expect("list");
+    let after = all_tasks(&*store).await;
     assert_eq!(after.len(), before.len());
     assert_same_task(&get(&*store, &existing.id).await, &existing);
     assert_eq!(
@@ -143,7 +137,7 @@ pub async fn insert_batch_with_repeated_id_is_refused(store: SharedStore) {
         matches!(result, Err(StoreError::Conflict(_))),
         "got {result:?}"
     );
-    let listed = store.task_list(&Default::default()).await.expect("list");
+    let listed = all_tasks(&*store).await;
     assert!(listed.is_empty(), "nothing of a refused batch is kept");
 }
 
@@ -158,7 +152,7 @@ pub async fn insert_result_matches_later_reads(store: SharedStore) {
     let inserted = insert(&*store, new, precise).await;
 
     assert_same_task(&get(&*store, &inserted.id).await, &inserted);
-    let listed = store.task_list(&Default::default()).await.expect("list");
+    let listed = all_tasks(&*store).await;
     assert_same_task(&listed[0], &inserted);
     let within_a_micro =
         |at: chrono::DateTime<chrono::Utc>| (at - micros).num_nanoseconds() < Some(1000);
@@ -216,7 +210,7 @@ pub async fn unique_key_released_by_terminal_states(store: SharedStore) {
 
     let third = insert(&*store, keyed("EMAIL", now, "k"), now).await;
     assert_ne!(third.id, failed.id);
-    let all = store.task_list(&Default::default()).await.expect("list");
+    let all = all_tasks(&*store).await;
     assert_eq!(sorted_ids(&all), sorted_ids([&done, &failed, &third]));
 }
 
@@ -282,12 +276,5 @@ pub async fn concurrent_inserts_of_one_key_create_one(store: SharedStore) {
         returned.iter().all(|id| *id == created[0]),
         "every duplicate returns the holder"
     );
-    assert_eq!(
-        store
-            .task_list(&Default::default())
-            .await
-            .expect("list")
-            .len(),
-        1
-    );
+    assert_eq!(all_tasks(&*store).await.len(), 1);
 }

@@ -4,7 +4,8 @@ use rustqueue_core::store::{Finish, ListParams, Outcome, QueueState, StoreError}
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus};
 
 use crate::fixtures::{
-    SharedStore, claim_one, complete, fail, finish, finish_one, insert, now, secs, sorted_ids, task,
+    SharedStore, all_tasks, claim_one, complete, fail, finish, finish_one, insert, now, secs,
+    sorted_ids, task,
 };
 
 /// A fresh store answers a ping.
@@ -198,6 +199,6 @@ pub async fn queues_pause_resume_and_list(store: SharedStore) {
             state("reports", false)
         ]
     );
-    let all = store.task_list(&Default::default()).await.expect("list");
+    let all = all_tasks(&*store).await;
     assert_eq!(sorted_ids(&all).len(), 2);
 }

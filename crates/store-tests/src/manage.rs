@@ -4,8 +4,8 @@ use rustqueue_core::store::StoreError;
 use rustqueue_core::task::{EventKind, TaskStatus};
 
 use crate::fixtures::{
-    SharedStore, assert_same_task, claim_one, complete, fail, finish_one, get, history, insert,
-    keyed, now, secs, task,
+    SharedStore, all_tasks, assert_same_task, claim_one, complete, fail, finish_one, get, history,
+    insert, keyed, now, secs, task,
 };
 
 /// Retrying a task that does not exist is `NotFound`.
@@ -130,13 +130,7 @@ pub async fn delete_returns_task_and_removes_history(store: SharedStore) {
         Err(StoreError::NotFound)
     ));
     assert!(store.task_delete(&t.id).await.expect("delete").is_none());
-    assert!(
-        store
-            .task_list(&Default::default())
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(all_tasks(&*store).await.is_empty());
     // The same id stored again starts a fresh history: none of the old events linger.
     insert(&*store, new, secs(now, 1)).await;
     assert_eq!(history(&*store, &t.id).await, [(EventKind::Enqueued, 0)]);
@@ -173,13 +167,7 @@ pub async fn clear_removes_every_task_and_event(store: SharedStore) {
 
     assert_eq!(store.task_clear().await.expect("clear"), 5);
 
-    assert!(
-        store
-            .task_list(&Default::default())
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(all_tasks(&*store).await.is_empty());
     let counts = store.task_counts().await.expect("counts");
     assert!(
         counts.values().all(|n| *n == 0),

@@ -32,7 +32,7 @@ pub fn after_error(
             EventKind::RetryScheduled,
         )
     };
-    finish(lease, outcome, event, Some(error))
+    Finish::new(lease, outcome, event, Some(error))
 }
 
 /// The finish for an attempt whose lease ran out (its worker died or hung).
@@ -65,13 +65,13 @@ pub fn after_lease_expiry(
     };
     Finish {
         expired_by: Some(expired_by),
-        ..finish(lease, outcome, event, Some(error))
+        ..Finish::new(lease, outcome, event, Some(error))
     }
 }
 
 /// The finish for a successful attempt.
 pub fn after_success(lease: &Lease, result: Option<crate::task::RawJson>) -> Finish {
-    finish(
+    Finish::new(
         lease,
         Outcome::Completed { result },
         EventKind::Completed,
@@ -81,7 +81,7 @@ pub fn after_success(lease: &Lease, result: Option<crate::task::RawJson>) -> Fin
 
 /// The finish that hands an interrupted attempt back without using it up.
 pub fn after_release(lease: &Lease, reason: &str) -> Finish {
-    finish(
+    Finish::new(
         lease,
         Outcome::Released,
         EventKind::Released,
@@ -95,15 +95,4 @@ fn out_of_attempts(task: &Task) -> bool {
 
 fn delay(backoff: &Backoff, attempt: u32) -> TimeDelta {
     TimeDelta::from_std(backoff.delay(attempt)).unwrap_or(TimeDelta::MAX)
-}
-
-fn finish(lease: &Lease, outcome: Outcome, event: EventKind, message: Option<String>) -> Finish {
-    Finish {
-        task_id: lease.task.id.clone(),
-        token: lease.token,
-        expired_by: None,
-        outcome,
-        event,
-        message,
-    }
 }

@@ -110,25 +110,7 @@ impl State {
     }
 
     fn insert(&mut self, new: NewTask, now: Timestamp) -> Inserted {
-        let task = Task {
-            id: new.id,
-            task_type: new.task_type,
-            payload: new.payload,
-            queue: new.queue,
-            priority: new.priority,
-            status: TaskStatus::Queued,
-            attempts: 0,
-            max_retries: new.max_retries,
-            created_at: now,
-            updated_at: now,
-            run_at: new.run_at,
-            started_at: None,
-            finished_at: None,
-            last_error: None,
-            result: None,
-            unique_key: new.unique_key,
-            timeout_ms: new.timeout_ms,
-        };
+        let task = new.into_queued(now);
         let events = vec![event(&task, EventKind::Enqueued, now, None)];
         let id = task.id.clone();
         self.rows.insert(

@@ -111,6 +111,20 @@ pub struct Finish {
     pub message: Option<String>,
 }
 
+impl Finish {
+    /// An unconditional finish of `lease` (no expiry guard).
+    pub fn new(lease: &Lease, outcome: Outcome, event: EventKind, message: Option<String>) -> Self {
+        Self {
+            task_id: lease.task.id.clone(),
+            token: lease.token,
+            expired_by: None,
+            outcome,
+            event,
+            message,
+        }
+    }
+}
+
 /// Which tasks to list (the original `GET /api/jobs`).
 #[derive(Debug, Clone, Default)]
 pub struct ListParams {
@@ -132,7 +146,8 @@ pub struct QueueState {
 /// The storage of tasks, their history and queue states.
 ///
 /// Every method that changes a task also appends its history event in the
-/// same transaction. Methods take `now` from the caller's clock.
+/// same transaction. Methods take `now` from the caller's clock; stores keep
+/// times to the microsecond, so callers pass microsecond-precise times.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// True when no other process can share this store, so any `INPROGRESS`
@@ -145,7 +160,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Inserts tasks as `QUEUED`, all or nothing, each with an `enqueued` event
     /// (attempt 0). A task whose `unique_key` is held by an unfinished
     /// (`QUEUED` or `INPROGRESS`) task is not inserted; the holder is returned
-    /// with `duplicate: true`. Results come back in input order.
+    /// with `duplicate: true`. Results come back in input order. An id that
+    /// exists already (or twice in the batch) fails the whole batch with `Conflict`.
     async fn task_insert_many(
         &self,
         tasks: Vec<NewTask>,
@@ -169,6 +185,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// then `run_at`, then id. Each becomes `INPROGRESS` with `attempts + 1`,
     /// `started_at = now`, the given lease, and a `started` event. No two
     /// concurrent claims (even from other processes) return the same task.
+    /// Leases come back in claim order.
     async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>>;
 
     /// The earliest `run_at` among `QUEUED` tasks of these types in unpaused queues.
@@ -178,7 +195,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// which were applied. `Completed` and `Failed` set `finished_at = now`;
     /// `Retry` and `Failed` set `last_error`; `Completed` sets `result`;
     /// `Released` sets `attempts - 1` and `run_at = now`. Every applied one clears the
-    /// lease and appends its event with the task's current attempt number.
+    /// lease and appends its event with the attempt number after the change.
+    /// `last_error` is kept by `Completed` (it tells of earlier attempts).
     async fn task_finish_many(
         &self,
         finishes: Vec<Finish>,
@@ -186,7 +204,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<Vec<bool>>;
 
     /// Renews the leases still held (task `INPROGRESS` under that token) until
-    /// `expires_at`, and returns the ids of the leases that were lost.
+    /// `expires_at`, even if they lapsed but were not yet rescued, and returns
+    /// the ids of the leases that were lost. `updated_at` is not touched.
     async fn task_heartbeat(
         &self,
         leases: &[(String, LeaseToken)],
@@ -209,7 +228,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Deletes a task and its history, returning it as it was; `None` if absent.
     async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>>;
 
-    /// Deletes every task and all history; returns how many tasks there were.
+    /// Deletes every task and all history (queue pauses stay); returns how many tasks there were.
     async fn task_clear(&self) -> StoreResult<u64>;
 
     /// Pauses or resumes a queue (creating its record if needed).

@@ -90,6 +90,34 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Sends a request with no body.
+    pub async fn send(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts a raw body, exactly as given.
+    pub async fn post_body(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GETs a path and parses the JSON answer.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.send(reqwest::Method::GET, path)
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
     pub async fn enqueue(&self, payload: Value, task_type: &str) -> Value {
         let response = self
             .client
