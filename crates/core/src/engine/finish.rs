@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::Shared;
-use crate::store::{Finish, Outcome};
+use crate::store::{Finish, Outcome, StoreError};
 use crate::task::TaskStatus;
 
 /// The most finishes written in one store call.
@@ -22,27 +22,62 @@ pub(super) async fn run(shared: Arc<Shared>, mut finishes: mpsc::UnboundedReceiv
 }
 
 /// Stores a batch, retrying while the store is unavailable: the attempts already
-/// ran, and losing their ending would leave the tasks to the reaper.
+/// ran, and losing their ending would leave the tasks to the reaper. Any other
+/// error is tried finish by finish, so one bad row cannot block the rest;
+/// a finish that still fails is left to the reaper.
 async fn write(shared: &Shared, batch: Vec<Finish>) {
+    let applied = match store_retrying(shared, batch.clone()).await {
+        Ok(applied) => applied,
+        Err(error) if batch.len() > 1 => {
+            tracing::warn!(%error, count = batch.len(), "recording a batch of finished attempts failed; trying one by one");
+            let mut applied = Vec::with_capacity(batch.len());
+            for finish in &batch {
+                applied.push(store_one(shared, finish.clone()).await);
+            }
+            applied
+        }
+        Err(_) => vec![store_one(shared, batch[0].clone()).await],
+    };
+    record(shared, &batch, applied);
+}
+
+/// Stores one finish; false (with the error logged) when it cannot be stored.
+async fn store_one(shared: &Shared, finish: Finish) -> bool {
+    let task_id = finish.task_id.clone();
+    match store_retrying(shared, vec![finish]).await {
+        Ok(applied) => applied.first().copied().unwrap_or(false),
+        Err(error) => {
+            tracing::error!(%error, %task_id, "cannot record how an attempt ended; the reaper will rescue the task");
+            false
+        }
+    }
+}
+
+/// Calls the store, retrying for as long as it is unavailable.
+async fn store_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>, StoreError> {
     let mut failures = 0u32;
-    let applied = loop {
+    loop {
         match shared
             .store
             .task_finish_many(batch.clone(), shared.now())
             .await
         {
-            Ok(applied) => break applied,
-            Err(error) => {
+            Err(StoreError::Unavailable(error)) => {
                 failures += 1;
-                tracing::warn!(%error, count = batch.len(), "recording finished attempts failed; retrying");
+                tracing::warn!(%error, count = batch.len(), "store unavailable while recording finished attempts; retrying");
                 tokio::time::sleep(Duration::from_millis(50 * u64::from(failures.min(100)))).await;
             }
+            other => return other,
         }
-    };
+    }
+}
+
+/// Forgets finished attempts and tells subscribers what was applied.
+fn record(shared: &Shared, batch: &[Finish], applied: Vec<bool>) {
     let mut retried = false;
     {
         let mut running = shared.running();
-        for finish in &batch {
+        for finish in batch {
             if running
                 .get(&finish.task_id)
                 .is_some_and(|r| r.token == finish.token)

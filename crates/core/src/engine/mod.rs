@@ -176,6 +176,9 @@ impl Engine {
         if self.shared.store.is_exclusive() {
             lease::recover_orphans(&self.shared).await?;
         }
+        if let Some(signal) = self.shared.store.work_signal() {
+            tokio::spawn(forward_work_signal(self.shared.clone(), signal));
+        }
         let (finishes, finish_rx) = mpsc::unbounded_channel();
         let services = Services {
             dispatcher: tokio::spawn(dispatch::run(self.shared.clone(), finishes.clone())),
@@ -259,6 +262,7 @@ impl Engine {
 
     /// One task.
     pub async fn get(&self, id: &str) -> Result<Task, EngineError> {
+        check_id(id)?;
         self.shared
             .store
             .task_get(id)
@@ -273,6 +277,7 @@ impl Engine {
 
     /// A task's history.
     pub async fn history(&self, id: &str) -> Result<Vec<TaskEvent>, EngineError> {
+        check_id(id)?;
         self.shared
             .store
             .task_events(id)
@@ -287,6 +292,7 @@ impl Engine {
 
     /// Queues a `FAILED` task again with a fresh attempt budget.
     pub async fn retry(&self, id: &str) -> Result<Task, EngineError> {
+        check_id(id)?;
         let task = self
             .shared
             .store
@@ -301,6 +307,7 @@ impl Engine {
 
     /// Deletes a task; a running attempt on this node is cancelled.
     pub async fn delete(&self, id: &str) -> Result<Task, EngineError> {
+        check_id(id)?;
         let task = self
             .shared
             .store
@@ -342,6 +349,28 @@ impl Engine {
     pub async fn ready(&self) -> Result<(), EngineError> {
         Ok(self.shared.store.ping().await?)
     }
+}
+
+/// Wakes the dispatcher whenever the store says another process made work ready.
+async fn forward_work_signal(shared: Arc<Shared>, signal: Arc<Notify>) {
+    loop {
+        tokio::select! {
+            _ = shared.stopping.cancelled() => return,
+            _ = signal.notified() => shared.wake.notify_one(),
+        }
+    }
+}
+
+/// The longest id a task can have (UUIDv7 text is 36 bytes; room for other schemes).
+const MAX_ID_LEN: usize = 128;
+
+/// Ids no task can have are refused before reaching the store (some stores
+/// reject NUL bytes or very long keys outright).
+fn check_id(id: &str) -> Result<(), EngineError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(EngineError::NotFound(id.chars().take(MAX_ID_LEN).collect()));
+    }
+    Ok(())
 }
 
 fn not_found(error: StoreError, id: &str) -> EngineError {

@@ -154,6 +154,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// task found at start-up belongs to a dead process and can be recovered at once.
     fn is_exclusive(&self) -> bool;
 
+    /// Fires when another process may have made work ready (an insert, a
+    /// retry, a resumed queue), so an idle dispatcher starts it at once.
+    /// `None` for stores only this process writes.
+    fn work_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
+
     /// Checks that the store answers (readiness).
     async fn ping(&self) -> StoreResult<()>;
 
