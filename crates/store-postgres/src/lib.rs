@@ -1,0 +1,47 @@
+//! RustQueue's shared store: the [`Store`](rustqueue_core::store::Store) trait
+//! on PostgreSQL, for several RustQueue nodes sharing one database.
+//!
+//! Every operation is one statement on a pooled connection (a handful use a
+//! short transaction): claims lock ready rows with `FOR UPDATE SKIP LOCKED`,
+//! batches travel as arrays and come apart with `unnest`, and each transition
+//! writes its history event in the same statement. Writes that make work
+//! ready `pg_notify` the schema's channel; a dedicated LISTEN connection turns
+//! that into the store's work signal, so idle nodes start new work at once.
+//!
+//! Layout:
+//! - [`store`]: [`PostgresStore`], connecting, and the trait implementation.
+//! - [`options`]: [`PostgresOptions`] and the driver configuration.
+//! - [`errors`]: [`ConnectError`] and the one mapping of driver errors.
+//! - `connection`: the connection pool and the wake-up channel name.
+//! - `migrate`: versioned migrations from `migrations/`, applied at connect.
+//! - `notify`: the LISTEN connection behind the work signal.
+//! - `insert`: batch inserts with `unique_key` deduplication.
+//! - `lease`: claims, finishes and heartbeats (the hot path).
+//! - `tasks`: one task: get, retry, delete; clear and queue pauses.
+//! - `bulk`: filtered pages, and retrying or deleting a selection.
+//! - `filter`: task filters as WHERE clauses.
+//! - `queries`: lists, next run time, expired leases.
+//! - `counters`: per (queue, type, status) counts kept by every change; queues.
+//! - `history`: reading task events.
+//! - `rows`: how fields map to columns and back.
+
+pub mod errors;
+pub mod options;
+pub mod store;
+
+mod bulk;
+mod connection;
+mod counters;
+mod filter;
+mod history;
+mod insert;
+mod lease;
+mod migrate;
+mod notify;
+mod queries;
+mod rows;
+mod tasks;
+
+pub use errors::ConnectError;
+pub use options::{MAX_SCHEMA_LEN, PostgresOptions};
+pub use store::PostgresStore;

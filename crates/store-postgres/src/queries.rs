@@ -1,0 +1,86 @@
+//! Reads: task lists, the next wake-up and lapsed leases.
+
+use rustqueue_core::store::{Lease, ListParams};
+use rustqueue_core::task::{Task, TaskStatus, Timestamp};
+
+use crate::connection::Db;
+use crate::errors::Fault;
+use crate::rows::{self, limit_column, task_columns};
+
+/// Tasks of one status, oldest first. The status is a literal, not a
+/// parameter, so even a generic plan can use the partial indexes.
+macro_rules! list_status {
+    ($status:literal) => {
+        concat!(
+            "SELECT ",
+            task_columns!("t"),
+            " FROM tasks t WHERE t.status = '",
+            $status,
+            "' ORDER BY t.id LIMIT $1"
+        )
+    };
+}
+
+/// The statement listing tasks of `status`.
+fn list_status_sql(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Queued => list_status!("QUEUED"),
+        TaskStatus::InProgress => list_status!("INPROGRESS"),
+        TaskStatus::Completed => list_status!("COMPLETED"),
+        TaskStatus::Failed => list_status!("FAILED"),
+    }
+}
+
+/// Every task, oldest first (`LIMIT NULL` is no limit).
+const LIST_ALL: &str = concat!(
+    "SELECT ",
+    task_columns!("t"),
+    " FROM tasks t ORDER BY t.id LIMIT $1"
+);
+
+/// Tasks oldest first, optionally of one status, optionally limited.
+pub(crate) async fn list(db: &Db, params: &ListParams) -> Result<Vec<Task>, Fault> {
+    let limit: Option<i64> = params.limit.map(limit_column);
+    let sql = params.status.map_or(LIST_ALL, list_status_sql);
+    let client = db.client().await?;
+    let rows = client
+        .query(&client.prepare_cached(sql).await?, &[&limit])
+        .await?;
+    rows.iter().map(rows::task).collect()
+}
+
+/// The earliest `run_at` a dispatcher could wait for.
+const NEXT_RUN_AT: &str = "SELECT min(run_at) FROM tasks \
+     WHERE status = 'QUEUED' AND task_type = ANY($1::text[]) \
+     AND queue NOT IN (SELECT name FROM queues WHERE paused)";
+
+/// The earliest `run_at` among queued tasks of these types in unpaused queues.
+pub(crate) async fn next_run_at(db: &Db, types: &[String]) -> Result<Option<Timestamp>, Fault> {
+    let client = db.client().await?;
+    let row = client
+        .query_one(&client.prepare_cached(NEXT_RUN_AT).await?, &[&types])
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Lapsed leases, soonest expired first, from the index of running tasks.
+const EXPIRED: &str = concat!(
+    "SELECT ",
+    task_columns!("t"),
+    " FROM tasks t WHERE t.status = 'INPROGRESS' AND t.lease_expires_at <= $1",
+    " ORDER BY t.lease_expires_at LIMIT $2"
+);
+
+/// Up to `limit` running tasks whose lease ran out at or before `expired_by`.
+pub(crate) async fn expired(
+    db: &Db,
+    expired_by: Timestamp,
+    limit: usize,
+) -> Result<Vec<Lease>, Fault> {
+    let client = db.client().await?;
+    let select = client.prepare_cached(EXPIRED).await?;
+    let rows = client
+        .query(&select, &[&expired_by, &limit_column(limit)])
+        .await?;
+    rows.iter().map(rows::lease).collect()
+}

@@ -1,0 +1,214 @@
+//! [`PostgresStore`]: connecting (pool, migrations, LISTEN), and the storage
+//! trait on top of the pooled connections.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rustqueue_core::store::{
+    BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
+    PageParams, QueueState, Selection, Store, StoreResult,
+};
+use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
+use tokio::sync::Notify;
+
+use crate::connection::Db;
+use crate::errors::{ConnectError, Fault, store_error};
+use crate::notify::{self, Listener};
+use crate::options::{PostgresOptions, driver_config};
+use crate::{bulk, counters, history, insert, lease, migrate, queries, tasks};
+
+/// Tasks in a PostgreSQL schema, shared by every RustQueue node connected to it.
+pub struct PostgresStore {
+    db: Db,
+    schema: String,
+    listener: Listener,
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (a `postgres://` URL or key=value
+    /// string): creates the schema if needed, applies pending migrations,
+    /// and starts listening for other nodes' wake-ups.
+    pub async fn connect(url: &str, options: PostgresOptions) -> Result<Self, ConnectError> {
+        let config = driver_config(url, &options)?;
+        let mut db = Db::new(config.clone(), &options)?;
+        let migrated = migrate::migrate(&db, options.schema.as_deref()).await?;
+        db.channel = notify::channel(&migrated.schema);
+        let listener = Listener::start(config, db.channel.clone())
+            .await
+            .map_err(|fault| ConnectError::Connect(store_error(fault)))?;
+        tracing::info!(
+            schema = %migrated.schema,
+            schema_from = migrated.from,
+            schema_version = migrate::LATEST,
+            pool_size = options.pool_size,
+            "connected postgres store"
+        );
+        Ok(Self {
+            db,
+            schema: migrated.schema,
+            listener,
+        })
+    }
+
+    /// The schema the tables live in.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // Idle connections close now rather than when the last handle goes.
+        self.db.close();
+    }
+}
+
+/// Runs an operation and maps its fault at the trait boundary.
+async fn run<T>(op: impl Future<Output = Result<T, Fault>>) -> StoreResult<T> {
+    op.await.map_err(store_error)
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn is_exclusive(&self) -> bool {
+        // Other nodes may share the schema; their running tasks are not orphans.
+        false
+    }
+
+    fn work_signal(&self) -> Option<Arc<Notify>> {
+        Some(self.listener.signal())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        run(async {
+            let client = self.db.client().await?;
+            client.batch_execute("SELECT 1").await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn task_insert_many(
+        &self,
+        tasks: Vec<NewTask>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Inserted>> {
+        if tasks.is_empty() {
+            return Ok(Vec::new());
+        }
+        run(insert::insert_many(&self.db, tasks, now)).await
+    }
+
+    async fn task_get(&self, id: &str) -> StoreResult<Option<Task>> {
+        run(tasks::get(&self.db, id)).await
+    }
+
+    async fn task_list(&self, params: &ListParams) -> StoreResult<Vec<Task>> {
+        run(queries::list(&self.db, params)).await
+    }
+
+    async fn task_events(&self, id: &str) -> StoreResult<Vec<TaskEvent>> {
+        run(history::read(&self.db, id)).await
+    }
+
+    async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>> {
+        run(counters::by_status(&self.db)).await
+    }
+
+    async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>> {
+        run(bulk::page(&self.db, params)).await
+    }
+
+    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
+        run(counters::rows(&self.db)).await
+    }
+
+    async fn task_retry_many(
+        &self,
+        selection: &Selection,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        run(bulk::retry_many(&self.db, selection, now)).await
+    }
+
+    async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted> {
+        run(bulk::delete_many(&self.db, selection)).await
+    }
+
+    async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>> {
+        if params.limit == 0 || params.types.is_empty() {
+            return Ok(Vec::new());
+        }
+        run(lease::claim(&self.db, params)).await
+    }
+
+    async fn task_next_run_at(&self, types: &[String]) -> StoreResult<Option<Timestamp>> {
+        if types.is_empty() {
+            return Ok(None);
+        }
+        run(queries::next_run_at(&self.db, types)).await
+    }
+
+    async fn task_finish_many(
+        &self,
+        finishes: Vec<Finish>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<bool>> {
+        if finishes.is_empty() {
+            return Ok(Vec::new());
+        }
+        run(lease::finish_many(&self.db, &finishes, now)).await
+    }
+
+    async fn task_heartbeat(
+        &self,
+        leases: &[(String, LeaseToken)],
+        expires_at: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
+        run(lease::heartbeat(&self.db, leases, expires_at)).await
+    }
+
+    async fn task_list_expired(
+        &self,
+        expired_by: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Lease>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        run(queries::expired(&self.db, expired_by, limit)).await
+    }
+
+    async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task> {
+        run(tasks::retry(&self.db, id, now)).await
+    }
+
+    async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>> {
+        run(tasks::delete(&self.db, id)).await
+    }
+
+    async fn task_clear(&self) -> StoreResult<u64> {
+        run(tasks::clear(&self.db)).await
+    }
+
+    async fn queue_set_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<()> {
+        run(tasks::set_paused(&self.db, name, paused, now)).await
+    }
+
+    async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
+        run(counters::queues(&self.db)).await
+    }
+}

@@ -1,0 +1,144 @@
+//! Several stores ("nodes") on one schema: claims never overlap, and writes
+//! on one node wake the others.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use common::{SchemaGuard, new_task, now};
+use rustqueue_core::store::{ClaimParams, Finish, Outcome, Store};
+use rustqueue_core::task::EventKind;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+/// How long a wake-up may take to arrive before the test fails.
+const WAKE_DEADLINE: Duration = Duration::from_secs(10);
+
+async fn woken(signal: &Notify, what: &str) {
+    tokio::time::timeout(WAKE_DEADLINE, signal.notified())
+        .await
+        .unwrap_or_else(|_| panic!("no wake-up after {what}"));
+}
+
+fn claim_params(limit: usize, token: i64) -> ClaimParams {
+    let now = now();
+    ClaimParams {
+        types: vec!["EMAIL".to_owned()],
+        limit,
+        now,
+        lease_expires_at: now + TimeDelta::seconds(30),
+        lease_token: token,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_claiming_at_once_never_share_a_task() {
+    let schema = SchemaGuard::new();
+    let nodes = [
+        Arc::new(schema.connect().await),
+        Arc::new(schema.connect().await),
+    ];
+    let news: Vec<_> = (0..600).map(|_| new_task("EMAIL")).collect();
+    let all: HashSet<String> = news.iter().map(|t| t.id.clone()).collect();
+    nodes[0]
+        .task_insert_many(news, now())
+        .await
+        .expect("insert");
+
+    let mut workers = JoinSet::new();
+    for worker in 0..8_i64 {
+        let node = Arc::clone(&nodes[worker as usize % 2]);
+        workers.spawn(async move {
+            let mut claimed = Vec::new();
+            loop {
+                let leases = node
+                    .task_claim(&claim_params(13, worker))
+                    .await
+                    .expect("claim");
+                if leases.is_empty() {
+                    return claimed;
+                }
+                claimed.extend(leases.into_iter().map(|lease| lease.task.id));
+            }
+        });
+    }
+    let mut seen = HashSet::new();
+    while let Some(claimed) = workers.join_next().await {
+        for id in claimed.expect("worker") {
+            assert!(seen.insert(id.clone()), "task {id} was claimed twice");
+        }
+    }
+    assert_eq!(seen, all, "together the nodes claimed every task once");
+    drop(nodes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_on_one_node_wake_the_other() {
+    let schema = SchemaGuard::new();
+    let (idle, busy) = (schema.connect().await, schema.connect().await);
+    let signal = idle
+        .work_signal()
+        .expect("a shared store has a work signal");
+
+    busy.task_insert_many(vec![new_task("EMAIL")], now())
+        .await
+        .expect("insert");
+    woken(&signal, "an insert").await;
+
+    busy.queue_set_paused("default", true, now())
+        .await
+        .expect("pause");
+    busy.queue_set_paused("default", false, now())
+        .await
+        .expect("resume");
+    woken(&signal, "a resumed queue").await;
+
+    // Each write above sent one notice and each was awaited, so no wake-up is
+    // pending now: the next one comes from the retry.
+    let lease = busy
+        .task_claim(&claim_params(1, 7))
+        .await
+        .expect("claim")
+        .pop()
+        .expect("the inserted task");
+    let retry = Outcome::Retry {
+        run_at: now(),
+        error: "later".to_owned(),
+    };
+    let finish = Finish::new(&lease, retry, EventKind::RetryScheduled, None);
+    busy.task_finish_many(vec![finish], now())
+        .await
+        .expect("finish");
+    woken(&signal, "a retry").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_in_other_schemas_are_apart() {
+    let (first, second) = (SchemaGuard::new(), SchemaGuard::new());
+    let (a, b) = (first.connect().await, second.connect().await);
+    a.task_insert_many(vec![new_task("EMAIL")], now())
+        .await
+        .expect("insert");
+
+    assert!(
+        b.task_claim(&claim_params(10, 1))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert_eq!(
+        a.task_claim(&claim_params(10, 1))
+            .await
+            .expect("claim")
+            .len(),
+        1
+    );
+    assert!(b.queue_list().await.expect("queues").is_empty());
+    assert_eq!(
+        (a.schema(), b.schema()),
+        (first.name.as_str(), second.name.as_str())
+    );
+}

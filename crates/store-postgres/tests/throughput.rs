@@ -1,0 +1,133 @@
+//! A measurement, not a check: how fast batches insert, and how fast claim +
+//! finish drains no-op tasks, on the test database.
+//!
+//! Run it optimised:
+//! `cargo nextest run -p rustqueue-store-postgres --cargo-profile release --run-ignored only --no-capture throughput`
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{SubsecRound, TimeDelta, Utc};
+use rustqueue_core::store::{ClaimParams, Finish, Outcome, Store};
+use rustqueue_core::task::{EventKind, NewTask, new_task_id};
+use rustqueue_store_postgres::PostgresStore;
+use serde_json::value::RawValue;
+
+/// Tasks per claim, as the engine's dispatcher asks for at most.
+const CLAIM_BATCH: usize = 500;
+
+/// Tasks per insert.
+const INSERT_BATCH: usize = 1000;
+
+/// How many tasks to drain: `RUSTQUEUE_BENCH_TASKS`, default 50,000 (a multiple of 1,000).
+fn tasks() -> usize {
+    std::env::var("RUSTQUEUE_BENCH_TASKS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50_000)
+}
+
+async fn fill(store: &PostgresStore) {
+    let now = Utc::now().trunc_subsecs(6);
+    let payload =
+        RawValue::from_string(r#"{"to":"someone@example.com"}"#.to_owned()).expect("json");
+    for _ in 0..tasks() / INSERT_BATCH {
+        let news = (0..INSERT_BATCH)
+            .map(|_| NewTask {
+                id: new_task_id(),
+                task_type: "NOOP".to_owned(),
+                payload: payload.clone(),
+                queue: "default".to_owned(),
+                priority: 0,
+                max_retries: 3,
+                run_at: now,
+                unique_key: None,
+                timeout_ms: None,
+            })
+            .collect();
+        store.task_insert_many(news, now).await.expect("insert");
+    }
+}
+
+/// What one worker loop did: tasks finished, and seconds spent claiming and finishing.
+#[derive(Default)]
+struct Drained {
+    done: usize,
+    claiming: f64,
+    finishing: f64,
+}
+
+/// One worker loop: claim a batch, finish it all as completed, until nothing is left.
+async fn drain(store: Arc<PostgresStore>, token: i64) -> Drained {
+    let mut drained = Drained::default();
+    loop {
+        let now = Utc::now();
+        let params = ClaimParams {
+            types: vec!["NOOP".to_owned()],
+            limit: CLAIM_BATCH,
+            now,
+            lease_expires_at: now + TimeDelta::seconds(30),
+            lease_token: token,
+        };
+        let clock = Instant::now();
+        let leases = store.task_claim(&params).await.expect("claim");
+        drained.claiming += clock.elapsed().as_secs_f64();
+        if leases.is_empty() {
+            return drained;
+        }
+        let finishes = leases
+            .iter()
+            .map(|lease| Finish {
+                task_id: lease.task.id.clone(),
+                token: lease.token,
+                expired_by: None,
+                outcome: Outcome::Completed { result: None },
+                event: EventKind::Completed,
+                message: None,
+            })
+            .collect();
+        let clock = Instant::now();
+        let applied = store
+            .task_finish_many(finishes, Utc::now())
+            .await
+            .expect("finish");
+        drained.finishing += clock.elapsed().as_secs_f64();
+        drained.done += applied.iter().filter(|a| **a).count();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement; run it in release mode (see the module doc)"]
+async fn throughput_insert_claim_and_finish() {
+    for loops in [1, 2, 4] {
+        let guard = common::SchemaGuard::new();
+        let store = Arc::new(guard.connect().await);
+        let filled = Instant::now();
+        fill(&store).await;
+        let insert_rate = tasks() as f64 / filled.elapsed().as_secs_f64();
+
+        let started = Instant::now();
+        let workers: Vec<_> = (0..loops)
+            .map(|token| tokio::spawn(drain(store.clone(), token)))
+            .collect();
+        let (mut finished, mut claiming, mut finishing) = (0, 0.0, 0.0);
+        for worker in workers {
+            let drained = worker.await.expect("worker");
+            finished += drained.done;
+            claiming += drained.claiming;
+            finishing += drained.finishing;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+
+        assert_eq!(finished, tasks());
+        println!(
+            "{loops} loop(s): inserted {insert_rate:.0}/s; drained {} tasks in {elapsed:.3}s = {:.0} tasks/s \
+             (claim calls {claiming:.3}s, finish calls {finishing:.3}s, summed over loops)",
+            tasks(),
+            tasks() as f64 / elapsed
+        );
+        drop(store);
+    }
+}
