@@ -182,7 +182,7 @@ async fn drain(dir: &Path, args: &Args, sync: Synchronous) {
             Ok(transition) if transition.kind == EventKind::Completed => completed += 1,
             Ok(_) => {}
             Err(RecvError::Lagged(_)) => {
-                let counts = engine.counts().await.expect("counts");
+                let counts = engine.counts().await.expect("counts").by_status;
                 completed = counts.get(&TaskStatus::Completed).copied().unwrap_or(0) as usize;
             }
             Err(RecvError::Closed) => panic!("engine stopped"),

@@ -15,11 +15,13 @@ pub type RawJson = Box<RawValue>;
 
 /// Where a task is in its life; see the state machine in DESIGN §1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum TaskStatus {
     /// Waiting to run, possibly not before a future `run_at`.
     Queued,
     /// Leased by a worker.
+    #[serde(rename = "INPROGRESS")]
     InProgress,
     /// Finished successfully (terminal).
     Completed,
@@ -77,6 +79,7 @@ impl FromStr for TaskStatus {
 
 /// One task with every field of DESIGN §1, as stored and as sent on the wire.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     /// Unique, sortable by creation (a UUIDv7).
     pub id: String,
@@ -84,6 +87,7 @@ pub struct Task {
     #[serde(rename = "type")]
     pub task_type: String,
     /// Any JSON value, kept byte for byte.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: RawJson,
     /// The queue it waits in.
     pub queue: String,
@@ -96,18 +100,24 @@ pub struct Task {
     /// The most attempts it gets in total.
     pub max_retries: u32,
     /// When it was enqueued.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When it last changed.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// Not before this time.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub run_at: Timestamp,
     /// When the latest attempt started.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub started_at: Option<Timestamp>,
     /// When it reached a terminal state.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub finished_at: Option<Timestamp>,
     /// The error of the latest failed attempt.
     pub last_error: Option<String>,
     /// What the handler returned on success.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub result: Option<RawJson>,
     /// At most one unfinished task holds a given key.
     pub unique_key: Option<String>,
@@ -197,6 +207,7 @@ pub fn json_depth(text: &str) -> usize {
 
 /// What happened to a task; one event per transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Accepted into a queue.
@@ -247,10 +258,12 @@ impl FromStr for EventKind {
 
 /// One entry of a task's history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskEvent {
     /// The task it belongs to.
     pub task_id: String,
     /// When it happened.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// What happened.
     pub kind: EventKind,

@@ -4,14 +4,12 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware;
-use axum::response::Html;
-use axum::routing::get;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::api::{self, AppState};
 use crate::auth::{ApiToken, require_token};
-use crate::error::{ApiError, route_not_found};
+use crate::error::ApiError;
 
 /// HTTP settings the router needs.
 #[derive(Debug, Clone)]
@@ -36,8 +34,8 @@ pub fn app(state: AppState, settings: &HttpSettings) -> Result<Router, String> {
     Ok(Router::new()
         .nest("/api", api)
         .merge(api::health::routes())
-        .route("/", get(home))
-        .fallback(route_not_found)
+        .merge(api::openapi::routes())
+        .fallback(crate::dashboard::serve)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,
@@ -69,11 +67,4 @@ fn cors(origins: &[String]) -> Result<CorsLayer, String> {
             Method::DELETE,
         ])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]))
-}
-
-async fn home() -> Html<&'static str> {
-    Html(
-        "<!doctype html><title>RustQueue</title><h1>RustQueue is running</h1>\
-         <p>The API is under <a href=\"/api/jobs\">/api</a>.</p>",
-    )
 }

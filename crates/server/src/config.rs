@@ -81,8 +81,8 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
 
-    /// Largest request body accepted, in bytes.
-    #[arg(long, env = "RUSTQUEUE_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    /// Largest request body accepted, in bytes (a batch of 10,000 tasks must fit).
+    #[arg(long, env = "RUSTQUEUE_BODY_LIMIT_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub body_limit_bytes: usize,
 
     /// SQLite durability: normal survives process crashes, full also power loss.

@@ -4,6 +4,7 @@
 //! - [`config`]: the flags of `rustqueue serve` and their environment twins.
 //! - [`serve`]: start-up, serving and graceful shutdown.
 //! - [`app`]: the router with authentication, CORS, body limit and tracing.
+//! - [`dashboard`]: the embedded dashboard, served at `/`.
 //! - [`api`]: the routes, one module per resource.
 //! - [`storage`]: opening the store a URL names.
 //! - [`auth`], [`extract`], [`error`]: bearer tokens, request extractors, `{"detail"}` errors.
@@ -12,6 +13,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod serve;

@@ -59,7 +59,7 @@ async fn an_oversize_body_answers_413() {
     let app = spawn_app(Backend::Memory).await;
     let body = format!(
         r#"{{"payload": "{}", "t_type": "EMAIL"}}"#,
-        "x".repeat(200 * 1024)
+        "x".repeat(2 * 1024 * 1024)
     );
     let response = app.post_body("/api/enqueue", body).await;
     assert_refused(response, StatusCode::PAYLOAD_TOO_LARGE).await;

@@ -5,13 +5,6 @@ mod common;
 use common::{Backend, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
-        mod memory { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-    };
-}
-
 on_every_backend!(
     enqueue_answers_the_original_message,
     an_email_completes,

@@ -55,6 +55,15 @@ pub(crate) fn delete(conn: &Connection, task_id: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Deletes the history of many tasks, named by a JSON array of ids.
+pub(crate) fn delete_many(conn: &Connection, task_ids_json: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM task_events WHERE task_id IN (SELECT value FROM json_each(?1))",
+    )?
+    .execute([task_ids_json])?;
+    Ok(())
+}
+
 /// A task's history, oldest first; `NotFound` if the task does not exist.
 pub(crate) fn read(conn: &Connection, task_id: &str) -> Result<Vec<TaskEvent>, Fault> {
     // One read transaction, so the existence check and the events agree.

@@ -6,8 +6,9 @@ use std::cmp::Reverse;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use rustqueue_core::store::{ClaimParams, Finish, Lease, LeaseToken, Outcome, StoreError};
-use rustqueue_core::task::{EventKind, Timestamp};
+use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 
+use crate::counters::Deltas;
 use crate::errors::Fault;
 use crate::history;
 use crate::rows::{self, limit_column, micros, micros_opt, task_columns};
@@ -16,10 +17,12 @@ use crate::rows::{self, limit_column, micros, micros_opt, task_columns};
 ///
 /// The inner SELECT walks `tasks_ready` in claim order and stops at LIMIT; the
 /// single writer makes select-then-update atomic, so no row can be taken twice.
+/// INDEXED BY, because without statistics SQLite judges `task_type IN (...)`
+/// on `tasks_type` more selective, and that would read every task of the type.
 pub(crate) const CLAIM: &str = concat!(
     "UPDATE tasks SET status = 'INPROGRESS', attempts = attempts + 1, started_at = ?1, updated_at = ?1, ",
     "lease_token = ?2, lease_expires_at = ?3 ",
-    "WHERE id IN (SELECT id FROM tasks ",
+    "WHERE id IN (SELECT id FROM tasks INDEXED BY tasks_ready ",
     "WHERE status = 'QUEUED' AND run_at <= ?1 ",
     "AND task_type IN (SELECT value FROM json_each(?4)) ",
     "AND queue NOT IN (SELECT name FROM queues WHERE paused) ",
@@ -51,11 +54,22 @@ pub(crate) fn claim(conn: &Connection, params: &ClaimParams) -> Result<Vec<Lease
         (Reverse(a.priority), a.run_at, &a.id).cmp(&(Reverse(b.priority), b.run_at, &b.id))
     });
     let started = EventKind::Started.as_str();
+    let mut deltas = Deltas::default();
     let events: Vec<_> = leases
         .iter()
-        .map(|lease| (lease.task.id.as_str(), started, lease.task.attempts, None))
+        .map(|lease| {
+            let task = &lease.task;
+            deltas.moved(
+                &task.queue,
+                &task.task_type,
+                TaskStatus::Queued,
+                TaskStatus::InProgress,
+            );
+            (task.id.as_str(), started, task.attempts, None)
+        })
         .collect();
     history::append_many(conn, now, &events)?;
+    deltas.apply(conn)?;
     Ok(leases)
 }
 
@@ -73,12 +87,15 @@ pub(crate) fn finish_many(
 ) -> Result<Vec<bool>, Fault> {
     let mut applied = Vec::with_capacity(finishes.len());
     let mut events = Vec::with_capacity(finishes.len());
+    let mut deltas = Deltas::default();
     // Prepared once: the statement cache hashes the whole SQL text on every look-up.
     let mut update = conn.prepare_cached(FINISH)?;
     for finish in &finishes {
-        let attempts = finish_one(&mut update, finish, now)?;
-        applied.push(attempts.is_some());
-        if let Some(attempts) = attempts {
+        let c = change(&finish.outcome, now);
+        let done = finish_one(&mut update, finish, &c, now)?;
+        applied.push(done.is_some());
+        if let Some((attempts, queue, task_type)) = done {
+            deltas.moved(&queue, &task_type, TaskStatus::InProgress, c.status);
             let message = finish.message.as_deref();
             events.push((
                 finish.task_id.as_str(),
@@ -89,12 +106,13 @@ pub(crate) fn finish_many(
         }
     }
     history::append_many(conn, now, &events)?;
+    deltas.apply(conn)?;
     Ok(applied)
 }
 
 /// What an outcome writes, as statement parameters.
 struct Change<'a> {
-    status: &'static str,
+    status: TaskStatus,
     /// `Released` gives the attempt back.
     give_back: bool,
     run_at: Option<Timestamp>,
@@ -107,7 +125,7 @@ struct Change<'a> {
 
 fn change(outcome: &Outcome, now: Timestamp) -> Change<'_> {
     let base = Change {
-        status: "QUEUED",
+        status: TaskStatus::Queued,
         give_back: false,
         run_at: None,
         finished_at: None,
@@ -117,7 +135,7 @@ fn change(outcome: &Outcome, now: Timestamp) -> Change<'_> {
     };
     match outcome {
         Outcome::Completed { result } => Change {
-            status: "COMPLETED",
+            status: TaskStatus::Completed,
             finished_at: Some(now),
             set_result: true,
             result: result.as_deref().map(|r| r.get()),
@@ -129,7 +147,7 @@ fn change(outcome: &Outcome, now: Timestamp) -> Change<'_> {
             ..base
         },
         Outcome::Failed { error } => Change {
-            status: "FAILED",
+            status: TaskStatus::Failed,
             finished_at: Some(now),
             error: Some(error),
             ..base
@@ -153,21 +171,22 @@ pub(crate) const FINISH: &str = "UPDATE tasks SET status = ?3, \
      updated_at = ?1, lease_token = NULL, lease_expires_at = NULL \
      WHERE id = ?2 AND status = 'INPROGRESS' AND lease_token = ?10 \
      AND (?11 IS NULL OR lease_expires_at <= ?11) \
-     RETURNING attempts";
+     RETURNING attempts, queue, task_type";
 
-/// Applies one finish if its guard holds, returning the task's attempt number then.
+/// Applies one finish if its guard holds, returning the task's attempt number
+/// then, its queue and its type (for the counters).
 fn finish_one(
     update: &mut rusqlite::Statement<'_>,
     finish: &Finish,
+    c: &Change<'_>,
     now: Timestamp,
-) -> rusqlite::Result<Option<u32>> {
-    let c = change(&finish.outcome, now);
+) -> rusqlite::Result<Option<(u32, String, String)>> {
     update
         .query_row(
             params![
                 micros(now),
                 finish.task_id,
-                c.status,
+                c.status.as_str(),
                 c.give_back,
                 micros_opt(c.run_at),
                 micros_opt(c.finished_at),
@@ -177,7 +196,7 @@ fn finish_one(
                 finish.token.0,
                 micros_opt(finish.expired_by),
             ],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()
 }

@@ -16,7 +16,13 @@
 //! - `reader`: the read connection pool.
 //! - `tasks`: inserts, retries, deletes, clear and queue pauses.
 //! - `lease`: claims, finishes and heartbeats (the hot path).
-//! - `queries`: list, counts, next run time, expired leases, queues.
+//! - `queries`: list, next run time, expired leases, queues.
+//! - `page`: filtered keyset pages.
+//! - `filter`: a task filter as SQL that walks an index in id order.
+//! - `search`: the trigram index over ids and payloads, and search plans.
+//! - `id_clock`: creation-time bounds turned into id bounds.
+//! - `counters`: per-(queue, type, status) counts kept with every change.
+//! - `bulk`: retrying and deleting many tasks.
 //! - `history`: appending and reading task events.
 //! - `rows`: how fields map to columns and back.
 
@@ -24,13 +30,19 @@ pub mod errors;
 pub mod options;
 pub mod store;
 
+mod bulk;
 mod connection;
+mod counters;
+mod filter;
 mod history;
+mod id_clock;
 mod lease;
 mod migrate;
+mod page;
 mod queries;
 mod reader;
 mod rows;
+mod search;
 mod tasks;
 mod writer;
 

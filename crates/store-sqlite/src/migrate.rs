@@ -9,7 +9,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::errors::OpenError;
 
 /// Every migration in order; migration `n` (from 1) brings the file to version `n`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_pages_search_counters.sql"),
+];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: usize = MIGRATIONS.len();

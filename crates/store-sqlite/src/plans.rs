@@ -2,13 +2,22 @@
 //! fast with millions of tasks uses the index it was designed around.
 
 use rusqlite::Connection;
+use rustqueue_core::store::TaskFilter;
 use rustqueue_core::task::TaskStatus;
 
-use crate::{history, lease, migrate, queries, tasks};
+use crate::{counters, filter, history, lease, migrate, page, queries, search, tasks};
 
-fn plan(sql: &str) -> String {
+fn migrated() -> Connection {
     let mut conn = Connection::open_in_memory().expect("open");
     migrate::migrate(&mut conn, std::path::Path::new(":memory:")).expect("migrate");
+    conn
+}
+
+fn plan(sql: &str) -> String {
+    plan_on(&migrated(), sql)
+}
+
+fn plan_on(conn: &Connection, sql: &str) -> String {
     let mut explain = conn
         .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
         .expect("explain");
@@ -52,18 +61,109 @@ fn finishes_and_events_seek_by_key() {
 fn reaper_and_dispatcher_reads_use_partial_indexes() {
     assert_uses(queries::EXPIRED, &["tasks_leased (lease_expires_at<?)"]);
     assert_uses(queries::NEXT_RUN_AT, &["COVERING INDEX tasks_ready"]);
-    let covering = [
-        "COVERING INDEX tasks_ready",
-        "COVERING INDEX tasks_leased",
-        "COVERING INDEX tasks_failed",
-    ];
-    assert_uses(queries::COUNTS, &covering);
-    assert_uses(queries::COUNTS, &["COVERING INDEX tasks_queue"]);
     assert_uses(queries::QUEUES, &["COVERING INDEX tasks_queue (queue>?)"]);
     assert_uses(
         queries::list_status_sql(TaskStatus::Failed),
-        &["tasks_failed"],
+        &["tasks_status (status=?)"],
     );
+}
+
+#[test]
+fn counters_and_search_upkeep_seek_by_key() {
+    assert_uses(counters::ROWS, &["task_counts"]);
+    assert_uses(counters::BY_STATUS, &["task_counts"]);
+    assert_uses(counters::UPSERT, &[]);
+    assert_uses(search::PROBE, &["VIRTUAL TABLE"]);
+}
+
+/// The plan of a page of `filter`, newest first after a cursor, in a store
+/// whose id clock is set (so time filters become id ranges).
+fn page_plan(filter: &TaskFilter) -> String {
+    let conn = migrated();
+    conn.execute_batch("UPDATE task_id_clock SET min_skew = -5, max_skew = 5")
+        .expect("set the id clock");
+    let mut selected = filter::select(&conn, filter).expect("select");
+    selected.and("id < ?", []);
+    plan_on(
+        &conn,
+        &page::page_sql(selected.from, &selected.terms, "DESC"),
+    )
+}
+
+#[test]
+fn each_page_filter_walks_an_index_in_id_order() {
+    let text = |s: &str| Some(s.to_owned());
+    let cases = [
+        (TaskFilter::default(), "sqlite_autoindex_tasks_1 (id<?)"),
+        (
+            TaskFilter {
+                task_type: text("EMAIL"),
+                ..TaskFilter::default()
+            },
+            "tasks_type (task_type=? AND id<?)",
+        ),
+        (
+            TaskFilter {
+                queue: text("default"),
+                ..TaskFilter::default()
+            },
+            "tasks_queue (queue=? AND id<?)",
+        ),
+        (
+            TaskFilter {
+                created_after: Some(chrono::Utc::now()),
+                created_before: Some(chrono::Utc::now()),
+                ..TaskFilter::default()
+            },
+            "sqlite_autoindex_tasks_1 (id>? AND id<?)",
+        ),
+        (
+            TaskFilter {
+                status: Some(TaskStatus::Completed),
+                ..TaskFilter::default()
+            },
+            "sqlite_autoindex_tasks_1 (id<?)",
+        ),
+    ];
+    let statuses = [TaskStatus::Queued, TaskStatus::Failed].map(|s| {
+        let filter = TaskFilter {
+            status: Some(s),
+            ..TaskFilter::default()
+        };
+        (filter, "tasks_status (status=? AND id<?)")
+    });
+    for (filter, index) in cases.into_iter().chain(statuses) {
+        let plan = page_plan(&filter);
+        assert!(
+            plan.contains(index),
+            "{filter:?}: expected {index} in\n{plan}"
+        );
+        assert!(!plan.contains("TEMP B-TREE"), "{filter:?} sorts:\n{plan}");
+        assert!(!plan.lines().any(|l| l.trim() == "SCAN tasks"), "{plan}");
+    }
+}
+
+#[test]
+fn a_running_page_sorts_the_leased_tasks() {
+    let filter = TaskFilter {
+        status: Some(TaskStatus::InProgress),
+        ..TaskFilter::default()
+    };
+    let plan = page_plan(&filter);
+    assert!(plan.contains("INDEX tasks_leased"), "{plan}");
+    assert!(!plan.lines().any(|l| l.trim() == "SCAN tasks"), "{plan}");
+}
+
+#[test]
+fn a_rare_search_looks_up_its_candidates_by_rowid() {
+    // An empty index makes every search rare.
+    let filter = TaskFilter {
+        search: Some("needle".to_owned()),
+        ..TaskFilter::default()
+    };
+    let plan = page_plan(&filter);
+    assert!(plan.contains("VIRTUAL TABLE"), "{plan}");
+    assert!(plan.contains("INTEGER PRIMARY KEY (rowid=?)"), "{plan}");
 }
 
 #[test]
@@ -73,7 +173,7 @@ fn print_plans() {
     for sql in [
         lease::CLAIM,
         lease::FINISH,
-        queries::COUNTS,
+        counters::BY_STATUS,
         queries::NEXT_RUN_AT,
     ]
     .iter()

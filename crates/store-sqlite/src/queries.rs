@@ -1,7 +1,5 @@
-//! Reads: tasks, counts, the next wake-up, lapsed leases and queues. Each runs
+//! Reads: tasks, the next wake-up, lapsed leases and queues. Each runs
 //! on a read connection and sees the latest commit.
-
-use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 use rustqueue_core::store::{Lease, ListParams, QueueState};
@@ -12,7 +10,8 @@ use crate::lease::types_json;
 use crate::rows::{self, limit_column, micros, task_columns};
 
 /// Tasks of one status, oldest first. The status is a literal, not a
-/// parameter, so SQLite can pick the partial index (FAILED reads `tasks_failed`).
+/// parameter, and repeats the condition of `tasks_status`, so SQLite walks
+/// that partial index; the others are as in [`crate::filter`].
 macro_rules! list_status {
     ($status:literal) => {
         concat!(
@@ -20,7 +19,7 @@ macro_rules! list_status {
             task_columns!(),
             " FROM tasks WHERE status = '",
             $status,
-            "' ORDER BY id LIMIT ?1"
+            "' AND status IN ('QUEUED', 'FAILED') ORDER BY id LIMIT ?1"
         )
     };
 }
@@ -29,8 +28,16 @@ macro_rules! list_status {
 pub(crate) fn list_status_sql(status: TaskStatus) -> &'static str {
     match status {
         TaskStatus::Queued => list_status!("QUEUED"),
-        TaskStatus::InProgress => list_status!("INPROGRESS"),
-        TaskStatus::Completed => list_status!("COMPLETED"),
+        TaskStatus::InProgress => concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks INDEXED BY tasks_leased WHERE status = 'INPROGRESS' ORDER BY id LIMIT ?1"
+        ),
+        TaskStatus::Completed => concat!(
+            "SELECT ",
+            task_columns!(),
+            " FROM tasks WHERE status = 'COMPLETED' ORDER BY id LIMIT ?1"
+        ),
         TaskStatus::Failed => list_status!("FAILED"),
     }
 }
@@ -42,15 +49,10 @@ pub(crate) const LIST_ALL: &str = concat!(
     " FROM tasks ORDER BY id LIMIT ?1"
 );
 
-/// Queued, running and failed come from their partial indexes; completed is the
-/// rest, counted in the same statement (one snapshot) so the numbers agree.
-pub(crate) const COUNTS: &str = "SELECT (SELECT count(*) FROM tasks WHERE status = 'QUEUED'), \
-     (SELECT count(*) FROM tasks WHERE status = 'INPROGRESS'), \
-     (SELECT count(*) FROM tasks WHERE status = 'FAILED'), \
-     (SELECT count(*) FROM tasks)";
-
-/// The earliest `run_at` a dispatcher could wait for.
-pub(crate) const NEXT_RUN_AT: &str = "SELECT min(run_at) FROM tasks WHERE status = 'QUEUED' \
+/// The earliest `run_at` a dispatcher could wait for, from `tasks_ready` alone
+/// (named, as in the claim, so the type index never looks better).
+pub(crate) const NEXT_RUN_AT: &str = "SELECT min(run_at) FROM tasks INDEXED BY tasks_ready \
+     WHERE status = 'QUEUED' \
      AND task_type IN (SELECT value FROM json_each(?1)) \
      AND queue NOT IN (SELECT name FROM queues WHERE paused)";
 
@@ -80,21 +82,6 @@ pub(crate) fn list(conn: &Connection, params: &ListParams) -> Result<Vec<Task>, 
     let mut select = conn.prepare_cached(sql)?;
     let tasks = select.query_map([limit], rows::task)?;
     Ok(tasks.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// How many tasks are in each status, zeros included.
-pub(crate) fn counts(conn: &Connection) -> Result<BTreeMap<TaskStatus, u64>, Fault> {
-    let (queued, running, failed, total): (u64, u64, u64, u64) =
-        conn.prepare_cached(COUNTS)?.query_row([], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?;
-    let completed = total.saturating_sub(queued + running + failed);
-    Ok(BTreeMap::from([
-        (TaskStatus::Queued, queued),
-        (TaskStatus::InProgress, running),
-        (TaskStatus::Completed, completed),
-        (TaskStatus::Failed, failed),
-    ]))
 }
 
 /// The earliest `run_at` among queued tasks of these types in unpaused queues.

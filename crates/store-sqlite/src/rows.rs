@@ -72,12 +72,16 @@ fn json_opt(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<RawJson>> {
         .transpose()
 }
 
+/// Reads a status column.
+pub(crate) fn status(row: &Row<'_>, index: usize) -> rusqlite::Result<TaskStatus> {
+    let text: String = row.get(index)?;
+    text.parse::<TaskStatus>()
+        .map_err(|err| conversion(index, Type::Text, err))
+}
+
 /// Reads a task from a row selected with [`task_columns!`].
 pub(crate) fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
-    let status: String = row.get(5)?;
-    let status = status
-        .parse::<TaskStatus>()
-        .map_err(|err| conversion(5, Type::Text, err))?;
+    let status = status(row, 5)?;
     let timeout_ms: Option<i64> = row.get(16)?;
     Ok(Task {
         id: row.get(0)?,

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rustqueue_core::store::{
-    ClaimParams, Finish, Inserted, Lease, LeaseToken, ListParams, QueueState, Store, StoreError,
-    StoreResult,
+    BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
+    PageParams, QueueState, Selection, Store, StoreError, StoreResult,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -18,7 +18,7 @@ use crate::errors::OpenError;
 use crate::options::{SqliteOptions, path_from_url};
 use crate::reader::Readers;
 use crate::writer::Writer;
-use crate::{history, lease, migrate, queries, tasks};
+use crate::{bulk, counters, history, lease, migrate, page, queries, tasks};
 
 /// Tasks in a SQLite file, owned by this process alone.
 pub struct SqliteStore {
@@ -120,7 +120,36 @@ impl Store for SqliteStore {
     }
 
     async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>> {
-        self.readers.run(queries::counts).await
+        self.readers.run(counters::by_status).await
+    }
+
+    async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>> {
+        let params = params.clone();
+        self.readers
+            .run(move |conn| page::page(conn, &params))
+            .await
+    }
+
+    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
+        self.readers.run(counters::rows).await
+    }
+
+    async fn task_retry_many(
+        &self,
+        selection: &Selection,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        let selection = selection.clone();
+        self.writer
+            .run(move |conn| bulk::retry_many(conn, &selection, now))
+            .await
+    }
+
+    async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted> {
+        let selection = selection.clone();
+        self.writer
+            .run(move |conn| bulk::delete_many(conn, &selection))
+            .await
     }
 
     async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>> {

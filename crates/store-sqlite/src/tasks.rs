@@ -5,17 +5,20 @@ use rusqlite::{Connection, OptionalExtension, params};
 use rustqueue_core::store::{Inserted, StoreError};
 use rustqueue_core::task::{EventKind, NewTask, Task, TaskStatus, Timestamp};
 
+use crate::counters::{self, Deltas};
 use crate::errors::Fault;
-use crate::history;
 use crate::rows::{self, micros, task_columns, timeout_column};
+use crate::{history, id_clock, search};
 
-/// Inserts tasks in order; a task whose key is held gets the holder back instead.
+/// Inserts tasks in order; a task whose key is held gets the holder back
+/// instead. Each new task is indexed for search and counted.
 pub(crate) fn insert_many(
     conn: &Connection,
     tasks: Vec<NewTask>,
     now: Timestamp,
 ) -> Result<Vec<Inserted>, Fault> {
     let mut inserted = Vec::with_capacity(tasks.len());
+    let mut deltas = Deltas::default();
     for new in tasks {
         // Looked up inside the transaction, so earlier tasks of this batch count as holders.
         if let Some(key) = new.unique_key.as_deref()
@@ -28,12 +31,17 @@ pub(crate) fn insert_many(
             continue;
         }
         insert_one(conn, &new, now)?;
+        search::index(conn, conn.last_insert_rowid(), &new.id, new.payload.get())?;
         history::append(conn, &new.id, now, EventKind::Enqueued, 0, None)?;
+        deltas.add(&new.queue, &new.task_type, TaskStatus::Queued, 1);
         inserted.push(Inserted {
             task: rows::inserted_task(new, now),
             duplicate: false,
         });
     }
+    deltas.apply(conn)?;
+    let created = inserted.iter().filter(|i| !i.duplicate);
+    id_clock::record(conn, created.map(|i| i.task.id.as_str()), now)?;
     Ok(inserted)
 }
 
@@ -95,6 +103,14 @@ pub(crate) fn retry(conn: &Connection, id: &str, now: Timestamp) -> Result<Task,
     let retried = conn
         .prepare_cached(sql)?
         .query_row(params![id, micros(now)], rows::task)?;
+    let mut deltas = Deltas::default();
+    deltas.moved(
+        &retried.queue,
+        &retried.task_type,
+        TaskStatus::Failed,
+        TaskStatus::Queued,
+    );
+    deltas.apply(conn)?;
     history::append(
         conn,
         id,
@@ -106,27 +122,37 @@ pub(crate) fn retry(conn: &Connection, id: &str, now: Timestamp) -> Result<Task,
     Ok(retried)
 }
 
-/// Deletes a task and its history, returning it as it was.
+/// Deletes a task, its history and its search entry, returning it as it was.
 pub(crate) fn delete(conn: &Connection, id: &str) -> Result<Option<Task>, Fault> {
+    // The rowid follows the task's columns, so `rows::task` reads the row as usual.
     let sql = concat!(
         "DELETE FROM tasks WHERE id = ?1 RETURNING ",
-        task_columns!()
+        task_columns!(),
+        ", rowid"
     );
     let deleted = conn
         .prepare_cached(sql)?
-        .query_row([id], rows::task)
+        .query_row([id], |row| Ok((rows::task(row)?, row.get::<_, i64>(19)?)))
         .optional()?;
-    if deleted.is_some() {
-        history::delete(conn, id)?;
-    }
-    Ok(deleted)
+    let Some((task, rowid)) = deleted else {
+        return Ok(None);
+    };
+    history::delete(conn, id)?;
+    search::unindex(conn, rowid, &task.id, task.payload.get())?;
+    let mut deltas = Deltas::default();
+    deltas.add(&task.queue, &task.task_type, task.status, -1);
+    deltas.apply(conn)?;
+    Ok(Some(task))
 }
 
-/// Deletes every task and all history; queue states stay.
+/// Deletes every task, all history, the search index and the counters; queue states stay.
 pub(crate) fn clear(conn: &Connection) -> Result<u64, Fault> {
     conn.prepare_cached("DELETE FROM task_events")?
         .execute([])?;
     let deleted = conn.prepare_cached("DELETE FROM tasks")?.execute([])?;
+    search::clear(conn)?;
+    counters::clear(conn)?;
+    id_clock::reset(conn)?;
     Ok(deleted as u64)
 }
 

@@ -171,3 +171,69 @@ pub fn assert_same_task(actual: &Task, expected: &Task) {
 pub async fn all_tasks(store: &dyn Store) -> Vec<Task> {
     store.task_list(&Default::default()).await.expect("list")
 }
+
+/// A new task of `task_type` in `queue` carrying `payload`, ready at `run_at`.
+pub fn task_in(task_type: &str, queue: &str, payload: &str, run_at: Timestamp) -> NewTask {
+    NewTask {
+        queue: queue.to_owned(),
+        payload: json(payload),
+        ..task(task_type, run_at)
+    }
+}
+
+/// Inserts a mixed set of 24 tasks and returns them as stored, oldest id first.
+///
+/// Types alternate `EMAIL`, `SMS`; queues go `default`, `default`, `bulk`, `bulk`.
+/// Ids are made in order, but the three batches of eight are created at
+/// `base + 1h`, `base - 1h` and `base`, so creation time does not follow id order.
+/// Then tasks 0, 1, 2 are `COMPLETED`, 3, 4, 6 `FAILED`, 5 and 10 `INPROGRESS`,
+/// 8 waits for a retry (`QUEUED` with an error) and the rest are `QUEUED`.
+/// Payloads name `user{i}@example.com` and a note; no payload holds a type
+/// or queue name, and ids hold only hex digits and dashes.
+pub async fn insert_mix(store: &dyn Store, base: Timestamp) -> Vec<Task> {
+    let notes = ["Alpha Centauri", "BRAVO two", "charlie"];
+    let ready = secs(base, -7200);
+    let news: Vec<NewTask> = (0..24)
+        .map(|i| {
+            let payload = format!(
+                r#"{{"n":{i},"to":"user{i}@example.com","note":"{}"}}"#,
+                notes[i % 3]
+            );
+            let task_type = if i % 2 == 0 { "EMAIL" } else { "SMS" };
+            let queue = if (i / 2) % 2 == 0 { "default" } else { "bulk" };
+            task_in(task_type, queue, &payload, ready)
+        })
+        .collect();
+    for (batch, offset) in news.chunks(8).zip([3600, -3600, 0]) {
+        store
+            .task_insert_many(batch.to_vec(), secs(base, offset))
+            .await
+            .expect("insert");
+    }
+    let at = secs(base, 7200);
+    let emails = claim(store, &["EMAIL"], 6, at, 1).await; // tasks 0, 2, 4, 6, 8, 10
+    let texts = claim(store, &["SMS"], 3, at, 2).await; // tasks 1, 3, 5
+    let retry = finish(
+        &emails[4],
+        Outcome::Retry {
+            run_at: secs(base, 86_400),
+            error: "bounced".to_owned(),
+        },
+        EventKind::RetryScheduled,
+    );
+    let finishes = vec![
+        complete(&emails[0]),
+        complete(&emails[1]),
+        fail(&emails[2], "bounced"),
+        fail(&emails[3], "bounced"),
+        retry,
+        complete(&texts[0]),
+        fail(&texts[1], "bounced"),
+    ];
+    let applied = store
+        .task_finish_many(finishes, secs(at, 1))
+        .await
+        .expect("finish");
+    assert!(applied.iter().all(|a| *a), "every finish applies");
+    all_tasks(store).await
+}

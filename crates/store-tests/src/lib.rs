@@ -10,18 +10,26 @@
 //! - [`manage`]: manual retry, delete and clear.
 //! - [`inspect`]: reads: get, list, history, counts, queues, ping.
 //! - [`payload`]: JSON payloads and results kept byte for byte.
+//! - [`page`]: keyset pages, their filters, cursor and limit.
+//! - [`search`]: the search filter over ids and payloads.
+//! - [`counters`]: count rows kept equal to a recount through every change.
+//! - [`bulk`]: retrying and deleting many tasks, by ids and by filter.
 //!
 //! A backend runs the whole suite with [`conformance_suite!`], which makes one
 //! `#[tokio::test]` per case, each on a fresh store.
 
+pub mod bulk;
 pub mod claim;
+pub mod counters;
 pub mod finish;
 pub mod fixtures;
 pub mod insert;
 pub mod inspect;
 pub mod lease;
 pub mod manage;
+pub mod page;
 pub mod payload;
+pub mod search;
 
 use std::sync::Arc;
 
@@ -117,6 +125,23 @@ macro_rules! conformance_suite {
             inspect::queues_pause_resume_and_list,
             payload::payload_round_trips_verbatim,
             payload::result_round_trips_verbatim,
+            page::page_walks_every_task_in_both_orders,
+            page::page_filters_by_each_field_alone,
+            page::page_filters_combined,
+            page::page_cursor_need_not_be_in_the_set,
+            page::page_respects_limit,
+            search::search_matches_id_or_payload_ignoring_ascii_case,
+            search::search_never_matches_other_fields,
+            search::search_folds_only_ascii_case,
+            search::search_takes_text_literally,
+            search::search_forgets_deleted_tasks,
+            counters::count_rows_follow_every_change,
+            counters::count_rows_survive_concurrent_writes,
+            bulk::retry_many_by_ids_retries_only_failed_tasks,
+            bulk::retry_many_skips_held_unique_keys,
+            bulk::retry_many_by_filter_selects_failed_matches,
+            bulk::delete_many_by_ids_reports_count_and_running,
+            bulk::delete_many_by_filter_removes_every_match,
         );
     };
     (@cases $factory:expr; $($module:ident :: $case:ident),* $(,)?) => {

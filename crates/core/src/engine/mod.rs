@@ -2,13 +2,14 @@
 //! pool, records how attempts end, keeps leases alive and rescues expired ones.
 //! It knows no HTTP and no SQL.
 
+mod admin;
 mod dispatch;
 mod enqueue;
 mod finish;
 mod lease;
 mod outcome;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage};
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
@@ -25,7 +27,7 @@ use crate::clock::Clock;
 use crate::error::EngineError;
 use crate::handler::Registry;
 use crate::retry::Backoff;
-use crate::store::{Finish, Inserted, LeaseToken, ListParams, QueueState, Store, StoreError};
+use crate::store::{Finish, Inserted, LeaseToken, ListParams, Store, StoreError};
 use crate::task::{EventKind, Task, TaskEvent, TaskStatus, Timestamp};
 
 /// How the engine runs.
@@ -285,11 +287,6 @@ impl Engine {
             .map_err(|e| not_found(e, id))
     }
 
-    /// Tasks per status.
-    pub async fn counts(&self) -> Result<BTreeMap<TaskStatus, u64>, EngineError> {
-        Ok(self.shared.store.task_counts().await?)
-    }
-
     /// Queues a `FAILED` task again with a fresh attempt budget.
     pub async fn retry(&self, id: &str) -> Result<Task, EngineError> {
         check_id(id)?;
@@ -338,11 +335,6 @@ impl Engine {
             .await?;
         self.shared.wake.notify_one();
         Ok(())
-    }
-
-    /// Every known queue with its paused flag.
-    pub async fn queues(&self) -> Result<Vec<QueueState>, EngineError> {
-        Ok(self.shared.store.queue_list().await?)
     }
 
     /// Whether the store answers.

@@ -134,6 +134,111 @@ pub struct ListParams {
     pub limit: Option<usize>,
 }
 
+/// Which tasks a page, a count or a bulk operation concerns; every field narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    /// Only this status.
+    pub status: Option<TaskStatus>,
+    /// Only this type.
+    pub task_type: Option<String>,
+    /// Only this queue.
+    pub queue: Option<String>,
+    /// Only tasks whose id or payload text contains this, ignoring ASCII case.
+    /// At least [`MIN_SEARCH_LEN`] characters (stores may index trigrams).
+    pub search: Option<String>,
+    /// Only tasks created at or after this time.
+    pub created_after: Option<Timestamp>,
+    /// Only tasks created before this time.
+    pub created_before: Option<Timestamp>,
+}
+
+impl TaskFilter {
+    /// Whether `task` passes every field of the filter (the reference semantics stores follow).
+    pub fn matches(&self, task: &Task) -> bool {
+        self.status.is_none_or(|status| task.status == status)
+            && self
+                .task_type
+                .as_deref()
+                .is_none_or(|t| task.task_type == t)
+            && self.queue.as_deref().is_none_or(|q| task.queue == q)
+            && self
+                .created_after
+                .is_none_or(|after| task.created_at >= after)
+            && self
+                .created_before
+                .is_none_or(|before| task.created_at < before)
+            && self.search.as_deref().is_none_or(|needle| {
+                contains_ignoring_ascii_case(&task.id, needle)
+                    || contains_ignoring_ascii_case(task.payload.get(), needle)
+            })
+    }
+}
+
+fn contains_ignoring_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+/// The shortest search text a filter may hold.
+pub const MIN_SEARCH_LEN: usize = 3;
+
+/// The order of a page; ids sort by creation, so this is by age.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PageOrder {
+    /// Newest first (the dashboard's default).
+    #[default]
+    NewestFirst,
+    /// Oldest first.
+    OldestFirst,
+}
+
+/// One page of a filtered list, by keyset: no offset, so every page costs the same.
+#[derive(Debug, Clone, Default)]
+pub struct PageParams {
+    /// Which tasks.
+    pub filter: TaskFilter,
+    /// Which way.
+    pub order: PageOrder,
+    /// Only tasks strictly after this id in `order` (the previous page's last id).
+    pub after: Option<String>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// Which tasks a bulk operation touches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// These ids (unknown ones are ignored).
+    Ids(Vec<String>),
+    /// Every task the filter matches.
+    Filter(TaskFilter),
+}
+
+/// How many tasks of one queue and type are in one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRow {
+    /// The queue.
+    pub queue: String,
+    /// The task type.
+    pub task_type: String,
+    /// The status.
+    pub status: TaskStatus,
+    /// How many (rows with 0 may be omitted).
+    pub count: u64,
+}
+
+/// What a bulk delete removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkDeleted {
+    /// How many tasks were deleted.
+    pub count: u64,
+    /// The ids of deleted tasks that were `INPROGRESS` (their attempts should be cancelled).
+    pub running: Vec<String>,
+}
+
 /// A queue and whether it is paused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueState {
@@ -186,6 +291,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// How many tasks are in each status (every status present, zero included).
     async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>>;
+
+    /// One page of tasks matching the filter, in the given order, after the cursor.
+    /// Must stay cheap with millions of tasks: indexes fit every filter, and a
+    /// page never costs a scan of the table.
+    async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>>;
+
+    /// How many tasks there are per queue, type and status, kept as counters
+    /// updated with every transition, so this never counts the table.
+    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>>;
+
+    /// Moves every selected `FAILED` task back to `QUEUED` as [`Store::task_retry`]
+    /// does, in one transaction, skipping tasks in other states and tasks whose
+    /// unique key is now held by another unfinished task; returns the retried ids.
+    async fn task_retry_many(
+        &self,
+        selection: &Selection,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>>;
+
+    /// Deletes every selected task and its history in one transaction.
+    async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted>;
 
     /// Atomically leases up to `limit` ready tasks: `QUEUED`, `run_at <= now`,
     /// type in `types`, queue not paused; ordered by priority (high first),

@@ -7,6 +7,7 @@ use rustqueue_core::EnqueueRequest;
 use rustqueue_core::store::ListParams;
 use rustqueue_core::task::{RawJson, Task, TaskStatus};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use crate::error::ApiError;
@@ -23,16 +24,17 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The original enqueue body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct EnqueueBody {
     /// Any JSON value; the original clients send strings.
+    #[schema(value_type = Object)]
     pub payload: RawJson,
     /// The task type.
     pub t_type: String,
 }
 
 /// The answer to an enqueue: the original message, plus the id and the task.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EnqueueResponse {
     /// `Job <id> (Payload: <payload>, Type: <TYPE>) enqueued!`
     pub message: String,
@@ -43,13 +45,16 @@ pub struct EnqueueResponse {
 }
 
 /// A message-only answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessageResponse {
     /// What happened.
     pub message: String,
 }
 
-async fn enqueue(
+/// Enqueue a task (the original route).
+#[utoipa::path(post, path = "/api/enqueue", tag = "original", request_body = EnqueueBody,
+    responses((status = 200, body = EnqueueResponse), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn enqueue(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<EnqueueBody>,
 ) -> Result<Json<EnqueueResponse>, ApiError> {
@@ -77,15 +82,19 @@ fn payload_text(payload: &RawJson) -> String {
 }
 
 /// Filters of the original list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// A status in any letter case.
     pub status: Option<String>,
-    /// At most this many tasks (all of them when absent).
+    /// At most this many tasks, oldest first (all of them when absent: the cost grows with the store).
     pub limit: Option<usize>,
 }
 
-async fn list(
+/// Every task, oldest first, optionally by status (the original route).
+#[utoipa::path(get, path = "/api/jobs", tag = "original", params(ListQuery),
+    responses((status = 200, body = Vec<Task>), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn list(
     State(state): State<AppState>,
     QueryParams(query): QueryParams<ListQuery>,
 ) -> Result<Json<Vec<Task>>, ApiError> {
@@ -106,21 +115,30 @@ async fn list(
     Ok(Json(tasks))
 }
 
-async fn show(
+/// One task (the original route).
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "original", params(("id" = String, Path)),
+    responses((status = 200, body = Task), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn show(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<Task>, ApiError> {
     Ok(Json(state.engine.get(&id).await?))
 }
 
-async fn retry(
+/// Queue a FAILED task again (the original route).
+#[utoipa::path(post, path = "/api/jobs/{id}/retry", tag = "original", params(("id" = String, Path)),
+    responses((status = 200, body = Task), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn retry(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<Task>, ApiError> {
     Ok(Json(state.engine.retry(&id).await?))
 }
 
-async fn delete(
+/// Delete a task (the original route).
+#[utoipa::path(delete, path = "/api/jobs/{id}", tag = "original", params(("id" = String, Path)),
+    responses((status = 200, body = MessageResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn delete(
     State(state): State<AppState>,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<MessageResponse>, ApiError> {
@@ -130,7 +148,9 @@ async fn delete(
     }))
 }
 
-async fn clear(State(state): State<AppState>) -> Result<Json<MessageResponse>, ApiError> {
+/// Delete every task (the original route).
+#[utoipa::path(post, path = "/api/clear", tag = "original", responses((status = 200, body = MessageResponse)))]
+pub async fn clear(State(state): State<AppState>) -> Result<Json<MessageResponse>, ApiError> {
     state.engine.clear().await?;
     Ok(Json(MessageResponse {
         message: "All jobs in the queue cleared!".into(),

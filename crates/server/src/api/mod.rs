@@ -1,7 +1,13 @@
 //! The HTTP API, one module per resource.
 
+pub mod bulk;
+pub mod events;
+pub mod filters;
 pub mod health;
 pub mod jobs;
+pub mod openapi;
+pub mod queues;
+pub mod tasks;
 
 use axum::Router;
 use rustqueue_core::Engine;
@@ -16,4 +22,8 @@ pub struct AppState {
 /// The routes under `/api`.
 pub fn routes() -> Router<AppState> {
     jobs::routes()
+        .merge(tasks::routes())
+        .merge(bulk::routes())
+        .merge(queues::routes())
+        .merge(events::routes())
 }

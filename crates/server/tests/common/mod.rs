@@ -22,6 +22,15 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// Runs each named async fn (taking a [`Backend`]) as one test per backend.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod memory { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )* }
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
+    };
+}
+
 /// Which store a test runs on.
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -33,7 +42,7 @@ pub fn settings() -> HttpSettings {
     HttpSettings {
         api_token: None,
         cors_origins: vec!["http://localhost:5173".into()],
-        body_limit: 64 * 1024,
+        body_limit: 1024 * 1024,
     }
 }
 
@@ -107,6 +116,25 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Posts a JSON value.
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts a JSON value, expects `status`, and parses the answer.
+    pub async fn post_expect(&self, path: &str, body: &Value, status: u16) -> Value {
+        let response = self.post_json(path, body).await;
+        let got = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert_eq!(got, status, "POST {path} {body}: {text}");
+        serde_json::from_str(&text).expect("json")
     }
 
     /// GETs a path and parses the JSON answer.

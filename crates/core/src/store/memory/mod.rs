@@ -1,38 +1,21 @@
 //! The memory store: the same behaviour as the durable stores, with no durability.
 //! For demos and tests. One `std::sync::Mutex` guards everything; nothing awaits under it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod state;
+
+use state::{Row, State, event};
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
 use super::{
-    ClaimParams, Finish, Inserted, Lease, LeaseToken, ListParams, Outcome, QueueState, Store,
-    StoreError, StoreResult,
+    BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams, PageOrder,
+    PageParams, QueueState, Selection, Store, StoreError, StoreResult,
 };
 use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
-
-/// Order in which ready tasks are claimed: priority high first, then run_at, then id.
-type ReadyKey = (std::cmp::Reverse<i32>, Timestamp, String);
-
-#[derive(Debug, Clone)]
-struct Row {
-    task: Task,
-    lease: Option<(LeaseToken, Timestamp)>,
-    events: Vec<TaskEvent>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    /// Tasks by id; ids sort by creation.
-    rows: BTreeMap<String, Row>,
-    /// `QUEUED` tasks in claim order.
-    ready: BTreeSet<ReadyKey>,
-    /// unique_key → id of the unfinished task holding it.
-    unique: HashMap<String, String>,
-    /// Queue name → paused.
-    queues: BTreeMap<String, bool>,
-}
 
 /// Tasks in process memory.
 #[derive(Debug, Default)]
@@ -52,129 +35,6 @@ impl MemoryStore {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-fn ready_key(task: &Task) -> ReadyKey {
-    (
-        std::cmp::Reverse(task.priority),
-        task.run_at,
-        task.id.clone(),
-    )
-}
-
-fn event(task: &Task, kind: EventKind, at: Timestamp, message: Option<String>) -> TaskEvent {
-    TaskEvent {
-        task_id: task.id.clone(),
-        at,
-        kind,
-        attempt: task.attempts,
-        message,
-    }
-}
-
-impl State {
-    fn holds_key(&self, key: &str) -> Option<&Task> {
-        self.unique
-            .get(key)
-            .and_then(|id| self.rows.get(id))
-            .map(|row| &row.task)
-    }
-
-    /// Leaves the ready set and unique index consistent after a status change.
-    fn set_status(&mut self, id: &str, status: TaskStatus) {
-        let Some(row) = self.rows.get_mut(id) else {
-            return;
-        };
-        let old = row.task.status;
-        if old == TaskStatus::Queued {
-            self.ready.remove(&ready_key(&row.task));
-        }
-        row.task.status = status;
-        if status == TaskStatus::Queued {
-            self.ready.insert(ready_key(&row.task));
-        }
-        if let Some(key) = row.task.unique_key.clone() {
-            if status.is_terminal() {
-                if self.unique.get(&key).map(String::as_str) == Some(id) {
-                    self.unique.remove(&key);
-                }
-            } else {
-                self.unique.insert(key, id.to_owned());
-            }
-        }
-    }
-
-    fn is_paused(&self, queue: &str) -> bool {
-        self.queues.get(queue).copied().unwrap_or(false)
-    }
-
-    fn insert(&mut self, new: NewTask, now: Timestamp) -> Inserted {
-        let task = new.into_queued(now);
-        let events = vec![event(&task, EventKind::Enqueued, now, None)];
-        let id = task.id.clone();
-        self.rows.insert(
-            id.clone(),
-            Row {
-                task,
-                lease: None,
-                events,
-            },
-        );
-        self.set_status(&id, TaskStatus::Queued);
-        Inserted {
-            task: self.rows[&id].task.clone(),
-            duplicate: false,
-        }
-    }
-
-    fn finish(&mut self, finish: Finish, now: Timestamp) -> bool {
-        let Some(row) = self.rows.get_mut(&finish.task_id) else {
-            return false;
-        };
-        let Some((token, expires_at)) = row.lease else {
-            return false;
-        };
-        let expired_ok = finish.expired_by.is_none_or(|by| expires_at <= by);
-        if row.task.status != TaskStatus::InProgress || token != finish.token || !expired_ok {
-            return false;
-        }
-        row.lease = None;
-        row.task.updated_at = now;
-        let status = match finish.outcome {
-            Outcome::Completed { result } => {
-                row.task.result = result;
-                row.task.finished_at = Some(now);
-                TaskStatus::Completed
-            }
-            Outcome::Retry { run_at, error } => {
-                row.task.run_at = run_at;
-                row.task.last_error = Some(error);
-                TaskStatus::Queued
-            }
-            Outcome::Failed { error } => {
-                row.task.last_error = Some(error);
-                row.task.finished_at = Some(now);
-                TaskStatus::Failed
-            }
-            Outcome::Released => {
-                row.task.attempts = row.task.attempts.saturating_sub(1);
-                row.task.run_at = now;
-                TaskStatus::Queued
-            }
-        };
-        let recorded = event(&row.task, finish.event, now, finish.message);
-        row.events.push(recorded);
-        self.set_status(&finish.task_id, status);
-        true
-    }
-
-    fn lease_of(row: &Row) -> Option<Lease> {
-        row.lease.map(|(token, expires_at)| Lease {
-            task: row.task.clone(),
-            token,
-            expires_at,
-        })
     }
 }
 
@@ -351,41 +211,84 @@ impl Store for MemoryStore {
     }
 
     async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task> {
-        let mut state = self.lock();
-        let task = &state.rows.get(id).ok_or(StoreError::NotFound)?.task;
-        if task.status != TaskStatus::Failed {
-            return Err(StoreError::Conflict(format!(
-                "task is {}, not FAILED",
-                task.status
-            )));
-        }
-        if let Some(key) = task.unique_key.as_deref()
-            && state.holds_key(key).is_some_and(|holder| holder.id != id)
-        {
-            return Err(StoreError::Conflict(format!(
-                "unique key {key:?} is held by another unfinished task"
-            )));
-        }
-        let row = state.rows.get_mut(id).ok_or(StoreError::NotFound)?;
-        row.task.attempts = 0;
-        row.task.run_at = now;
-        row.task.updated_at = now;
-        row.task.finished_at = None;
-        let recorded = event(&row.task, EventKind::RetriedByUser, now, None);
-        row.events.push(recorded);
-        state.set_status(id, TaskStatus::Queued);
-        Ok(state.rows[id].task.clone())
+        self.lock().retry_one(id, now)
     }
 
     async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>> {
-        let mut state = self.lock();
-        let Some(original) = state.rows.get(id).map(|row| row.task.clone()) else {
-            return Ok(None);
+        Ok(self.lock().delete_one(id))
+    }
+
+    async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>> {
+        let state = self.lock();
+        let matching = |row: &&Row| params.filter.matches(&row.task);
+        let rows: Box<dyn Iterator<Item = &Row>> = match (params.order, params.after.as_deref()) {
+            (PageOrder::NewestFirst, Some(after)) => Box::new(
+                state
+                    .rows
+                    .range::<str, _>((Bound::Unbounded, Bound::Excluded(after)))
+                    .rev()
+                    .map(|(_, row)| row),
+            ),
+            (PageOrder::NewestFirst, None) => Box::new(state.rows.values().rev()),
+            (PageOrder::OldestFirst, Some(after)) => Box::new(
+                state
+                    .rows
+                    .range::<str, _>((Bound::Excluded(after), Bound::Unbounded))
+                    .map(|(_, row)| row),
+            ),
+            (PageOrder::OldestFirst, None) => Box::new(state.rows.values()),
         };
-        // A terminal status releases the ready slot and the unique key before removal.
-        state.set_status(id, TaskStatus::Completed);
-        state.rows.remove(id);
-        Ok(Some(original))
+        Ok(rows
+            .filter(matching)
+            .take(params.limit)
+            .map(|row| row.task.clone())
+            .collect())
+    }
+
+    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
+        let state = self.lock();
+        let mut rows: Vec<CountRow> = state
+            .counts
+            .iter()
+            .filter(|(_, count)| **count > 0)
+            .map(|((queue, task_type, status), count)| CountRow {
+                queue: queue.clone(),
+                task_type: task_type.clone(),
+                status: *status,
+                count: *count,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            (&a.queue, &a.task_type, a.status).cmp(&(&b.queue, &b.task_type, b.status))
+        });
+        Ok(rows)
+    }
+
+    async fn task_retry_many(
+        &self,
+        selection: &Selection,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        let mut state = self.lock();
+        let ids = state.select(selection);
+        Ok(ids
+            .into_iter()
+            .filter(|id| state.retry_one(id, now).is_ok())
+            .collect())
+    }
+
+    async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted> {
+        let mut state = self.lock();
+        let mut deleted = BulkDeleted::default();
+        for id in state.select(selection) {
+            if let Some(task) = state.delete_one(&id) {
+                deleted.count += 1;
+                if task.status == TaskStatus::InProgress {
+                    deleted.running.push(task.id);
+                }
+            }
+        }
+        Ok(deleted)
     }
 
     async fn task_clear(&self) -> StoreResult<u64> {
@@ -394,6 +297,7 @@ impl Store for MemoryStore {
         state.rows.clear();
         state.ready.clear();
         state.unique.clear();
+        state.counts.clear();
         Ok(count)
     }
 

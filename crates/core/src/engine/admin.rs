@@ -1,0 +1,192 @@
+//! Reading and steering many tasks at once: filtered pages, counts, bulk retry
+//! and delete, queues. What the dashboard and the full API use.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Engine, check_id};
+use crate::error::EngineError;
+use crate::store::{BulkDeleted, MIN_SEARCH_LEN, PageParams, Selection, TaskFilter};
+use crate::task::{EventKind, Task, TaskStatus};
+
+/// The largest page a caller may ask for.
+pub const MAX_PAGE_SIZE: usize = 500;
+/// The most ids one bulk call may name.
+pub const MAX_BULK_IDS: usize = 10_000;
+
+/// Tasks per status, zero included.
+pub type StatusCounts = BTreeMap<TaskStatus, u64>;
+
+/// How many tasks are in each status, overall, per type and per queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskCounts {
+    /// Over all tasks.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, u64>))]
+    pub by_status: StatusCounts,
+    /// Per task type.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, BTreeMap<String, u64>>))]
+    pub by_type: BTreeMap<String, StatusCounts>,
+    /// Per queue.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, BTreeMap<String, u64>>))]
+    pub by_queue: BTreeMap<String, StatusCounts>,
+}
+
+/// A queue, whether it is paused, and its tasks per status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueInfo {
+    /// The queue name.
+    pub name: String,
+    /// A paused queue accepts tasks but starts none.
+    pub paused: bool,
+    /// Its tasks per status; `QUEUED` is its depth.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, u64>))]
+    pub counts: StatusCounts,
+}
+
+/// One page of tasks and the cursor of the next one.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TaskPage {
+    /// The tasks of this page.
+    pub tasks: Vec<Task>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn zeroes() -> StatusCounts {
+    TaskStatus::ALL.iter().map(|status| (*status, 0)).collect()
+}
+
+/// Refuses filters a store could not answer quickly or sensibly.
+pub(super) fn check_filter(filter: &TaskFilter) -> Result<(), EngineError> {
+    if let Some(search) = &filter.search
+        && search.chars().count() < MIN_SEARCH_LEN
+    {
+        return Err(EngineError::Invalid(format!(
+            "search needs at least {MIN_SEARCH_LEN} characters"
+        )));
+    }
+    if let (Some(after), Some(before)) = (filter.created_after, filter.created_before)
+        && after >= before
+    {
+        return Err(EngineError::Invalid(
+            "created_after must be before created_before".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_selection(selection: &Selection) -> Result<(), EngineError> {
+    match selection {
+        Selection::Ids(ids) if ids.len() > MAX_BULK_IDS => Err(EngineError::Invalid(format!(
+            "at most {MAX_BULK_IDS} ids per call"
+        ))),
+        Selection::Ids(ids) => ids
+            .iter()
+            .try_for_each(|id| check_id(id).map_err(|_| invalid_id(id))),
+        Selection::Filter(filter) => check_filter(filter),
+    }
+}
+
+fn invalid_id(id: &str) -> EngineError {
+    EngineError::Invalid(format!(
+        "{:?} is not a task id",
+        id.chars().take(64).collect::<String>()
+    ))
+}
+
+impl Engine {
+    /// One page of tasks matching `params`, with the cursor of the next page.
+    pub async fn page(&self, mut params: PageParams) -> Result<TaskPage, EngineError> {
+        check_filter(&params.filter)?;
+        if !(1..=MAX_PAGE_SIZE).contains(&params.limit) {
+            return Err(EngineError::Invalid(format!(
+                "limit must be between 1 and {MAX_PAGE_SIZE}"
+            )));
+        }
+        let limit = params.limit;
+        // One more than asked tells whether another page follows.
+        params.limit += 1;
+        let mut tasks = self.shared.store.task_page(&params).await?;
+        let next_cursor = (tasks.len() > limit).then(|| {
+            tasks.truncate(limit);
+            tasks.last().map(|task| task.id.clone())
+        });
+        Ok(TaskPage {
+            tasks,
+            next_cursor: next_cursor.flatten(),
+        })
+    }
+
+    /// Tasks per status, per type and per queue, from the store's counters.
+    pub async fn counts(&self) -> Result<TaskCounts, EngineError> {
+        let mut counts = TaskCounts {
+            by_status: zeroes(),
+            ..TaskCounts::default()
+        };
+        for row in self.shared.store.task_count_rows().await? {
+            *counts.by_status.entry(row.status).or_default() += row.count;
+            *counts
+                .by_type
+                .entry(row.task_type)
+                .or_insert_with(zeroes)
+                .entry(row.status)
+                .or_default() += row.count;
+            *counts
+                .by_queue
+                .entry(row.queue)
+                .or_insert_with(zeroes)
+                .entry(row.status)
+                .or_default() += row.count;
+        }
+        Ok(counts)
+    }
+
+    /// Every queue that has tasks or was paused, with its counts.
+    pub async fn queues(&self) -> Result<Vec<QueueInfo>, EngineError> {
+        let mut counts = self.counts().await?.by_queue;
+        let states = self.shared.store.queue_list().await?;
+        Ok(states
+            .into_iter()
+            .map(|state| QueueInfo {
+                counts: counts.remove(&state.name).unwrap_or_else(zeroes),
+                name: state.name,
+                paused: state.paused,
+            })
+            .collect())
+    }
+
+    /// Queues every selected `FAILED` task again; returns the ids retried.
+    pub async fn retry_many(&self, selection: &Selection) -> Result<Vec<String>, EngineError> {
+        check_selection(selection)?;
+        let retried = self
+            .shared
+            .store
+            .task_retry_many(selection, self.shared.now())
+            .await?;
+        if !retried.is_empty() {
+            self.shared.wake.notify_one();
+        }
+        for id in &retried {
+            self.shared
+                .publish(id, EventKind::RetriedByUser, Some(TaskStatus::Queued));
+        }
+        Ok(retried)
+    }
+
+    /// Deletes every selected task, cancelling attempts that run on this node.
+    pub async fn delete_many(&self, selection: &Selection) -> Result<BulkDeleted, EngineError> {
+        check_selection(selection)?;
+        let deleted = self.shared.store.task_delete_many(selection).await?;
+        let running = self.shared.running();
+        for id in &deleted.running {
+            if let Some(attempt) = running.get(id) {
+                attempt.cancel.cancel();
+            }
+        }
+        Ok(deleted)
+    }
+}

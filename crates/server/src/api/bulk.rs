@@ -1,0 +1,83 @@
+//! Bulk retry and bulk delete, by id list or by filter.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use rustqueue_core::store::Selection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::filters::FilterParams;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tasks/bulk/retry", post(retry_many))
+        .route("/tasks/bulk/delete", post(delete_many))
+}
+
+/// Which tasks: either `ids` (at most 10,000) or `filter`, not both.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionBody {
+    /// These tasks.
+    pub ids: Option<Vec<String>>,
+    /// Every task matching this filter (an empty filter matches every task).
+    pub filter: Option<FilterParams>,
+}
+
+impl SelectionBody {
+    fn into_selection(self) -> Result<Selection, ApiError> {
+        match (self.ids, self.filter) {
+            (Some(ids), None) => Ok(Selection::Ids(ids)),
+            (None, Some(filter)) => Ok(Selection::Filter(filter.into_filter()?)),
+            _ => Err(ApiError::unprocessable("give either ids or filter")),
+        }
+    }
+}
+
+/// What a bulk retry did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkRetried {
+    /// How many tasks were queued again.
+    pub retried: usize,
+    /// Their ids.
+    pub ids: Vec<String>,
+}
+
+/// What a bulk delete did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkDeletedResponse {
+    /// How many tasks were deleted.
+    pub deleted: u64,
+}
+
+/// Queue every selected FAILED task again; other tasks are left alone.
+#[utoipa::path(post, path = "/api/tasks/bulk/retry", tag = "bulk", request_body = SelectionBody,
+    responses((status = 200, body = BulkRetried), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn retry_many(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SelectionBody>,
+) -> Result<Json<BulkRetried>, ApiError> {
+    let ids = state.engine.retry_many(&body.into_selection()?).await?;
+    Ok(Json(BulkRetried {
+        retried: ids.len(),
+        ids,
+    }))
+}
+
+/// Delete every selected task and its history; running attempts are cancelled.
+#[utoipa::path(post, path = "/api/tasks/bulk/delete", tag = "bulk", request_body = SelectionBody,
+    responses((status = 200, body = BulkDeletedResponse), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn delete_many(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SelectionBody>,
+) -> Result<Json<BulkDeletedResponse>, ApiError> {
+    let deleted = state.engine.delete_many(&body.into_selection()?).await?;
+    Ok(Json(BulkDeletedResponse {
+        deleted: deleted.count,
+    }))
+}

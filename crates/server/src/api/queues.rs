@@ -1,0 +1,95 @@
+//! Queues, counts and task types: what the dashboard polls and steers.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rustqueue_core::engine::{MAX_NAME_LEN, QueueInfo, TaskCounts};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::extract::PathParams;
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/counts", get(counts))
+        .route("/queues", get(queues))
+        .route("/queues/{name}/pause", post(pause))
+        .route("/queues/{name}/resume", post(resume))
+        .route("/types", get(types))
+}
+
+/// Tasks per status, per type and per queue, from counters (cheap at any size).
+#[utoipa::path(get, path = "/api/counts", tag = "queues", responses((status = 200, body = TaskCounts)))]
+pub async fn counts(State(state): State<AppState>) -> Result<Json<TaskCounts>, ApiError> {
+    Ok(Json(state.engine.counts().await?))
+}
+
+/// Every queue with tasks or a pause record, with its counts (QUEUED is its depth).
+#[utoipa::path(get, path = "/api/queues", tag = "queues", responses((status = 200, body = Vec<QueueInfo>)))]
+pub async fn queues(State(state): State<AppState>) -> Result<Json<Vec<QueueInfo>>, ApiError> {
+    Ok(Json(state.engine.queues().await?))
+}
+
+/// Pause a queue: it keeps accepting tasks but starts none.
+#[utoipa::path(post, path = "/api/queues/{name}/pause", tag = "queues", params(("name" = String, Path)),
+    responses((status = 200, body = QueueInfo), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn pause(
+    state: State<AppState>,
+    name: PathParams<String>,
+) -> Result<Json<QueueInfo>, ApiError> {
+    set_paused(state, name, true).await
+}
+
+/// Resume a paused queue.
+#[utoipa::path(post, path = "/api/queues/{name}/resume", tag = "queues", params(("name" = String, Path)),
+    responses((status = 200, body = QueueInfo), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn resume(
+    state: State<AppState>,
+    name: PathParams<String>,
+) -> Result<Json<QueueInfo>, ApiError> {
+    set_paused(state, name, false).await
+}
+
+async fn set_paused(
+    State(state): State<AppState>,
+    PathParams(name): PathParams<String>,
+    paused: bool,
+) -> Result<Json<QueueInfo>, ApiError> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+        return Err(ApiError::unprocessable(format!(
+            "a queue name is 1 to {MAX_NAME_LEN} bytes with no control characters"
+        )));
+    }
+    state.engine.set_queue_paused(&name, paused).await?;
+    let queues = state.engine.queues().await?;
+    let info = queues.into_iter().find(|queue| queue.name == name);
+    info.map(Json).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "queue vanished",
+        )
+    })
+}
+
+/// A task type this server runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskTypeInfo {
+    /// The name to enqueue it with.
+    pub name: String,
+    /// What it does (the demo types give their simulated duration).
+    pub description: String,
+}
+
+/// The registered task types.
+#[utoipa::path(get, path = "/api/types", tag = "queues", responses((status = 200, body = Vec<TaskTypeInfo>)))]
+pub async fn types(State(state): State<AppState>) -> Json<Vec<TaskTypeInfo>> {
+    let types = state
+        .engine
+        .task_types()
+        .into_iter()
+        .map(|(name, description)| TaskTypeInfo { name, description });
+    Json(types.collect())
+}
