@@ -1,0 +1,87 @@
+import { useEffect, useState, type RefObject } from 'react';
+import { MIN_SEARCH } from '../services/tasks';
+import type { TaskFilter } from '../services/types';
+
+const SEARCH_DELAY_MS = 250;
+
+/** Search, type and queue filters; the search is sent once typing pauses. */
+export function FilterBar({
+  filter,
+  types,
+  queues,
+  searchRef,
+  onChange,
+}: {
+  filter: TaskFilter;
+  types: string[];
+  queues: string[];
+  searchRef?: RefObject<HTMLInputElement | null>;
+  onChange: (filter: TaskFilter) => void;
+}) {
+  const [text, setText] = useState(filter.q ?? '');
+  const [prevQ, setPrevQ] = useState(filter.q);
+  if (prevQ !== filter.q) {
+    // The filter changed from outside (back button, "clear"): show it.
+    setPrevQ(filter.q);
+    setText(filter.q ?? '');
+  }
+
+  useEffect(() => {
+    const q = text.trim();
+    if ((filter.q ?? '') === q || (q.length > 0 && q.length < MIN_SEARCH)) return;
+    const timer = setTimeout(() => onChange({ ...filter, q: q || null }), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [text, filter, onChange]);
+
+  const short = text.trim().length > 0 && text.trim().length < MIN_SEARCH;
+  const any = Boolean(filter.status || filter.type || filter.queue || filter.q);
+  return (
+    <div className="filters" role="search">
+      <label className="search">
+        <svg viewBox="0 0 20 20" aria-hidden="true" className="search-icon">
+          <circle cx="8.5" cy="8.5" r="5.5" fill="none" strokeWidth="2" />
+          <path d="M13 13l4 4" strokeWidth="2" strokeLinecap="round" />
+        </svg>
+        <input
+          ref={searchRef}
+          type="search"
+          aria-label="Search tasks by id or payload"
+          value={text}
+          placeholder="Search id or payload   /"
+          onChange={(event) => setText(event.target.value)}
+          aria-describedby={short ? 'search-hint' : undefined}
+        />
+      </label>
+      <label className="select">
+        <select aria-label="Filter by type" value={filter.type ?? ''} onChange={(event) => onChange({ ...filter, type: event.target.value || null })}>
+          <option value="">All types</option>
+          {types.map((type) => (
+            <option key={type} value={type}>
+              {type}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="select">
+        <select aria-label="Filter by queue" value={filter.queue ?? ''} onChange={(event) => onChange({ ...filter, queue: event.target.value || null })}>
+          <option value="">All queues</option>
+          {queues.map((queue) => (
+            <option key={queue} value={queue}>
+              {queue}
+            </option>
+          ))}
+        </select>
+      </label>
+      {any && (
+        <button type="button" className="btn btn-ghost btn-small" onClick={() => onChange({ status: null, type: null, queue: null, q: null })}>
+          Clear filters
+        </button>
+      )}
+      {short && (
+        <p id="search-hint" className="field-help filters-hint">
+          Type at least {MIN_SEARCH} characters to search.
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+/** Newer and older pages of the list (keyset pages: each one costs the same at any depth). */
+export function Pager(props: {
+  page: number;
+  count: number;
+  hasOlder: boolean;
+  fetching: boolean;
+  onNewest: () => void;
+  onNewer: () => void;
+  onOlder: () => void;
+}) {
+  const newer = props.page > 1;
+  return (
+    <nav className="pager" aria-label="Pages">
+      <span className="muted small" aria-live="polite">
+        Page {props.page} · {props.count} shown{props.fetching ? ' · updating…' : ''}
+      </span>
+      <div className="pager-buttons">
+        <button type="button" className="btn btn-small" onClick={props.onNewest} disabled={!newer}>
+          « Newest
+        </button>
+        <button type="button" className="btn btn-small" onClick={props.onNewer} disabled={!newer}>
+          ‹ Newer
+        </button>
+        <button type="button" className="btn btn-small" onClick={props.onOlder} disabled={!props.hasOlder}>
+          Older ›
+        </button>
+      </div>
+    </nav>
+  );
+}

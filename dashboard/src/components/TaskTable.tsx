@@ -1,0 +1,96 @@
+import type { ReactNode } from 'react';
+import { formatLocal, formatRelative, payloadPreview } from '../format';
+import type { Task } from '../services/types';
+import { StatusBadge } from './StatusBadge';
+
+/** The last characters of an id: enough to tell tasks apart at a glance. */
+export function shortId(id: string): string {
+  return id.length > 13 ? `…${id.slice(-12)}` : id;
+}
+
+/** The tasks of one page, newest first; a row (or its link) opens the task. */
+export function TaskTable({
+  tasks,
+  loading,
+  selectedId,
+  now,
+  empty,
+  onOpen,
+}: {
+  tasks: Task[] | undefined;
+  loading: boolean;
+  selectedId: string | null;
+  now: number;
+  empty: ReactNode;
+  onOpen: (id: string) => void;
+}) {
+  if (!tasks && loading) {
+    return (
+      <div className="table-loading" role="status" aria-label="Loading tasks">
+        {Array.from({ length: 6 }, (_, i) => (
+          <div key={i} className="skeleton-row" />
+        ))}
+      </div>
+    );
+  }
+  if (!tasks || tasks.length === 0) return <>{empty}</>;
+  return (
+    <table className="tasks">
+      <thead>
+        <tr>
+          <th scope="col">Status</th>
+          <th scope="col">Task</th>
+          <th scope="col">Queue</th>
+          <th scope="col">Payload</th>
+          <th scope="col" className="num">
+            Attempts
+          </th>
+          <th scope="col">Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {tasks.map((task) => (
+          <tr
+            key={task.id}
+            className={task.id === selectedId ? 'selected' : undefined}
+            onClick={() => onOpen(task.id)}
+            data-task-id={task.id}
+          >
+            <td className="cell-status">
+              <StatusBadge status={task.status} />
+            </td>
+            <td className="cell-task">
+              <a
+                href={`/tasks/${encodeURIComponent(task.id)}`}
+                onClick={(event) => {
+                  event.preventDefault();
+                  event.stopPropagation();
+                  onOpen(task.id);
+                }}
+                aria-current={task.id === selectedId ? 'true' : undefined}
+                aria-label={`${task.type} task ${task.id}`}
+              >
+                <span className="task-type">{task.type}</span>
+                <span className="task-id mono">{shortId(task.id)}</span>
+              </a>
+            </td>
+            <td className="cell-queue">
+              <span className="tag">{task.queue}</span>
+            </td>
+            <td className="cell-payload mono" title={typeof task.payload === 'string' ? task.payload : JSON.stringify(task.payload)}>
+              {payloadPreview(task.payload)}
+            </td>
+            <td className="cell-attempts num">
+              {task.attempts}/{task.max_retries}
+            </td>
+            <td className="cell-created">
+              <time dateTime={task.created_at} title={formatLocal(task.created_at)}>
+                {formatRelative(task.created_at, now)}
+              </time>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

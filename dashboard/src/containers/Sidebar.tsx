@@ -1,0 +1,37 @@
+import { EnqueueForm } from '../components/EnqueueForm';
+import { QueueList } from '../components/QueueList';
+import { useActions } from '../data/actions';
+import { mergeQueues, useCounts, useQueues, useTypes } from '../data/queries';
+import { navigate, type Route } from '../routing';
+
+/** The enqueue form and the queues, with their actions. */
+export function Sidebar({ route }: { route: Route }) {
+  const types = useTypes();
+  const queues = useQueues();
+  const counts = useCounts();
+  const actions = useActions();
+  const rows = mergeQueues(queues.data, counts.data);
+  const pausing = actions.pause.isPending ? actions.pause.variables.name : null;
+  return (
+    <div className="sidebar">
+      <div className="area-enqueue">
+        <EnqueueForm
+          types={types.data}
+          queues={rows.map((row) => row.name)}
+          pending={actions.enqueue.isPending}
+          onSubmit={(request) => actions.enqueue.mutateAsync(request)}
+        />
+      </div>
+      <div className="area-queues">
+        <QueueList
+          queues={rows}
+          loading={queues.isPending}
+          active={route.filter.queue ?? null}
+          pending={pausing}
+          onSelect={(queue) => navigate({ ...route, filter: { ...route.filter, queue } })}
+          onTogglePause={(name, paused) => actions.pause.mutate({ name, paused })}
+        />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+/** What the dashboard can change, as mutations that confirm with a toast and refresh the caches they touch. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { setQueuePaused } from '../services/queues';
+import {
+  clearAll,
+  deleteMatching,
+  deleteTask,
+  enqueueBatch,
+  enqueueTask,
+  retryMatching,
+  retryTask,
+} from '../services/tasks';
+import type { NewTask, QueueInfo, TaskFilter } from '../services/types';
+import { keys } from './keys';
+import { pushToast } from './toasts';
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Every action, each with its pending flag. */
+export function useActions() {
+  const client = useQueryClient();
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: keys.pages });
+    void client.invalidateQueries({ queryKey: keys.counts });
+    void client.invalidateQueries({ queryKey: keys.queues });
+  };
+
+  const enqueue = useMutation({
+    mutationFn: async ({ task, copies }: { task: NewTask; copies: number }) =>
+      copies > 1 ? (await enqueueBatch(Array.from({ length: copies }, () => task))).map((e) => e.task) : [(await enqueueTask(task)).task],
+    onSuccess: (tasks) => {
+      const first = tasks[0];
+      pushToast('success', tasks.length === 1 && first ? `Enqueued ${first.type} task ${first.id.slice(-8)}` : `Enqueued ${plural(tasks.length, 'task')}`);
+      refresh();
+    },
+  });
+
+  const retry = useMutation({
+    mutationFn: retryTask,
+    onSuccess: (task) => {
+      pushToast('success', `Task ${task.id.slice(-8)} queued again`);
+      client.setQueryData(keys.task(task.id), task);
+      void client.invalidateQueries({ queryKey: keys.history(task.id) });
+      refresh();
+    },
+  });
+
+  const remove = useMutation({
+    mutationFn: deleteTask,
+    onSuccess: (_, id) => {
+      pushToast('success', `Task ${id.slice(-8)} deleted`);
+      client.removeQueries({ queryKey: keys.task(id) });
+      client.removeQueries({ queryKey: keys.history(id) });
+      refresh();
+    },
+  });
+
+  const retryFailed = useMutation({
+    mutationFn: (filter: TaskFilter) => retryMatching({ ...filter, status: 'FAILED' }),
+    onSuccess: ({ retried }) => {
+      pushToast('success', retried === 0 ? 'No failed tasks to retry' : `${plural(retried, 'failed task')} queued again`);
+      refresh();
+    },
+  });
+
+  const removeMatching = useMutation({
+    mutationFn: deleteMatching,
+    onSuccess: ({ deleted }) => {
+      pushToast('success', `Deleted ${plural(deleted, 'task')}`);
+      refresh();
+    },
+  });
+
+  const clear = useMutation({
+    mutationFn: clearAll,
+    onSuccess: () => {
+      pushToast('success', 'All tasks cleared');
+      client.removeQueries({ queryKey: ['task'] });
+      client.removeQueries({ queryKey: ['history'] });
+      refresh();
+    },
+  });
+
+  const pause = useMutation({
+    mutationFn: ({ name, paused }: { name: string; paused: boolean }) => setQueuePaused(name, paused),
+    onSuccess: (queue) => {
+      pushToast('success', `Queue ${queue.name} ${queue.paused ? 'paused' : 'resumed'}`);
+      client.setQueryData<QueueInfo[]>(keys.queues, (queues) =>
+        queues?.some((q) => q.name === queue.name) ? queues.map((q) => (q.name === queue.name ? queue : q)) : [...(queues ?? []), queue],
+      );
+    },
+  });
+
+  return { enqueue, retry, remove, retryFailed, removeMatching, clear, pause };
+}

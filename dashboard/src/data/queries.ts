@@ -1,0 +1,73 @@
+/** The reads the dashboard makes, as TanStack Query hooks. */
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { getCounts, getQueues, getTypes } from '../services/queues';
+import { getHistory, getTask, listTasks } from '../services/tasks';
+import type { QueueInfo, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
+import { keys } from './keys';
+
+/** Tasks per page. */
+export const PAGE_SIZE = 50;
+
+/** One page of the list; the previous page stays on screen while the next loads. */
+export function useTaskPage(filter: TaskFilter, cursor: string | null) {
+  return useQuery({
+    queryKey: keys.page(filter, cursor),
+    queryFn: () => listTasks(filter, cursor, PAGE_SIZE),
+    placeholderData: keepPreviousData,
+    staleTime: 0,
+  });
+}
+
+/** One task; a 404 is shown in the panel, not as a toast. */
+export function useTask(id: string | null) {
+  return useQuery({
+    queryKey: keys.task(id ?? ''),
+    queryFn: () => getTask(id ?? ''),
+    enabled: id !== null,
+    meta: { quiet: true },
+    staleTime: 0,
+  });
+}
+
+/** A task's history. */
+export function useHistory(id: string | null) {
+  return useQuery({
+    queryKey: keys.history(id ?? ''),
+    queryFn: () => getHistory(id ?? ''),
+    enabled: id !== null,
+    meta: { quiet: true },
+    staleTime: 0,
+  });
+}
+
+/** The counts; the live stream replaces them every second. */
+export function useCounts() {
+  return useQuery({ queryKey: keys.counts, queryFn: getCounts });
+}
+
+/** The queues with their paused flags. */
+export function useQueues() {
+  return useQuery({ queryKey: keys.queues, queryFn: getQueues, refetchInterval: 15_000 });
+}
+
+/** The task types the server runs. */
+export function useTypes() {
+  return useQuery({ queryKey: keys.types, queryFn: getTypes, staleTime: Infinity });
+}
+
+/** A queue as the sidebar shows it: its paused flag with the freshest counts. */
+export interface QueueRow {
+  name: string;
+  paused: boolean;
+  counts: Partial<Record<TaskStatus, number>>;
+}
+
+/** Joins the queue list (names, paused) with the live counts (which also name new queues). */
+export function mergeQueues(queues: QueueInfo[] | undefined, counts: TaskCounts | undefined): QueueRow[] {
+  const rows = new Map<string, QueueRow>();
+  for (const queue of queues ?? []) rows.set(queue.name, { name: queue.name, paused: queue.paused, counts: queue.counts });
+  for (const [name, byStatus] of Object.entries(counts?.by_queue ?? {})) {
+    rows.set(name, { name, paused: rows.get(name)?.paused ?? false, counts: byStatus });
+  }
+  return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

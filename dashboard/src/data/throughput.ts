@@ -1,0 +1,53 @@
+/** Completed and failed tasks per second over the last 15 minutes, counted from live events. */
+
+/** How many seconds the chart covers. */
+export const WINDOW_SECONDS = 900;
+
+/** Per-second counts, oldest first, the last entry being the current second. */
+export interface ThroughputSeries {
+  completed: number[];
+  failed: number[];
+  /** The epoch second of the last entry. */
+  end: number;
+}
+
+/** A ring of one-second buckets. */
+export class Throughput {
+  private readonly stamps = new Array<number>(WINDOW_SECONDS).fill(-1);
+  private readonly completed = new Array<number>(WINDOW_SECONDS).fill(0);
+  private readonly failed = new Array<number>(WINDOW_SECONDS).fill(0);
+
+  /** Counts one finished task at `atMs`. */
+  record(outcome: 'completed' | 'failed', atMs: number): void {
+    const second = Math.floor(atMs / 1000);
+    const slot = second % WINDOW_SECONDS;
+    if (this.stamps[slot] !== second) {
+      this.stamps[slot] = second;
+      this.completed[slot] = 0;
+      this.failed[slot] = 0;
+    }
+    const counts = outcome === 'completed' ? this.completed : this.failed;
+    counts[slot] = (counts[slot] ?? 0) + 1;
+  }
+
+  /** The window ending at `nowMs`. */
+  series(nowMs: number): ThroughputSeries {
+    const end = Math.floor(nowMs / 1000);
+    const completed: number[] = [];
+    const failed: number[] = [];
+    for (let second = end - WINDOW_SECONDS + 1; second <= end; second++) {
+      const slot = ((second % WINDOW_SECONDS) + WINDOW_SECONDS) % WINDOW_SECONDS;
+      const live = this.stamps[slot] === second;
+      completed.push(live ? (this.completed[slot] ?? 0) : 0);
+      failed.push(live ? (this.failed[slot] ?? 0) : 0);
+    }
+    return { completed, failed, end };
+  }
+}
+
+/** The mean per second over the last `seconds` complete seconds of a series. */
+export function recentRate(values: number[], seconds = 10): number {
+  // The current second is still filling, so it is left out.
+  const window = values.slice(-seconds - 1, -1);
+  return window.length === 0 ? 0 : window.reduce((sum, value) => sum + value, 0) / window.length;
+}

@@ -1,0 +1,46 @@
+/** Small factories for tests: a valid value, with whatever a test cares about overridden. */
+import type { Task, TaskEvent, TaskTypeInfo } from '../services/types';
+
+let serial = 0;
+
+/** A task; ids sort by creation like the server's UUIDv7s. */
+export function makeTask(overrides: Partial<Task> = {}): Task {
+  serial += 1;
+  const at = '2026-11-28T04:29:22.108Z';
+  return {
+    id: `01a2206a-393c-7065-9572-${String(serial).padStart(12, '0')}`,
+    type: 'EMAIL',
+    payload: 'hello@example.com',
+    queue: 'default',
+    priority: 0,
+    status: 'QUEUED',
+    attempts: 0,
+    max_retries: 3,
+    created_at: at,
+    updated_at: at,
+    run_at: at,
+    started_at: null,
+    finished_at: null,
+    last_error: null,
+    result: null,
+    unique_key: null,
+    timeout_ms: null,
+    ...overrides,
+  };
+}
+
+/** One history entry. */
+export function makeEvent(overrides: Partial<TaskEvent> = {}): TaskEvent {
+  return { task_id: 'x', at: '2026-11-28T04:29:22.108Z', kind: 'enqueued', attempt: 0, message: null, ...overrides };
+}
+
+/** The demo types, as `GET /api/types` lists them. */
+export const demoTypes: TaskTypeInfo[] = [
+  { name: 'EMAIL', description: 'demo: succeeds after 2 s' },
+  { name: 'FAILABS', description: 'demo: always fails after 1 s' },
+];
+
+/** A fetch answer with a JSON body. */
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
