@@ -32,7 +32,8 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
 
-    /// Where tasks are kept: sqlite://FILE (durable, the default), memory:// (nothing kept).
+    /// Where tasks are kept: sqlite://FILE (durable, the default), postgres://USER@HOST/DB
+    /// (several nodes sharing one database), memory:// (nothing kept).
     #[arg(
         long,
         env = "RUSTQUEUE_DATABASE_URL",
@@ -84,6 +85,15 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (a batch of 10,000 tasks must fit).
     #[arg(long, env = "RUSTQUEUE_BODY_LIMIT_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub body_limit_bytes: usize,
+
+    /// PostgreSQL: the schema the tables live in (created if missing); by
+    /// default the first of the server's search_path, usually `public`.
+    #[arg(long, env = "RUSTQUEUE_POSTGRES_SCHEMA")]
+    pub postgres_schema: Option<String>,
+
+    /// PostgreSQL: the most pooled connections this node opens (one more listens for wake-ups).
+    #[arg(long, env = "RUSTQUEUE_POSTGRES_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub postgres_pool_size: u32,
 
     /// SQLite durability: normal survives process crashes, full also power loss.
     #[arg(long, env = "RUSTQUEUE_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]

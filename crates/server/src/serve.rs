@@ -12,7 +12,7 @@ use crate::storage::open_store;
 
 /// Runs the server until SIGTERM or Ctrl-C, then drains the engine.
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
-    let store = open_store(&args.database_url, args.sqlite_synchronous)?;
+    let store = open_store(&args).await?;
     let mut registry = Registry::new();
     register_demo_types(&mut registry, args.demo_speed);
     let engine = Engine::new(
