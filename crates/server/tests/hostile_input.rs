@@ -99,9 +99,9 @@ async fn odd_ids_and_paths_answer_4xx() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odd_but_valid_payloads_round_trip_byte_for_byte() {
-    for backend in [Backend::Memory, Backend::Sqlite] {
+    for backend in [Backend::Memory, Backend::Sqlite, Backend::Postgres] {
         let app = spawn_app(backend).await;
         let payloads = [
             r#""plain""#,

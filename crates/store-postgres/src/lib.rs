@@ -24,10 +24,12 @@
 //! - `counters`: per (queue, type, status) counts kept by every change; queues.
 //! - `history`: reading task events.
 //! - `rows`: how fields map to columns and back.
+//! - [`testing`]: throwaway schemas for tests of code built on this store.
 
 pub mod errors;
 pub mod options;
 pub mod store;
+pub mod testing;
 
 mod bulk;
 mod connection;

@@ -12,6 +12,7 @@ use rustqueue_core::store::memory::MemoryStore;
 use rustqueue_core::{Engine, EngineConfig, Registry, Store};
 use rustqueue_server::api::AppState;
 use rustqueue_server::app::{HttpSettings, app};
+use rustqueue_store_postgres::testing::TestSchema;
 use serde_json::Value;
 
 /// A running server and a client pointed at it.
@@ -20,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub engine: Engine,
     _dir: tempfile::TempDir,
+    /// Dropped last: the PostgreSQL schema of this test, if it runs there.
+    _schema: Option<TestSchema>,
 }
 
 /// Runs each named async fn (taking a [`Backend`]) as one test per backend.
@@ -28,6 +31,7 @@ macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {
         mod memory { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )* }
         mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
+        mod postgres { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
     };
 }
 
@@ -36,6 +40,8 @@ macro_rules! on_every_backend {
 pub enum Backend {
     Memory,
     Sqlite,
+    /// A schema of its own in the machine's PostgreSQL.
+    Postgres,
 }
 
 pub fn settings() -> HttpSettings {
@@ -53,8 +59,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    let mut schema = None;
     let store: Arc<dyn Store> = match backend {
         Backend::Memory => Arc::new(MemoryStore::new()),
+        Backend::Postgres => {
+            let fresh = TestSchema::new();
+            let store = Arc::new(fresh.connect().await);
+            schema = Some(fresh);
+            store
+        }
         Backend::Sqlite => {
             let path = dir.path().join("test.db");
             Arc::new(
@@ -91,6 +104,7 @@ pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp
         client: reqwest::Client::new(),
         engine,
         _dir: dir,
+        _schema: schema,
     }
 }
 
