@@ -2,6 +2,8 @@
 
 #![allow(dead_code, missing_docs)]
 
+pub mod node;
+
 use std::sync::Arc;
 use std::time::Duration;
 

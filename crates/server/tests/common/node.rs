@@ -1,0 +1,92 @@
+//! The real `rustqueue` binary as a child process: for crash, cluster and
+//! outage tests, which need a process to kill.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A running `rustqueue serve` and its address.
+pub struct Node {
+    pub child: Child,
+    pub base: String,
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
+impl Node {
+    /// Starts `rustqueue serve` on a free port with these settings (as
+    /// environment variables) and waits until it is ready.
+    pub async fn start(settings: &[(&str, String)]) -> Node {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_rustqueue"))
+            .arg("serve")
+            .env("RUSTQUEUE_BIND", format!("127.0.0.1:{port}"))
+            .envs(settings.iter().map(|(key, value)| (key, value)))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let node = Node {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while reqwest::get(node.url("/readyz")).await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "server never became ready"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        node
+    }
+
+    /// The URL of `path` on this node.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Every task, through the original list route.
+    pub async fn jobs(&self) -> Vec<Value> {
+        reqwest::get(self.url("/api/jobs"))
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// The counts per status.
+    pub async fn status_counts(&self) -> Value {
+        let counts: Value = reqwest::get(self.url("/api/counts"))
+            .await
+            .expect("counts")
+            .json()
+            .await
+            .expect("json");
+        counts["by_status"].clone()
+    }
+
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // A failed test must not leave servers behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
