@@ -3,6 +3,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod node;
+pub mod private_postgres;
 
 use std::sync::Arc;
 use std::time::Duration;

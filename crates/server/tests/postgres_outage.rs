@@ -1,0 +1,126 @@
+//! PostgreSQL crashes and restarts under load: enqueues answer 503 while it
+//! is gone, readiness fails, the node reconnects by itself, and afterwards
+//! no accepted task is missing and none stays `INPROGRESS`.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use common::node::Node;
+use common::private_postgres::PrivatePostgres;
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+/// How long the producer enqueues, with the crash in the middle.
+const LOAD_FOR: Duration = Duration::from_secs(4);
+
+/// What the producer saw.
+#[derive(Default)]
+struct Load {
+    accepted: Vec<String>,
+    unavailable: usize,
+}
+
+/// Enqueues one task at a time for `LOAD_FOR`; every answer is 200 or 503.
+async fn produce(node_url: String) -> Load {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let mut load = Load::default();
+    let until = Instant::now() + LOAD_FOR;
+    while Instant::now() < until {
+        let body = json!({ "payload": "x", "t_type": "EMAIL" });
+        let response = client
+            .post(format!("{node_url}/api/enqueue"))
+            .json(&body)
+            .send()
+            .await
+            .expect("the node answers even while its database is gone");
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.expect("json");
+        match status {
+            200 => load
+                .accepted
+                .push(answer["id"].as_str().expect("id").to_owned()),
+            503 => {
+                assert!(answer["detail"].is_string(), "{answer}");
+                load.unavailable += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => panic!("enqueue answered {other}: {answer}"),
+        }
+    }
+    load
+}
+
+/// Polls readiness every 10 ms until `until`, and says whether it ever failed.
+async fn readiness_failed(node_url: String, until: Instant) -> bool {
+    let mut failed = false;
+    while Instant::now() < until {
+        let ready = reqwest::get(format!("{node_url}/readyz")).await;
+        failed |= ready.is_ok_and(|answer| answer.status() == 503);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    failed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_crash_loses_no_accepted_task() {
+    let database = tokio::task::spawn_blocking(PrivatePostgres::start)
+        .await
+        .expect("private PostgreSQL");
+    let node = Node::start(&[
+        ("RUSTQUEUE_DATABASE_URL", database.url()),
+        ("RUSTQUEUE_DEMO_SPEED", "50".into()),
+        ("RUSTQUEUE_WORKERS", "16".into()),
+        ("RUSTQUEUE_LEASE_SECS", "2".into()),
+        ("RUSTQUEUE_BACKOFF_BASE_MS", "10".into()),
+        ("RUSTQUEUE_BACKOFF_CAP_MS", "50".into()),
+    ])
+    .await;
+    let started = Instant::now();
+    let producer = tokio::spawn(produce(node.base.clone()));
+    let readiness = tokio::spawn(readiness_failed(node.base.clone(), started + LOAD_FOR));
+    tokio::time::sleep(LOAD_FOR / 4).await;
+    let database = tokio::task::spawn_blocking(move || {
+        database.crash_restart();
+        database
+    })
+    .await
+    .expect("restart");
+    let load = producer.await.expect("producer");
+    assert!(load.unavailable > 0, "the crash was seen as 503s");
+    assert!(
+        readiness.await.expect("readiness"),
+        "readiness failed during the outage"
+    );
+    assert!(
+        load.accepted.len() > 50,
+        "work was accepted around the crash"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let accepted: HashSet<&str> = load.accepted.iter().map(String::as_str).collect();
+    loop {
+        let jobs = node.jobs().await;
+        let ids: HashSet<&str> = jobs.iter().filter_map(|job| job["id"].as_str()).collect();
+        let missing = accepted.difference(&ids).count();
+        assert_eq!(missing, 0, "every accepted task is still there");
+        let unfinished: Vec<&Value> = jobs
+            .iter()
+            .filter(|job| job["status"] != "COMPLETED")
+            .collect();
+        if unfinished.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still unfinished: {unfinished:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(node);
+    drop(database);
+}
