@@ -19,8 +19,9 @@ pub mod retry;
 pub mod store;
 pub mod task;
 
-pub use engine::{Engine, EngineConfig, EnqueueRequest, Transition};
+pub use engine::{Engine, EngineConfig, EnqueueRequest};
 pub use error::EngineError;
 pub use handler::{HandlerResult, Registry, TaskError, TaskHandler};
 pub use store::Store;
+pub use task::Transition;
 pub use task::{Task, TaskEvent, TaskStatus};

@@ -310,3 +310,14 @@ mod tests {
         assert_eq!(ids, sorted);
     }
 }
+
+/// A change of a task's status, broadcast to subscribers (the event stream, tests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The task.
+    pub task_id: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// The status it is in now; `None` when it was deleted.
+    pub status: Option<TaskStatus>,
+}

@@ -1,6 +1,7 @@
 //! Several `rustqueue` processes on one PostgreSQL schema: 10,000 tasks
 //! enqueued across three nodes, one node SIGKILLed mid-run, and every task
-//! still completes exactly once.
+//! still completes exactly once; and each node's event stream shows the
+//! tasks the other nodes run.
 
 mod common;
 
@@ -122,4 +123,59 @@ async fn every_task_completes_exactly_once_when_a_node_is_killed() {
     for node in &nodes[1..] {
         assert_eq!(node.status_counts().await["COMPLETED"], TASKS);
     }
+}
+
+/// The ids of tasks seen `completed` on an event stream, until all of `ids` are.
+async fn completed_on_stream(stream: reqwest::Response, ids: &[String], within: Duration) {
+    use futures_util::StreamExt;
+    let mut body = stream.bytes_stream();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + within;
+    let missing = |seen: &str| {
+        ids.iter()
+            .filter(|id| !seen.contains(&format!("{{\"task_id\":\"{id}\",\"kind\":\"completed\"")))
+            .count()
+    };
+    while missing(&seen) > 0 {
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .unwrap_or_else(|_| panic!("{} completions never reached the stream", missing(&seen)))
+            .expect("stream open")
+            .expect("bytes");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_nodes_event_stream_shows_tasks_run_by_the_others() {
+    let schema = TestSchema::new();
+    let settings = node_settings(&schema);
+    let watched = Node::start(&settings).await;
+    let busy = Node::start(&settings).await;
+    let stream = reqwest::get(watched.url("/api/events"))
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), 200);
+    // Enqueued on the busy node, which its own dispatcher hears of first, so
+    // it runs most of them: the watched node's stream must show them all.
+    let tasks: Vec<Value> = (0..200)
+        .map(|n| json!({ "type": "SMS", "payload": n }))
+        .collect();
+    let created: Value = reqwest::Client::new()
+        .post(busy.url("/api/tasks/batch"))
+        .json(&json!({ "tasks": tasks }))
+        .send()
+        .await
+        .expect("batch")
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<String> = created["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["task"]["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 200);
+    completed_on_stream(stream, &ids, Duration::from_secs(30)).await;
 }

@@ -14,7 +14,8 @@
 //! - [`errors`]: [`ConnectError`] and the one mapping of driver errors.
 //! - `connection`: the connection pool and the wake-up channel name.
 //! - `migrate`: versioned migrations from `migrations/`, applied at connect.
-//! - `notify`: the LISTEN connection behind the work signal.
+//! - `notify`: the LISTEN connection behind the work signal and the transition feed.
+//! - `relay`: transitions shared between nodes as notices.
 //! - `insert`: batch inserts with `unique_key` deduplication.
 //! - `lease`: claims, finishes and heartbeats (the hot path).
 //! - `tasks`: one task: get, retry, delete; clear and queue pauses.
@@ -41,6 +42,7 @@ mod lease;
 mod migrate;
 mod notify;
 mod queries;
+mod relay;
 mod rows;
 mod tasks;
 

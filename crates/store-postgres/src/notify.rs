@@ -1,15 +1,16 @@
 //! Wake-ups across nodes: writes that make work ready `pg_notify` the schema's
 //! channel in their own statement (so the notice goes out only if they
 //! commit), and every store keeps one dedicated connection that LISTENs on it
-//! and fires the store's work signal.
+//! and fires the store's work signal. Other nodes' shared transitions arrive
+//! on the same channel (see [`crate::relay`]) and go to the store's feed.
 
 use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustqueue_core::store::StoreError;
-use tokio::sync::Notify;
+use rustqueue_core::store::{StoreError, TransitionBatch};
+use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, Config, Connection, NoTls, Socket};
@@ -40,20 +41,46 @@ pub(crate) fn channel(schema: &str) -> String {
     name
 }
 
+/// How many shared batches a slow subscriber may fall behind before it lags.
+const FEED_CAPACITY: usize = 256;
+
 /// The background task that LISTENs and fires the signal; stops when dropped.
 pub(crate) struct Listener {
     signal: Arc<Notify>,
+    feed: broadcast::Sender<TransitionBatch>,
     task: JoinHandle<()>,
+}
+
+/// Where a listener delivers what it hears.
+struct Routes {
+    signal: Arc<Notify>,
+    feed: broadcast::Sender<TransitionBatch>,
+    /// This store's node id: its own shared transitions are not delivered back.
+    node: String,
 }
 
 impl Listener {
     /// Opens the LISTEN connection (failing if it cannot), then keeps it open
     /// in the background, reconnecting with back-off whenever it drops.
-    pub(crate) async fn start(config: Config, channel: String) -> Result<Self, Fault> {
+    pub(crate) async fn start(
+        config: Config,
+        channel: String,
+        node: String,
+    ) -> Result<Self, Fault> {
         let session = open(&config, &channel).await?;
-        let signal = Arc::new(Notify::new());
-        let task = tokio::spawn(run(config, channel, Arc::clone(&signal), session));
-        Ok(Self { signal, task })
+        let routes = Routes {
+            signal: Arc::new(Notify::new()),
+            feed: broadcast::channel(FEED_CAPACITY).0,
+            node,
+        };
+        let (signal, feed) = (Arc::clone(&routes.signal), routes.feed.clone());
+        let task = tokio::spawn(run(config, channel, routes, session));
+        Ok(Self { signal, feed, task })
+    }
+
+    /// Transitions shared by other nodes.
+    pub(crate) fn feed(&self) -> broadcast::Receiver<TransitionBatch> {
+        self.feed.subscribe()
     }
 
     /// The signal fired on every notification and after every reconnection.
@@ -78,22 +105,35 @@ fn fire(signal: &Notify) {
     signal.notify_one();
 }
 
-async fn run(config: Config, channel: String, signal: Arc<Notify>, mut session: Session) {
+async fn run(config: Config, channel: String, routes: Routes, mut session: Session) {
     loop {
-        let lost = store_error(forward(&mut session, &signal).await);
+        let lost = store_error(forward(&mut session, &routes).await);
         tracing::warn!(%channel, error = %lost, "listen connection lost; reconnecting");
         session = reconnect(&config, &channel).await;
-        // Notifications sent while no one listened are gone: look for work anyway.
-        fire(&signal);
+        // Notifications sent while no one listened are gone: look for work
+        // anyway, and tell live views they may have missed transitions.
+        fire(&routes.signal);
+        let _ = routes.feed.send(TransitionBatch {
+            transitions: Vec::new(),
+            skipped: 1,
+        });
     }
 }
 
-/// Fires the signal on each notification until the connection ends.
-async fn forward(session: &mut Session, signal: &Notify) -> Fault {
+/// Routes each notification until the connection ends: shared transitions
+/// to the feed, anything else fires the work signal.
+async fn forward(session: &mut Session, routes: &Routes) -> Fault {
     let (_client, connection) = session;
     while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
         match message {
-            Ok(AsyncMessage::Notification(_)) => fire(signal),
+            Ok(AsyncMessage::Notification(notice)) => {
+                if let Some(batch) = crate::relay::decode(notice.payload(), &routes.node) {
+                    // No subscriber is fine: nobody is watching live.
+                    let _ = routes.feed.send(batch);
+                } else if notice.payload().is_empty() {
+                    fire(&routes.signal);
+                }
+            }
             Ok(_) => {}
             Err(err) => return err.into(),
         }

@@ -8,22 +8,24 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
-    PageParams, QueueState, Selection, Store, StoreResult,
+    PageParams, QueueState, Selection, Store, StoreResult, TransitionBatch,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 
 use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
 use crate::notify::{self, Listener};
 use crate::options::{PostgresOptions, driver_config};
-use crate::{bulk, counters, history, insert, lease, migrate, queries, tasks};
+use crate::{bulk, counters, history, insert, lease, migrate, queries, relay, tasks};
 
 /// Tasks in a PostgreSQL schema, shared by every RustQueue node connected to it.
 pub struct PostgresStore {
     db: Db,
     schema: String,
     listener: Listener,
+    /// Names this node in the transitions it shares.
+    node: String,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -43,7 +45,8 @@ impl PostgresStore {
         let mut db = Db::new(config.clone(), &options)?;
         let migrated = migrate::migrate(&db, options.schema.as_deref()).await?;
         db.channel = notify::channel(&migrated.schema);
-        let listener = Listener::start(config, db.channel.clone())
+        let node = node_id();
+        let listener = Listener::start(config, db.channel.clone(), node.clone())
             .await
             .map_err(|fault| ConnectError::Connect(store_error(fault)))?;
         tracing::info!(
@@ -57,6 +60,7 @@ impl PostgresStore {
             db,
             schema: migrated.schema,
             listener,
+            node,
         })
     }
 
@@ -73,6 +77,14 @@ impl Drop for PostgresStore {
     }
 }
 
+/// An id for this store that no other node has: the process and the moment.
+fn node_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    format!("{:x}-{nanos:x}", std::process::id())
+}
+
 /// Runs an operation and maps its fault at the trait boundary.
 async fn run<T>(op: impl Future<Output = Result<T, Fault>>) -> StoreResult<T> {
     op.await.map_err(store_error)
@@ -87,6 +99,14 @@ impl Store for PostgresStore {
 
     fn work_signal(&self) -> Option<Arc<Notify>> {
         Some(self.listener.signal())
+    }
+
+    async fn transitions_share(&self, batch: TransitionBatch) -> StoreResult<()> {
+        run(relay::share(&self.db, &self.node, &batch)).await
+    }
+
+    fn transitions_feed(&self) -> Option<broadcast::Receiver<TransitionBatch>> {
+        Some(self.listener.feed())
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use super::Shared;
 use crate::store::{Finish, Outcome, StoreError};
@@ -13,12 +14,25 @@ use crate::task::TaskStatus;
 /// The most finishes written in one store call.
 const BATCH: usize = 1024;
 
+/// How many batches may be in the store at once: while one commits, the
+/// next fills, and a shared store (PostgreSQL) works on both together.
+const WRITERS: usize = 2;
+
 /// Writes finishes until every sender is gone and the channel is drained.
 pub(super) async fn run(shared: Arc<Shared>, mut finishes: mpsc::UnboundedReceiver<Finish>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while finishes.recv_many(&mut batch, BATCH).await > 0 {
-        write(&shared, std::mem::take(&mut batch)).await;
+    let mut writing = JoinSet::new();
+    loop {
+        if writing.len() >= WRITERS {
+            writing.join_next().await;
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        if finishes.recv_many(&mut batch, BATCH).await == 0 {
+            break;
+        }
+        let shared = shared.clone();
+        writing.spawn(async move { write(&shared, batch).await });
     }
+    writing.join_all().await;
 }
 
 /// Stores a batch, retrying while the store is unavailable: the attempts already

@@ -8,6 +8,7 @@ mod enqueue;
 mod finish;
 mod lease;
 mod outcome;
+mod relay;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,7 +29,7 @@ use crate::error::EngineError;
 use crate::handler::Registry;
 use crate::retry::Backoff;
 use crate::store::{Finish, Inserted, LeaseToken, ListParams, Store, StoreError};
-use crate::task::{EventKind, Task, TaskEvent, TaskStatus, Timestamp};
+use crate::task::{EventKind, Task, TaskEvent, TaskStatus, Timestamp, Transition};
 
 /// How the engine runs.
 #[derive(Debug, Clone)]
@@ -67,17 +68,6 @@ impl Default for EngineConfig {
     }
 }
 
-/// A change of a task's status, broadcast to subscribers (the event stream, tests).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Transition {
-    /// The task.
-    pub task_id: String,
-    /// What happened.
-    pub kind: EventKind,
-    /// The status it is in now; `None` when it was deleted.
-    pub status: Option<TaskStatus>,
-}
-
 /// An attempt running on this node.
 #[derive(Debug)]
 struct Running {
@@ -99,6 +89,11 @@ struct Shared {
     idle: Notify,
     running: Mutex<HashMap<String, Running>>,
     transitions: broadcast::Sender<Transition>,
+    /// Fires when transitions were skipped (another node had too many to
+    /// share one by one), with how many: live views should reload.
+    resyncs: broadcast::Sender<u64>,
+    /// This node's transitions waiting to be shared, for shared stores.
+    outbox: Option<relay::Outbox>,
     /// Stops claiming new work.
     stopping: CancellationToken,
     /// Stops the lease keeper and reaper, after the last hand-back.
@@ -119,12 +114,20 @@ impl Shared {
     }
 
     fn publish(&self, task_id: &str, kind: EventKind, status: Option<TaskStatus>) {
-        // No subscriber is fine: the send error only says nobody listens.
-        let _ = self.transitions.send(Transition {
+        let transition = Transition {
             task_id: task_id.to_owned(),
             kind,
             status,
-        });
+        };
+        if let Some(outbox) = &self.outbox {
+            outbox.push(&transition);
+        }
+        // No subscriber is fine: the send error only says nobody listens.
+        let _ = self.transitions.send(transition);
+    }
+
+    fn resync(&self, skipped: u64) {
+        let _ = self.resyncs.send(skipped);
     }
 }
 
@@ -153,7 +156,11 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let (transitions, _) = broadcast::channel(4096);
+        let (resyncs, _) = broadcast::channel(16);
+        let outbox = store.transitions_feed().map(|_| relay::Outbox::default());
         let shared = Shared {
+            resyncs,
+            outbox,
             store,
             types: registry.types(),
             registry,
@@ -180,6 +187,9 @@ impl Engine {
         }
         if let Some(signal) = self.shared.store.work_signal() {
             tokio::spawn(forward_work_signal(self.shared.clone(), signal));
+        }
+        if let Some(feed) = self.shared.store.transitions_feed() {
+            tokio::spawn(relay::run(self.shared.clone(), feed));
         }
         let (finishes, finish_rx) = mpsc::unbounded_channel();
         let services = Services {
@@ -225,9 +235,16 @@ impl Engine {
         let _ = services.keeper.await;
     }
 
-    /// Subscribes to task transitions made through this engine.
+    /// Subscribes to task transitions made through this engine and, on a
+    /// shared store, through the other nodes.
     pub fn subscribe(&self) -> broadcast::Receiver<Transition> {
         self.shared.transitions.subscribe()
+    }
+
+    /// Subscribes to resyncs: transitions this node was told of only by
+    /// number (another node had too many to share), so live views should reload.
+    pub fn subscribe_resyncs(&self) -> broadcast::Receiver<u64> {
+        self.shared.resyncs.subscribe()
     }
 
     /// The task types this node runs, with their descriptions.

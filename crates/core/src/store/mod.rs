@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use crate::task::{EventKind, NewTask, RawJson, Task, TaskEvent, TaskStatus, Timestamp};
+use crate::task::{
+    EventKind, NewTask, RawJson, Task, TaskEvent, TaskStatus, Timestamp, Transition,
+};
 
 /// What went wrong in a store, mapped from each driver's errors in one place.
 #[derive(Debug, thiserror::Error)]
@@ -248,6 +250,17 @@ pub struct QueueState {
     pub paused: bool,
 }
 
+/// Transitions one node shares with the other nodes of a shared store, so
+/// that every node's live view shows the whole cluster.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TransitionBatch {
+    /// The transitions, in the order they happened.
+    pub transitions: Vec<Transition>,
+    /// How many more happened that were not shared (too many to send one by
+    /// one); a receiver should reload what it shows.
+    pub skipped: u64,
+}
+
 /// The storage of tasks, their history and queue states.
 ///
 /// Every method that changes a task also appends its history event in the
@@ -263,6 +276,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// retry, a resumed queue), so an idle dispatcher starts it at once.
     /// `None` for stores only this process writes.
     fn work_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
+
+    /// Shares this node's transitions with the other nodes of a shared store.
+    /// Best effort: a lost batch only leaves other nodes' live views behind
+    /// until they reload. Stores only this process writes ignore it.
+    async fn transitions_share(&self, _batch: TransitionBatch) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Transitions shared by the other nodes (never this node's own); `None`
+    /// for stores only this process writes.
+    fn transitions_feed(&self) -> Option<tokio::sync::broadcast::Receiver<TransitionBatch>> {
         None
     }
 

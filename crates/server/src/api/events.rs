@@ -1,5 +1,5 @@
-//! The live event stream (Server-Sent Events): task transitions as they happen,
-//! and the counts every second. A slow consumer never grows memory: transitions
+//! The live event stream (Server-Sent Events): task transitions as they happen
+//! (on a shared store, every node's), and the counts every second. A slow consumer never grows memory: transitions
 //! come from a bounded ring; one that falls behind skips ahead and gets `resync`.
 
 use std::convert::Infallible;
@@ -39,14 +39,20 @@ pub struct TaskTransition {
 }
 
 /// Live updates as `text/event-stream`. Events: `task` (a [`TaskTransition`]),
-/// `counts` (the counts, every second), `resync` (transitions were skipped
-/// because this client fell behind; reload what you show).
+/// `counts` (the counts, every second), `resync` (transitions were skipped,
+/// because this client fell behind or another node had too many to share
+/// one by one; reload what you show).
 #[utoipa::path(get, path = "/api/events", tag = "events",
     responses((status = 200, content_type = "text/event-stream", description = "task, counts and resync events")))]
 pub async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let transitions = BroadcastStream::new(state.engine.subscribe()).map(transition_event);
+    let resyncs = BroadcastStream::new(state.engine.subscribe_resyncs()).map(|skipped| {
+        // A lagged resync feed is itself a resync.
+        let skipped = skipped.unwrap_or_else(|BroadcastStreamRecvError::Lagged(n)| n);
+        Event::default().event("resync").data(skipped.to_string())
+    });
     let counts = stream::unfold(tokio::time::interval(COUNTS_EVERY), move |mut interval| {
         let engine = state.engine.clone();
         async move {
@@ -62,7 +68,7 @@ pub async fn events(
         }
     })
     .filter_map(|event| async move { event });
-    let merged = stream::select(transitions, counts).map(Ok);
+    let merged = stream::select(stream::select(transitions, resyncs), counts).map(Ok);
     Sse::new(merged).keep_alive(KeepAlive::default())
 }
 
