@@ -138,3 +138,10 @@ AS $$
     )
     SELECT * FROM claimed ORDER BY priority DESC, run_at, id
 $$;
+
+-- Periodic jobs (the reaper) take turns here, so that each runs once per
+-- tick across all the nodes sharing the schema rather than once per node.
+CREATE TABLE periodic_turns (
+    job     text COLLATE "C" PRIMARY KEY,
+    last_at timestamptz NOT NULL
+);

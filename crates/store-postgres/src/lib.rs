@@ -16,6 +16,7 @@
 //! - `migrate`: versioned migrations from `migrations/`, applied at connect.
 //! - `notify`: the LISTEN connection behind the work signal and the transition feed.
 //! - `relay`: transitions shared between nodes as notices.
+//! - `periodic`: turns that make periodic jobs run once per tick cluster-wide.
 //! - `insert`: batch inserts with `unique_key` deduplication.
 //! - `lease`: claims, finishes and heartbeats (the hot path).
 //! - `tasks`: one task: get, retry, delete; clear and queue pauses.
@@ -41,6 +42,7 @@ mod insert;
 mod lease;
 mod migrate;
 mod notify;
+mod periodic;
 mod queries;
 mod relay;
 mod rows;

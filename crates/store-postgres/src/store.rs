@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::TimeDelta;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
     PageParams, QueueState, Selection, Store, StoreResult, TransitionBatch,
@@ -17,7 +18,7 @@ use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
 use crate::notify::{self, Listener};
 use crate::options::{PostgresOptions, driver_config};
-use crate::{bulk, counters, history, insert, lease, migrate, queries, relay, tasks};
+use crate::{bulk, counters, history, insert, lease, migrate, periodic, queries, relay, tasks};
 
 /// Tasks in a PostgreSQL schema, shared by every RustQueue node connected to it.
 pub struct PostgresStore {
@@ -107,6 +108,15 @@ impl Store for PostgresStore {
 
     fn transitions_feed(&self) -> Option<broadcast::Receiver<TransitionBatch>> {
         Some(self.listener.feed())
+    }
+
+    async fn periodic_take_turn(
+        &self,
+        job: &str,
+        every: TimeDelta,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        run(periodic::take_turn(&self.db, job, every, now)).await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -142,3 +142,63 @@ async fn stores_in_other_schemas_are_apart() {
         (first.name.as_str(), second.name.as_str())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_periodic_job_gets_one_turn_per_period_across_nodes() {
+    let schema = SchemaGuard::new();
+    let nodes = [
+        schema.connect().await,
+        schema.connect().await,
+        schema.connect().await,
+    ];
+    let every = TimeDelta::seconds(5);
+    let start = now();
+    let mut racing = JoinSet::new();
+    for node in nodes {
+        racing.spawn(async move {
+            let first = node
+                .periodic_take_turn("reaper", every, start)
+                .await
+                .expect("turn");
+            // The same tick a moment later, and the next tick.
+            let late = start + TimeDelta::milliseconds(300);
+            let again = node
+                .periodic_take_turn("reaper", every, late)
+                .await
+                .expect("turn");
+            (first, again, node)
+        });
+    }
+    let mut turns = Vec::new();
+    let mut nodes = Vec::new();
+    while let Some(joined) = racing.join_next().await {
+        let (first, again, node) = joined.expect("node");
+        turns.push(first);
+        assert!(!again, "no second turn within the period");
+        nodes.push(node);
+    }
+    assert_eq!(
+        turns.iter().filter(|t| **t).count(),
+        1,
+        "one node per tick: {turns:?}"
+    );
+    let next_tick = start + every;
+    let other_job = nodes[0]
+        .periodic_take_turn("cron", every, start)
+        .await
+        .expect("turn");
+    assert!(other_job, "jobs take turns apart");
+    let mut next = Vec::new();
+    for node in &nodes {
+        next.push(
+            node.periodic_take_turn("reaper", every, next_tick)
+                .await
+                .expect("turn"),
+        );
+    }
+    assert_eq!(
+        next,
+        [true, false, false],
+        "the next period has one turn again"
+    );
+}

@@ -25,13 +25,25 @@ pub(super) async fn run(shared: Arc<Shared>) {
         tokio::select! {
             _ = shared.stopped.cancelled() => return,
             _ = heartbeat.tick() => renew(&shared).await,
-            _ = reap.tick() => {
-                let now = shared.now();
-                if let Err(error) = rescue_expired(&shared, now, "the worker stopped renewing it").await {
-                    tracing::warn!(%error, "rescuing expired leases failed");
-                }
+            _ = reap.tick() => reap_turn(&shared).await,
+        }
+    }
+}
+
+/// Rescues expired leases if this node has the reaper's turn (one node per
+/// tick on a shared store).
+async fn reap_turn(shared: &Shared) {
+    let now = shared.now();
+    let every = TimeDelta::from_std(shared.config.reap_every).unwrap_or(TimeDelta::zero());
+    match shared.store.periodic_take_turn("reaper", every, now).await {
+        Ok(true) => {
+            if let Err(error) = rescue_expired(shared, now, "the worker stopped renewing it").await
+            {
+                tracing::warn!(%error, "rescuing expired leases failed");
             }
         }
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, "cannot take the reaper's turn"),
     }
 }
 

@@ -292,6 +292,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// Takes this turn of the periodic job `job` (the reaper): true for one
+    /// caller per `every` among all the nodes sharing the store, so the job
+    /// runs once per tick cluster-wide. Stores only this process writes
+    /// always say true.
+    async fn periodic_take_turn(
+        &self,
+        _job: &str,
+        _every: chrono::TimeDelta,
+        _now: Timestamp,
+    ) -> StoreResult<bool> {
+        Ok(true)
+    }
+
     /// Checks that the store answers (readiness).
     async fn ping(&self) -> StoreResult<()>;
 
