@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use rustqueue_store_postgres::{PostgresOptions, PostgresStore};
+use rustqueue_store_postgres::PostgresStore;
 
 pub use rustqueue_store_postgres::testing::{TestSchema as SchemaGuard, test_url as url};
 
