@@ -58,7 +58,7 @@ async fn kill_9_loses_nothing_and_leaves_nothing_stuck() {
     );
     first.kill();
 
-    let mut second = start_server(&db).await;
+    let second = start_server(&db).await;
     let after = second.jobs().await;
     let mut after_ids: Vec<&str> = after.iter().filter_map(|job| job["id"].as_str()).collect();
     after_ids.sort_unstable();
