@@ -5,19 +5,16 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use async_trait::async_trait;
 use clap::Parser;
+use rustqueue_bench::{Noop, payload, peak_rss_mib, rate, time_drain};
 use rustqueue_core::builtin::register_demo_types;
 use rustqueue_core::clock::SystemClock;
-use rustqueue_core::task::{EventKind, RawJson, Task, TaskStatus};
-use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskHandler};
+use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, Registry};
 use rustqueue_server::api::AppState;
 use rustqueue_server::app::{HttpSettings, app};
 use rustqueue_store_sqlite::{SqliteOptions, SqliteStore, Synchronous};
-use serde_json::value::RawValue;
-use tokio::sync::broadcast::error::RecvError;
 
 /// Benchmark settings.
 #[derive(Debug, Parser)]
@@ -43,25 +40,6 @@ struct Args {
     synchronous: String,
 }
 
-/// The no-op task the drain runs.
-struct Noop;
-
-#[async_trait]
-impl TaskHandler for Noop {
-    async fn run(&self, _task: &Task) -> HandlerResult {
-        Ok(None)
-    }
-
-    fn description(&self) -> String {
-        "does nothing".into()
-    }
-}
-
-fn payload(n: usize) -> RawJson {
-    // A number is always valid JSON.
-    RawValue::from_string(n.to_string()).expect("valid JSON")
-}
-
 fn open(path: &Path, synchronous: Synchronous) -> Arc<SqliteStore> {
     Arc::new(
         SqliteStore::open(
@@ -84,10 +62,6 @@ fn engine(store: Arc<SqliteStore>, workers: usize) -> Engine {
         ..EngineConfig::default()
     };
     Engine::new(store, registry, config, Arc::new(SystemClock))
-}
-
-fn rate(count: usize, took: Duration) -> f64 {
-    count as f64 / took.as_secs_f64()
 }
 
 /// Inserts `count` tasks in batches through the engine (one transaction per batch).
@@ -172,23 +146,7 @@ async fn drain(dir: &Path, args: &Args, sync: Synchronous) {
             .collect();
         engine.enqueue_many(batch).await.expect("insert");
     }
-    // Completions are published only after their finish is committed.
-    let mut transitions = engine.subscribe();
-    let started = Instant::now();
-    engine.start().await.expect("engine starts");
-    let mut completed = 0;
-    while completed < args.drain {
-        match transitions.recv().await {
-            Ok(transition) if transition.kind == EventKind::Completed => completed += 1,
-            Ok(_) => {}
-            Err(RecvError::Lagged(_)) => {
-                let counts = engine.counts().await.expect("counts").by_status;
-                completed = counts.get(&TaskStatus::Completed).copied().unwrap_or(0) as usize;
-            }
-            Err(RecvError::Closed) => panic!("engine stopped"),
-        }
-    }
-    let took = started.elapsed();
+    let took = time_drain(std::slice::from_ref(&engine), args.drain).await;
     engine.shutdown().await;
     println!(
         "drain (no-op)     {:>7} tasks in {:>7.3} s  {:>9.0} tasks/s  ({} workers)",
@@ -197,14 +155,6 @@ async fn drain(dir: &Path, args: &Args, sync: Synchronous) {
         rate(args.drain, took),
         args.workers
     );
-}
-
-/// Peak resident memory of this process, from /proc (Linux).
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }
 
 #[tokio::main]

@@ -1,6 +1,7 @@
 //! List and counts latency over HTTP with a million tasks in SQLite.
 //!
-//! Loads `--tasks` tasks (60% complete, 10% fail, 30% stay queued), then times
+//! Loads `--tasks` tasks (60% complete, 10% fail, 30% stay queued in a paused
+//! queue), then times
 //! pages of 50 with each filter, search, deep pages and the counts call.
 //! Run: `cargo run --release -p rustqueue-bench --bin api_latency`.
 
@@ -50,18 +51,22 @@ impl TaskHandler for Immediate {
     }
 }
 
+/// The type and queue of task `n`: IDLE tasks wait in the paused queue `held`.
 fn kind_of(n: usize) -> (&'static str, &'static str) {
-    let task_type = match n % 10 {
-        0..=5 => "NOOP",
-        6 => "BROKEN",
-        _ => "IDLE",
-    };
-    (task_type, ["q1", "q2", "q3"][n % 3])
+    match n % 10 {
+        0..=5 => ("NOOP", ["q1", "q2", "q3"][n % 3]),
+        6 => ("BROKEN", ["q1", "q2", "q3"][n % 3]),
+        _ => ("IDLE", HELD),
+    }
 }
 
-/// Inserts every task, then runs the NOOP and BROKEN ones to their end (IDLE has no handler).
+/// A paused queue: its tasks stay `QUEUED`.
+const HELD: &str = "held";
+
+/// Inserts every task, then runs the NOOP and BROKEN ones to their end (IDLE stays queued).
 async fn load(engine: &Engine, tasks: usize) {
     let started = Instant::now();
+    engine.set_queue_paused(HELD, true).await.expect("pause");
     for chunk in (0..tasks).collect::<Vec<_>>().chunks(10_000) {
         let batch = chunk
             .iter()
@@ -154,7 +159,8 @@ async fn main() {
     let mut registry = Registry::new();
     registry
         .register("NOOP", Immediate(true))
-        .register("BROKEN", Immediate(false));
+        .register("BROKEN", Immediate(false))
+        .register("IDLE", Immediate(true));
     let config = EngineConfig {
         workers: 1024,
         ..EngineConfig::default()
