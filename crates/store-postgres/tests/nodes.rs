@@ -1,5 +1,6 @@
-//! Several stores ("nodes") on one schema: claims never overlap, and writes
-//! on one node wake the others.
+//! Several stores ("nodes") on one schema: claims never overlap, writes on
+//! one node wake the others, a rescue never races a completion, and periodic
+//! jobs take one turn per period.
 
 mod common;
 
@@ -201,4 +202,85 @@ async fn a_periodic_job_gets_one_turn_per_period_across_nodes() {
         [true, false, false],
         "the next period has one turn again"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rescue_on_one_node_never_races_a_completion_on_another() {
+    let schema = SchemaGuard::new();
+    let worker_node = Arc::new(schema.connect().await);
+    let reaper_node = Arc::new(schema.connect().await);
+    let news: Vec<_> = (0..300).map(|_| new_task("EMAIL")).collect();
+    worker_node
+        .task_insert_many(news, now())
+        .await
+        .expect("insert");
+    // Leases that have just lapsed: the worker is late, the reaper is due.
+    let claimed_at = now();
+    let params = ClaimParams {
+        lease_expires_at: claimed_at,
+        ..claim_params(300, 7)
+    };
+    let leases = worker_node.task_claim(&params).await.expect("claim");
+    assert_eq!(leases.len(), 300);
+
+    let completions: Vec<Finish> = leases
+        .iter()
+        .map(|lease| {
+            Finish::new(
+                lease,
+                Outcome::Completed { result: None },
+                EventKind::Completed,
+                None,
+            )
+        })
+        .collect();
+    let rescues: Vec<Finish> = leases
+        .iter()
+        .rev()
+        .map(|lease| {
+            let retry = Outcome::Retry {
+                run_at: claimed_at,
+                error: "lease expired".into(),
+            };
+            Finish {
+                expired_by: Some(claimed_at),
+                ..Finish::new(lease, retry, EventKind::LeaseExpired, None)
+            }
+        })
+        .collect();
+    // Both sides finish in chunks, so their statements interleave.
+    let finish_all = |node: Arc<rustqueue_store_postgres::PostgresStore>, finishes: Vec<Finish>| async move {
+        let mut applied = Vec::new();
+        for chunk in finishes.chunks(20) {
+            applied.extend(
+                node.task_finish_many(chunk.to_vec(), now())
+                    .await
+                    .expect("finish"),
+            );
+        }
+        applied
+    };
+    let (completed, rescued) = tokio::join!(
+        tokio::spawn(finish_all(Arc::clone(&worker_node), completions)),
+        tokio::spawn(finish_all(Arc::clone(&reaper_node), rescues)),
+    );
+    let completed = completed.expect("worker");
+    let mut rescued = rescued.expect("reaper");
+    rescued.reverse();
+    for (index, lease) in leases.iter().enumerate() {
+        assert!(
+            completed[index] != rescued[index],
+            "task {} must be finished by exactly one side",
+            lease.task.id
+        );
+        let events = worker_node
+            .task_events(&lease.task.id)
+            .await
+            .expect("events");
+        let endings = events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Completed | EventKind::LeaseExpired))
+            .count();
+        assert_eq!(endings, 1, "one ending in the history of {}", lease.task.id);
+    }
 }
