@@ -1,11 +1,13 @@
 //! What the benchmarks share: the no-op handler, payloads, rates, timing a
-//! drain by committed completions, and peak memory.
+//! drain by committed completions, serving the app, and peak memory.
 
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use rustqueue_core::task::{EventKind, RawJson, Task, TaskStatus};
 use rustqueue_core::{Engine, HandlerResult, TaskHandler};
+use rustqueue_server::api::AppState;
+use rustqueue_server::app::{HttpSettings, app};
 use serde_json::value::RawValue;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -82,6 +84,22 @@ pub async fn time_drain(engines: &[Engine], tasks: usize) -> Duration {
         }
     }
     started.elapsed()
+}
+
+/// Serves the whole HTTP app over `engine` on a free port; returns its base URL.
+pub async fn serve_app(engine: Engine) -> String {
+    let settings = HttpSettings {
+        api_token: None,
+        cors_origins: vec![],
+        body_limit: 1 << 20,
+    };
+    let router = app(AppState { engine }, &settings).expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("port");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
 }
 
 /// Peak resident memory of this process in MiB, from /proc (Linux).

@@ -8,12 +8,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
-use rustqueue_bench::{Noop, payload, peak_rss_mib, rate, time_drain};
+use rustqueue_bench::{Noop, payload, peak_rss_mib, rate, serve_app, time_drain};
 use rustqueue_core::builtin::register_demo_types;
 use rustqueue_core::clock::SystemClock;
 use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, Registry};
-use rustqueue_server::api::AppState;
-use rustqueue_server::app::{HttpSettings, app};
 use rustqueue_store_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 
 /// Benchmark settings.
@@ -90,20 +88,7 @@ async fn bulk_enqueue(dir: &Path, args: &Args, sync: Synchronous) {
 /// Enqueues over HTTP, one request at a time, each acknowledged after its commit.
 async fn single_enqueue(dir: &Path, args: &Args, sync: Synchronous) {
     let engine = engine(open(&dir.join("single.db"), sync), 1);
-    let settings = HttpSettings {
-        api_token: None,
-        cors_origins: vec![],
-        body_limit: 1 << 20,
-    };
-    let router = app(AppState { engine }, &settings).expect("router");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let url = format!(
-        "http://{}/api/enqueue",
-        listener.local_addr().expect("address")
-    );
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let url = format!("{}/api/enqueue", serve_app(engine).await);
     let client = reqwest::Client::new();
     let mut latencies = Vec::with_capacity(args.single);
     let started = Instant::now();

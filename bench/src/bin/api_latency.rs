@@ -10,13 +10,12 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use clap::Parser;
+use rustqueue_bench::serve_app;
 use rustqueue_core::clock::SystemClock;
 use rustqueue_core::task::{EventKind, Task, TaskStatus};
 use rustqueue_core::{
     Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskError, TaskHandler,
 };
-use rustqueue_server::api::AppState;
-use rustqueue_server::app::{HttpSettings, app};
 use rustqueue_store_sqlite::{SqliteOptions, SqliteStore};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -180,17 +179,7 @@ async fn main() {
         EngineConfig::default(),
         Arc::new(SystemClock),
     );
-    let settings = HttpSettings {
-        api_token: None,
-        cors_origins: vec![],
-        body_limit: 1 << 20,
-    };
-    let router = app(AppState { engine }, &settings).expect("router");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = serve_app(engine).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
