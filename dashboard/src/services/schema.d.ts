@@ -64,8 +64,9 @@ export interface paths {
         };
         /**
          * Live updates as `text/event-stream`. Events: `task` (a [`TaskTransition`]),
-         *     `counts` (the counts, every second), `resync` (transitions were skipped
-         *     because this client fell behind; reload what you show).
+         *     `counts` (the counts, every second), `resync` (transitions were skipped,
+         *     because this client fell behind or another node had too many to share
+         *     one by one; reload what you show).
          */
         get: operations["events"];
         put?: never;
