@@ -1,5 +1,5 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
-import { FilterBar } from './FilterBar';
+import { FilterBar, SEARCH_DELAY_MS } from './FilterBar';
 
 const none = { status: null, type: null, queue: null, q: null };
 
@@ -17,14 +17,32 @@ describe('FilterBar', () => {
     expect(screen.getByText(/at least 3 characters/)).toBeInTheDocument();
     fireEvent.change(search, { target: { value: 'abc' } });
     await act(async () => {
-      await vi.advanceTimersByTimeAsync(100);
+      await vi.advanceTimersByTimeAsync(SEARCH_DELAY_MS - 20);
+    });
+    // Another key within the delay starts it again.
+    fireEvent.change(search, { target: { value: 'abcd' } });
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(SEARCH_DELAY_MS - 20);
     });
     expect(onChange).not.toHaveBeenCalled();
     await act(async () => {
-      await vi.advanceTimersByTimeAsync(200);
+      await vi.advanceTimersByTimeAsync(40);
     });
-    expect(onChange).toHaveBeenCalledWith({ ...none, q: 'abc' });
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(onChange).toHaveBeenCalledWith({ ...none, q: 'abcd' });
     vi.useRealTimers();
+  });
+
+  it('searches at once on Enter, but not below 3 characters', () => {
+    const onChange = vi.fn();
+    render(<FilterBar filter={none} types={[]} queues={[]} onChange={onChange} />);
+    const search = screen.getByRole('searchbox');
+    fireEvent.change(search, { target: { value: 'ab' } });
+    fireEvent.keyDown(search, { key: 'Enter' });
+    expect(onChange).not.toHaveBeenCalled();
+    fireEvent.change(search, { target: { value: 'abc' } });
+    fireEvent.keyDown(search, { key: 'Enter' });
+    expect(onChange).toHaveBeenCalledWith({ ...none, q: 'abc' });
   });
 
   it('filters by type and queue, and clears everything', () => {

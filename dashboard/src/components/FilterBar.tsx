@@ -2,9 +2,20 @@ import { useEffect, useState, type RefObject } from 'react';
 import { MIN_SEARCH } from '../services/tasks';
 import type { TaskFilter } from '../services/types';
 
-const SEARCH_DELAY_MS = 250;
+/**
+ * How long typing must pause before the search is sent. Short enough to search
+ * as a person types (it counts towards the 200 ms a search may take), long
+ * enough to merge bursts such as key repeat; a search superseded meanwhile is
+ * aborted, and the previous rows stay on screen until the new ones arrive.
+ */
+export const SEARCH_DELAY_MS = 60;
 
-/** Search, type and queue filters; the search is sent once typing pauses. */
+/** Whether `q` differs from the current search and is long enough to send (empty clears it). */
+function isNewSearch(current: string | null | undefined, q: string): boolean {
+  return (current ?? '') !== q && (q.length === 0 || q.length >= MIN_SEARCH);
+}
+
+/** Search, type and queue filters; the search is sent once typing pauses, or at once on Enter. */
 export function FilterBar({
   filter,
   types,
@@ -28,7 +39,7 @@ export function FilterBar({
 
   useEffect(() => {
     const q = text.trim();
-    if ((filter.q ?? '') === q || (q.length > 0 && q.length < MIN_SEARCH)) return;
+    if (!isNewSearch(filter.q, q)) return;
     const timer = setTimeout(() => onChange({ ...filter, q: q || null }), SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
   }, [text, filter, onChange]);
@@ -49,6 +60,10 @@ export function FilterBar({
           value={text}
           placeholder="Search id or payload   /"
           onChange={(event) => setText(event.target.value)}
+          onKeyDown={(event) => {
+            const q = text.trim();
+            if (event.key === 'Enter' && isNewSearch(filter.q, q)) onChange({ ...filter, q: q || null });
+          }}
           aria-describedby={short ? 'search-hint' : undefined}
         />
       </label>

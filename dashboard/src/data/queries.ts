@@ -1,5 +1,5 @@
 /** The reads the dashboard makes, as TanStack Query hooks. */
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { getCounts, getQueues, getTypes } from '../services/queues';
 import { getHistory, getTask, listTasks } from '../services/tasks';
 import type { QueueInfo, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
@@ -8,14 +8,19 @@ import { keys } from './keys';
 /** Tasks per page. */
 export const PAGE_SIZE = 50;
 
-/** One page of the list; the previous page stays on screen while the next loads. */
-export function useTaskPage(filter: TaskFilter, cursor: string | null) {
-  return useQuery({
+/** The query of one page of the list, for the hook and for prefetching. */
+export function pageQuery(filter: TaskFilter, cursor: string | null) {
+  return queryOptions({
     queryKey: keys.page(filter, cursor),
-    queryFn: () => listTasks(filter, cursor, PAGE_SIZE),
-    placeholderData: keepPreviousData,
+    // The signal aborts a page nobody waits for any more (a search typed on).
+    queryFn: ({ signal }) => listTasks(filter, cursor, PAGE_SIZE, signal),
     staleTime: 0,
   });
+}
+
+/** One page of the list; the previous page stays on screen while the next loads. */
+export function useTaskPage(filter: TaskFilter, cursor: string | null) {
+  return useQuery({ ...pageQuery(filter, cursor), placeholderData: keepPreviousData });
 }
 
 /** One task; a 404 is shown in the panel, not as a toast. */

@@ -35,4 +35,12 @@ describe('request', () => {
     vi.spyOn(globalThis, 'fetch').mockRejectedValue(new TypeError('Failed to fetch'));
     await expect(request('/api/counts')).rejects.toMatchObject({ status: 0, message: expect.stringContaining('Cannot reach') as unknown });
   });
+
+  it('passes an abort through as it is: the caller gave up, the server is fine', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    const aborted = new DOMException('The operation was aborted.', 'AbortError');
+    vi.spyOn(globalThis, 'fetch').mockRejectedValue(aborted);
+    await expect(request('/api/tasks', { signal: abort.signal })).rejects.toBe(aborted);
+  });
 });

@@ -64,7 +64,9 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   let response: Response;
   try {
     response = await fetch(`${API_BASE}${path}`, { ...init, headers });
-  } catch {
+  } catch (error) {
+    // An abort is the caller's own doing, not a lost server.
+    if (init.signal?.aborted) throw error;
     throw new ApiError(0, 'Cannot reach the RustQueue server. Is it running?');
   }
   if (!response.ok) {

@@ -26,11 +26,11 @@ export function filterParams(filter: TaskFilter): Record<string, string> {
   return params;
 }
 
-/** One page of tasks, newest first; `cursor` is the previous page's `next_cursor`. */
-export function listTasks(filter: TaskFilter, cursor: string | null, limit: number): Promise<TaskPage> {
+/** One page of tasks, newest first; `cursor` is the previous page's `next_cursor`; `signal` aborts it. */
+export function listTasks(filter: TaskFilter, cursor: string | null, limit: number, signal?: AbortSignal): Promise<TaskPage> {
   const params = new URLSearchParams({ ...filterParams(filter), limit: String(limit) });
   if (cursor) params.set('cursor', cursor);
-  return request<TaskPage>(`/api/tasks?${params.toString()}`);
+  return request<TaskPage>(`/api/tasks?${params.toString()}`, { signal });
 }
 
 /** One task. */
