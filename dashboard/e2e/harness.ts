@@ -11,7 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const BINARY = process.env.RUSTQUEUE_BIN ?? join(ROOT, 'target/debug/rustqueue');
+/** The server binary: the debug build unless RUSTQUEUE_BIN names another. */
+export const BINARY = process.env.RUSTQUEUE_BIN ?? join(ROOT, 'target/debug/rustqueue');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Where screenshots go (CI keeps this folder). */
 export const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? join(ROOT, 'artifacts/screenshots');
@@ -53,18 +54,27 @@ function exited(child: ChildProcess): Promise<void> {
   });
 }
 
+/** How to start a server beyond its flags: the store (memory by default) and the demo speed (20). */
+export interface ServerOptions {
+  databaseUrl?: string;
+  demoSpeed?: number;
+  /** How long to wait for it to be ready (a large SQLite file takes longer to open). */
+  readyTimeoutMs?: number;
+}
+
 /** Starts `rustqueue serve` on a free port and waits until it is ready. */
-export async function startServer(extra: string[] = []): Promise<Server> {
+export async function startServer(extra: string[] = [], options: ServerOptions = {}): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--bind', `127.0.0.1:${port}`, '--database-url', 'memory://', '--demo-speed', '20', ...extra];
+  const { databaseUrl = 'memory://', demoSpeed = 20, readyTimeoutMs = 20_000 } = options;
+  const args = ['serve', '--bind', `127.0.0.1:${port}`, '--database-url', databaseUrl, '--demo-speed', String(demoSpeed), ...extra];
   const child = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const died = exited(child).then(() => {
     throw new Error(`rustqueue exited early (${String(child.exitCode)}): ${log}`);
   });
-  await Promise.race([pollUntil(async () => (await fetch(`${url}/readyz`)).ok, 20_000, `${BINARY} on ${url}`), died]);
+  await Promise.race([pollUntil(async () => (await fetch(`${url}/readyz`)).ok, readyTimeoutMs, `${BINARY} on ${url}`), died]);
   died.catch(() => undefined);
   const api = async <T>(path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
