@@ -22,6 +22,10 @@ pub enum EngineError {
     /// The task is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// The worker no longer holds this lease (it expired and was rescued, the
+    /// task was deleted, or the token is wrong): its outcome is not recorded.
+    #[error("{0}")]
+    LeaseLost(String),
     /// The store cannot be reached now; worth retrying later.
     #[error("storage unavailable, try again later")]
     Unavailable(#[source] StoreError),

@@ -55,15 +55,21 @@ pub trait TaskHandler: Send + Sync {
     fn description(&self) -> String;
 }
 
-/// The task types this node knows, by name.
+/// The task types this node knows, by name: those it runs itself (with a
+/// handler) and those declared for remote workers (run over the worker API).
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: BTreeMap<String, Arc<dyn TaskHandler>>,
+    /// Types run only by remote workers, with their descriptions.
+    remote: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.handlers.keys()).finish()
+        f.debug_struct("Registry")
+            .field("local", &self.handlers.keys().collect::<Vec<_>>())
+            .field("remote", &self.remote.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -83,21 +89,65 @@ impl Registry {
         self
     }
 
+    /// Declares `task_type` as run by remote workers: enqueues of it are
+    /// accepted, and this node leases them out instead of running them.
+    /// A type with a local handler stays local.
+    pub fn declare_remote(
+        &mut self,
+        task_type: impl Into<String>,
+        description: impl Into<String>,
+    ) -> &mut Self {
+        self.remote.insert(task_type.into(), description.into());
+        self
+    }
+
+    /// Whether tasks of `task_type` may be enqueued (run here or remotely).
+    pub fn knows(&self, task_type: &str) -> bool {
+        self.handlers.contains_key(task_type) || self.remote.contains_key(task_type)
+    }
+
+    /// Every type that may be enqueued, sorted.
+    pub fn known_types(&self) -> Vec<String> {
+        let mut known: Vec<String> = self
+            .handlers
+            .keys()
+            .chain(self.remote.keys())
+            .cloned()
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        known
+    }
+
     /// The handler of `task_type`, if known.
     pub fn get(&self, task_type: &str) -> Option<&Arc<dyn TaskHandler>> {
         self.handlers.get(task_type)
     }
 
-    /// Every registered type name, sorted.
+    /// Every type this node runs itself (has a handler for), sorted.
     pub fn types(&self) -> Vec<String> {
         self.handlers.keys().cloned().collect()
     }
 
-    /// Every registered type with its description, sorted by name.
+    /// Every known type with its description, sorted by name; remote types
+    /// say that remote workers run them.
     pub fn describe(&self) -> Vec<(String, String)> {
-        self.handlers
+        let local = self
+            .handlers
             .iter()
-            .map(|(name, handler)| (name.clone(), handler.description()))
-            .collect()
+            .map(|(name, handler)| (name.clone(), handler.description()));
+        let remote = self
+            .remote
+            .iter()
+            .filter(|(name, _)| !self.handlers.contains_key(*name))
+            .map(|(name, description)| {
+                (
+                    name.clone(),
+                    format!("{description} (run by remote workers)"),
+                )
+            });
+        let mut all: Vec<_> = local.chain(remote).collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        all
     }
 }

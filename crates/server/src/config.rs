@@ -53,6 +53,11 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_DEMO_SPEED", default_value_t = 1.0, value_parser = positive_f64)]
     pub demo_speed: f64,
 
+    /// Comma-separated task types run by remote workers over /api/worker:
+    /// enqueues of them are accepted, and this node leases them out instead of running them.
+    #[arg(long, env = "RUSTQUEUE_REMOTE_TYPES", value_delimiter = ',', value_parser = task_type_name)]
+    pub remote_types: Vec<String>,
+
     /// When set, every /api call needs `Authorization: Bearer <token>`.
     #[arg(long, env = "RUSTQUEUE_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
@@ -102,6 +107,19 @@ pub struct ServeArgs {
     /// Log line format.
     #[arg(long, env = "RUSTQUEUE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+fn task_type_name(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty()
+        || name.len() > rustqueue_core::engine::MAX_NAME_LEN
+        || name.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "{text:?} is not a task type name (1 to 255 bytes, no control characters)"
+        ));
+    }
+    Ok(name.to_owned())
 }
 
 fn positive_f64(text: &str) -> Result<f64, String> {

@@ -15,6 +15,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let store = open_store(&args).await?;
     let mut registry = Registry::new();
     register_demo_types(&mut registry, args.demo_speed);
+    for task_type in &args.remote_types {
+        registry.declare_remote(task_type, "declared with --remote-types");
+    }
     let engine = Engine::new(
         store,
         registry,

@@ -264,14 +264,23 @@ async fn counts_queues_and_types(backend: Backend) {
         .iter()
         .map(|t| t["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(names.len(), 9);
-    assert!(
+    assert_eq!(
+        names.len(),
+        10,
+        "nine demo types and the test's remote one: {names:?}"
+    );
+    let described = |name: &str, description: &str| {
         types
             .as_array()
             .expect("types")
             .iter()
-            .any(|t| t["name"] == "REPORT" && t["description"] == "demo: succeeds after 5 s")
-    );
+            .any(|t| t["name"] == name && t["description"] == description)
+    };
+    assert!(described("REPORT", "demo: succeeds after 5 s"));
+    assert!(described(
+        "REMOTE",
+        "run by the tests (run by remote workers)"
+    ));
 }
 
 async fn a_paused_queue_starts_nothing_until_resumed(backend: Backend) {

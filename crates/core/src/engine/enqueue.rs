@@ -60,10 +60,10 @@ impl EnqueueRequest {
 
     /// Checks every field and fills in defaults.
     pub fn validate(self, registry: &Registry, now: Timestamp) -> Result<NewTask, EngineError> {
-        if registry.get(&self.task_type).is_none() {
+        if !registry.knows(&self.task_type) {
             return Err(EngineError::UnknownType {
                 task_type: self.task_type,
-                known: registry.types(),
+                known: registry.known_types(),
             });
         }
         let queue = self.queue.unwrap_or_else(|| DEFAULT_QUEUE.to_owned());

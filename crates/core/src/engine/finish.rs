@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::Shared;
-use crate::store::{Finish, Outcome, StoreError};
+use crate::store::{Finish, StoreError};
 use crate::task::TaskStatus;
 
 /// The most finishes written in one store call.
@@ -108,14 +108,8 @@ fn record(shared: &Shared, batch: &[Finish], applied: Vec<bool>) {
             tracing::debug!(task_id = %finish.task_id, "attempt ending not recorded: the lease was lost");
             continue;
         }
-        let status = match finish.outcome {
-            Outcome::Completed { .. } => TaskStatus::Completed,
-            Outcome::Failed { .. } => TaskStatus::Failed,
-            Outcome::Retry { .. } | Outcome::Released => {
-                retried = true;
-                TaskStatus::Queued
-            }
-        };
+        let status = finish.outcome.status();
+        retried |= status == TaskStatus::Queued;
         shared.publish(&finish.task_id, finish.event, Some(status));
     }
     if retried {

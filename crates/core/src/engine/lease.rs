@@ -9,7 +9,7 @@ use chrono::TimeDelta;
 use super::{Shared, outcome};
 use crate::error::EngineError;
 use crate::store::{Finish, LeaseToken};
-use crate::task::{TaskStatus, Timestamp};
+use crate::task::Timestamp;
 
 /// The most expired leases rescued per store call.
 const RESCUE_BATCH: usize = 500;
@@ -102,11 +102,7 @@ async fn rescue_expired(
         for (finish, applied) in finishes.iter().zip(applied) {
             if applied {
                 rescued += 1;
-                let status = match finish.outcome {
-                    crate::store::Outcome::Failed { .. } => TaskStatus::Failed,
-                    _ => TaskStatus::Queued,
-                };
-                shared.publish(&finish.task_id, finish.event, Some(status));
+                shared.publish(&finish.task_id, finish.event, Some(finish.outcome.status()));
             }
         }
         if count < RESCUE_BATCH {

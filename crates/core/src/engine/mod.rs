@@ -9,6 +9,7 @@ mod finish;
 mod lease;
 mod outcome;
 mod relay;
+mod remote;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +24,7 @@ pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
+pub use remote::{MAX_WORKER_BATCH, WORKER_LEASE_RANGE, WorkerOutcome};
 
 use crate::clock::Clock;
 use crate::error::EngineError;
@@ -245,6 +247,11 @@ impl Engine {
     /// number (another node had too many to share), so live views should reload.
     pub fn subscribe_resyncs(&self) -> broadcast::Receiver<u64> {
         self.shared.resyncs.subscribe()
+    }
+
+    /// How long a lease lasts without a heartbeat (the default for remote workers).
+    pub fn lease_duration(&self) -> Duration {
+        self.shared.config.lease
     }
 
     /// The task types this node runs, with their descriptions.

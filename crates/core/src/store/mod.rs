@@ -95,6 +95,17 @@ pub enum Outcome {
     Released,
 }
 
+impl Outcome {
+    /// The status a task is in once this outcome is applied.
+    pub fn status(&self) -> TaskStatus {
+        match self {
+            Outcome::Completed { .. } => TaskStatus::Completed,
+            Outcome::Failed { .. } => TaskStatus::Failed,
+            Outcome::Retry { .. } | Outcome::Released => TaskStatus::Queued,
+        }
+    }
+}
+
 /// One guarded transition out of `INPROGRESS`.
 #[derive(Debug, Clone)]
 pub struct Finish {

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod openapi;
 pub mod queues;
 pub mod tasks;
+pub mod worker;
 
 use axum::Router;
 use rustqueue_core::Engine;
@@ -26,4 +27,5 @@ pub fn routes() -> Router<AppState> {
         .merge(bulk::routes())
         .merge(queues::routes())
         .merge(events::routes())
+        .merge(worker::routes())
 }

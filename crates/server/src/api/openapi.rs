@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{AppState, bulk, events, health, jobs, queues, tasks};
+use super::{AppState, bulk, events, health, jobs, queues, tasks, worker};
 
 /// The whole HTTP API.
 #[derive(OpenApi)]
@@ -17,6 +17,7 @@ use super::{AppState, bulk, events, health, jobs, queues, tasks};
         bulk::retry_many, bulk::delete_many,
         queues::counts, queues::queues, queues::pause, queues::resume, queues::types,
         events::events, health::healthz, health::readyz,
+        worker::lease, worker::heartbeat, worker::complete, worker::fail,
     ),
     components(schemas(rustqueue_core::task::TaskStatus, rustqueue_core::task::EventKind, events::TaskTransition, tasks::Order)),
     modifiers(&BearerAuth),
@@ -26,6 +27,7 @@ use super::{AppState, bulk, events, health, jobs, queues, tasks};
         (name = "bulk", description = "Retry or delete many tasks at once"),
         (name = "queues", description = "Queues, counts and task types"),
         (name = "events", description = "Live updates"),
+        (name = "worker", description = "The worker protocol: run tasks from any language"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -55,7 +55,8 @@ pub fn settings() -> HttpSettings {
     }
 }
 
-/// Demo types at 1000× speed (EMAIL takes 2 ms) and 10 ms back-off.
+/// Demo types at 1000× speed (EMAIL takes 2 ms), a type `REMOTE` for remote
+/// workers, and 10 ms back-off.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, settings()).await
 }
@@ -81,6 +82,7 @@ pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp
     };
     let mut registry = Registry::new();
     register_demo_types(&mut registry, 1000.0);
+    registry.declare_remote("REMOTE", "run by the tests");
     let config = EngineConfig {
         backoff: Backoff {
             base: Duration::from_millis(10),

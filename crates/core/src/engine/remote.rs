@@ -1,0 +1,159 @@
+//! The worker protocol: remote workers, in any language, lease tasks, renew
+//! their leases, and report how each attempt ended. The same guarded store
+//! transitions as local workers use, so a remote worker whose lease lapsed
+//! cannot overwrite what the reaper decided.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use super::enqueue::MAX_PAYLOAD_DEPTH;
+use super::{Engine, outcome};
+use crate::error::EngineError;
+use crate::store::{ClaimParams, Lease, LeaseToken};
+use crate::task::{EventKind, RawJson, TaskStatus, json_depth};
+
+/// The most tasks one lease call hands out.
+pub const MAX_WORKER_BATCH: usize = 500;
+
+/// The shortest and longest lease a remote worker may ask for.
+pub const WORKER_LEASE_RANGE: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(3600));
+
+/// How a remote attempt ended.
+#[derive(Debug, Clone)]
+pub enum WorkerOutcome {
+    /// It succeeded, with an optional JSON result.
+    Completed(Option<RawJson>),
+    /// It failed; a permanent failure ends the task `FAILED` at once,
+    /// otherwise the retry policy decides (back-off, or `FAILED` when out of attempts).
+    Failed {
+        /// Why, stored as `last_error`.
+        error: String,
+        /// No retry can fix it.
+        permanent: bool,
+    },
+}
+
+fn check_lease_for(lease_for: Duration) -> Result<TimeDelta, EngineError> {
+    let (shortest, longest) = WORKER_LEASE_RANGE;
+    if !(shortest..=longest).contains(&lease_for) {
+        return Err(EngineError::Invalid(format!(
+            "lease_ms must be between {} and {}",
+            shortest.as_millis(),
+            longest.as_millis()
+        )));
+    }
+    TimeDelta::from_std(lease_for).map_err(|_| EngineError::Invalid("lease_ms is too long".into()))
+}
+
+impl Engine {
+    /// Leases up to `limit` ready tasks of `types` to a remote worker for `lease_for`.
+    pub async fn worker_lease(
+        &self,
+        types: &[String],
+        limit: usize,
+        lease_for: Duration,
+    ) -> Result<Vec<Lease>, EngineError> {
+        let shared = &self.shared;
+        if let Some(unknown) = types.iter().find(|t| !shared.registry.knows(t)) {
+            return Err(EngineError::UnknownType {
+                task_type: unknown.clone(),
+                known: shared.registry.known_types(),
+            });
+        }
+        if types.is_empty() || !(1..=MAX_WORKER_BATCH).contains(&limit) {
+            return Err(EngineError::Invalid(format!(
+                "a lease needs at least one type and a limit from 1 to {MAX_WORKER_BATCH}"
+            )));
+        }
+        let now = shared.now();
+        let params = ClaimParams {
+            types: types.to_vec(),
+            limit,
+            now,
+            lease_expires_at: now + check_lease_for(lease_for)?,
+            lease_token: rand::random(),
+        };
+        let leases = shared.store.task_claim(&params).await?;
+        for lease in &leases {
+            shared.publish(
+                &lease.task.id,
+                EventKind::Started,
+                Some(TaskStatus::InProgress),
+            );
+        }
+        Ok(leases)
+    }
+
+    /// Renews a remote worker's leases for `lease_for`; returns the ids of
+    /// the leases it lost (the worker should stop those attempts).
+    pub async fn worker_heartbeat(
+        &self,
+        leases: &[(String, LeaseToken)],
+        lease_for: Duration,
+    ) -> Result<Vec<String>, EngineError> {
+        if leases.len() > MAX_WORKER_BATCH {
+            return Err(EngineError::Invalid(format!(
+                "at most {MAX_WORKER_BATCH} leases per heartbeat"
+            )));
+        }
+        let expires_at = self.shared.now() + check_lease_for(lease_for)?;
+        Ok(self.shared.store.task_heartbeat(leases, expires_at).await?)
+    }
+
+    /// Records how a remote attempt ended; returns the task's status after it.
+    /// `LeaseLost` when the worker no longer holds the lease.
+    pub async fn worker_finish(
+        &self,
+        task_id: &str,
+        token: LeaseToken,
+        ended: WorkerOutcome,
+    ) -> Result<TaskStatus, EngineError> {
+        let shared = &self.shared;
+        super::check_id(task_id)?;
+        let lost =
+            || EngineError::LeaseLost(format!("the lease on task {task_id} is no longer held"));
+        let task = shared.store.task_get(task_id).await?.ok_or_else(lost)?;
+        if task.status != TaskStatus::InProgress {
+            return Err(lost());
+        }
+        // Only the attempt numbers are read from it: the finish itself is
+        // guarded by the token, so a lease lost meanwhile is not overwritten.
+        let lease = Lease {
+            expires_at: shared.now(),
+            task,
+            token,
+        };
+        let finish = match ended {
+            WorkerOutcome::Completed(result) => {
+                if result
+                    .as_ref()
+                    .is_some_and(|r| json_depth(r.get()) > MAX_PAYLOAD_DEPTH)
+                {
+                    return Err(EngineError::Invalid(format!(
+                        "result nests deeper than {MAX_PAYLOAD_DEPTH} levels"
+                    )));
+                }
+                outcome::after_success(&lease, result)
+            }
+            WorkerOutcome::Failed { error, permanent } => outcome::after_error(
+                &lease,
+                error,
+                permanent,
+                shared.now(),
+                &shared.config.backoff,
+            ),
+        };
+        let status = finish.outcome.status();
+        let applied = shared
+            .store
+            .task_finish_many(vec![finish.clone()], shared.now())
+            .await?;
+        if applied.first() != Some(&true) {
+            return Err(lost());
+        }
+        shared.publish(task_id, finish.event, Some(status));
+        Ok(status)
+    }
+}

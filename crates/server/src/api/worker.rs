@@ -1,0 +1,210 @@
+//! The worker protocol over HTTP, so workers in any language can run tasks:
+//! lease a batch of tasks of given types, renew the leases while working,
+//! then complete each with a result or fail it with an error. A worker that
+//! lost a lease (it expired and was rescued, or the task was deleted) is
+//! answered 409 and should drop that attempt.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use rustqueue_core::engine::WorkerOutcome;
+use rustqueue_core::store::{Lease, LeaseToken};
+use rustqueue_core::task::{RawJson, Task, TaskStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/worker/lease", post(lease))
+        .route("/worker/heartbeat", post(heartbeat))
+        .route("/worker/complete", post(complete))
+        .route("/worker/fail", post(fail))
+}
+
+/// What a worker asks for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseBody {
+    /// The task types this worker runs.
+    pub types: Vec<String>,
+    /// The most tasks to lease (default 1, at most 500).
+    pub limit: Option<usize>,
+    /// How long the leases last without a heartbeat, in milliseconds (default: the server's lease).
+    pub lease_ms: Option<u64>,
+}
+
+/// One leased task; present `task.id` and `token` to renew, complete or fail it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeasedTask {
+    /// The task, `INPROGRESS`, with `attempts` counting this attempt.
+    pub task: Task,
+    /// The lease token (a decimal string: JSON numbers lose precision past 2^53).
+    pub token: String,
+    /// When the lease runs out unless renewed.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The leased tasks, possibly none.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaseAnswer {
+    /// Highest priority first.
+    pub leases: Vec<LeasedTask>,
+}
+
+fn leased(lease: Lease) -> LeasedTask {
+    LeasedTask {
+        token: lease.token.0.to_string(),
+        expires_at: lease.expires_at,
+        task: lease.task,
+    }
+}
+
+fn lease_duration(state: &AppState, lease_ms: Option<u64>) -> Duration {
+    lease_ms.map_or_else(|| state.engine.lease_duration(), Duration::from_millis)
+}
+
+fn token(text: &str) -> Result<LeaseToken, ApiError> {
+    text.parse()
+        .map(LeaseToken)
+        .map_err(|_| ApiError::unprocessable(format!("invalid lease token {text:?}")))
+}
+
+/// Lease up to `limit` ready tasks of the given types.
+#[utoipa::path(post, path = "/api/worker/lease", tag = "worker", request_body = LeaseBody,
+    responses((status = 200, body = LeaseAnswer), (status = 422, body = ErrorBody)))]
+pub async fn lease(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<LeaseBody>,
+) -> Result<Json<LeaseAnswer>, ApiError> {
+    let limit = body.limit.unwrap_or(1);
+    let lease_for = lease_duration(&state, body.lease_ms);
+    let leases = state
+        .engine
+        .worker_lease(&body.types, limit, lease_for)
+        .await?;
+    Ok(Json(LeaseAnswer {
+        leases: leases.into_iter().map(leased).collect(),
+    }))
+}
+
+/// One lease a worker holds.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeldLease {
+    /// The task.
+    pub task_id: String,
+    /// The token its lease came with.
+    pub token: String,
+}
+
+/// The leases to renew.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatBody {
+    /// Up to 500 leases.
+    pub leases: Vec<HeldLease>,
+    /// How long they last from now, in milliseconds (default: the server's lease).
+    pub lease_ms: Option<u64>,
+}
+
+/// The leases that could not be renewed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeartbeatAnswer {
+    /// Task ids whose lease is gone: stop those attempts.
+    pub lost: Vec<String>,
+}
+
+/// Renew leases; the answer names the ones that were lost.
+#[utoipa::path(post, path = "/api/worker/heartbeat", tag = "worker", request_body = HeartbeatBody,
+    responses((status = 200, body = HeartbeatAnswer), (status = 422, body = ErrorBody)))]
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<HeartbeatBody>,
+) -> Result<Json<HeartbeatAnswer>, ApiError> {
+    let held = body
+        .leases
+        .into_iter()
+        .map(|lease| Ok((lease.task_id, token(&lease.token)?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let lease_for = lease_duration(&state, body.lease_ms);
+    let lost = state.engine.worker_heartbeat(&held, lease_for).await?;
+    Ok(Json(HeartbeatAnswer { lost }))
+}
+
+/// A successful attempt.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteBody {
+    /// The task.
+    pub task_id: String,
+    /// Its lease token.
+    pub token: String,
+    /// Any JSON value, stored as the task's `result`.
+    #[schema(value_type = Object)]
+    pub result: Option<RawJson>,
+}
+
+/// A failed attempt.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailBody {
+    /// The task.
+    pub task_id: String,
+    /// Its lease token.
+    pub token: String,
+    /// Why it failed, stored as `last_error`.
+    pub error: String,
+    /// True when no retry can help: the task ends `FAILED` at once.
+    #[serde(default)]
+    pub permanent: bool,
+}
+
+/// The task's status once the attempt's ending was recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FinishAnswer {
+    /// `COMPLETED`; after a failure `QUEUED` (a retry after back-off) or `FAILED`.
+    pub status: TaskStatus,
+}
+
+/// Complete a leased task.
+#[utoipa::path(post, path = "/api/worker/complete", tag = "worker", request_body = CompleteBody,
+    responses((status = 200, body = FinishAnswer), (status = 409, body = ErrorBody, description = "the lease is no longer held"),
+              (status = 422, body = ErrorBody)))]
+pub async fn complete(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<CompleteBody>,
+) -> Result<Json<FinishAnswer>, ApiError> {
+    let ended = WorkerOutcome::Completed(body.result);
+    let status = state
+        .engine
+        .worker_finish(&body.task_id, token(&body.token)?, ended)
+        .await?;
+    Ok(Json(FinishAnswer { status }))
+}
+
+/// Fail a leased task; the retry policy decides whether it runs again.
+#[utoipa::path(post, path = "/api/worker/fail", tag = "worker", request_body = FailBody,
+    responses((status = 200, body = FinishAnswer), (status = 409, body = ErrorBody, description = "the lease is no longer held"),
+              (status = 422, body = ErrorBody)))]
+pub async fn fail(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<FailBody>,
+) -> Result<Json<FinishAnswer>, ApiError> {
+    let ended = WorkerOutcome::Failed {
+        error: body.error,
+        permanent: body.permanent,
+    };
+    let status = state
+        .engine
+        .worker_finish(&body.task_id, token(&body.token)?, ended)
+        .await?;
+    Ok(Json(FinishAnswer { status }))
+}

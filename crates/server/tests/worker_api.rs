@@ -1,0 +1,220 @@
+//! The worker protocol (`/api/worker/...`) on every backend: lease, renew,
+//! complete and fail, the retry policy, lost leases, and bad requests.
+
+mod common;
+
+use common::{Backend, TestApp, spawn_app};
+use serde_json::{Value, json};
+
+on_every_backend!(
+    a_leased_task_completes_with_its_result,
+    failures_follow_the_retry_policy,
+    a_lost_lease_is_answered_409,
+    local_workers_leave_remote_types_alone,
+    bad_worker_requests_answer_422,
+);
+
+/// Leases `REMOTE` tasks; returns the leases.
+async fn lease(app: &TestApp, limit: usize) -> Vec<Value> {
+    let body = json!({"types": ["REMOTE"], "limit": limit, "lease_ms": 60_000});
+    let answer = app.post_expect("/api/worker/lease", &body, 200).await;
+    answer["leases"].as_array().expect("leases").clone()
+}
+
+/// Leases until one `REMOTE` task comes back (it may be in back-off).
+async fn lease_one(app: &TestApp) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(lease) = lease(app, 1).await.pop() {
+            return lease;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no task became leasable"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+fn held(lease: &Value) -> Value {
+    json!({"task_id": lease["task"]["id"], "token": lease["token"]})
+}
+
+async fn enqueue_remote(app: &TestApp, extra: Value) -> String {
+    let mut body = json!({"type": "REMOTE", "payload": {"n": 1}});
+    body.as_object_mut()
+        .expect("object")
+        .extend(extra.as_object().cloned().unwrap_or_default());
+    let created = app.post_expect("/api/tasks", &body, 201).await;
+    created["task"]["id"].as_str().expect("id").to_owned()
+}
+
+async fn a_leased_task_completes_with_its_result(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = enqueue_remote(&app, json!({})).await;
+    let leases = lease(&app, 10).await;
+    assert_eq!(leases.len(), 1);
+    let leased = &leases[0];
+    assert_eq!(leased["task"]["id"], id.as_str());
+    assert_eq!(leased["task"]["status"], "INPROGRESS");
+    assert_eq!(leased["task"]["attempts"], 1);
+    assert!(
+        leased["token"]
+            .as_str()
+            .expect("token")
+            .parse::<i64>()
+            .is_ok()
+    );
+    assert!(
+        lease(&app, 10).await.is_empty(),
+        "a leased task is not leased again"
+    );
+
+    let renewed = json!({"leases": [held(leased)], "lease_ms": 30_000});
+    let beat = app
+        .post_expect("/api/worker/heartbeat", &renewed, 200)
+        .await;
+    assert_eq!(beat, json!({"lost": []}));
+
+    let mut done = held(leased);
+    done["result"] = json!({"sent": true, "ids": [1, 2]});
+    let finished = app.post_expect("/api/worker/complete", &done, 200).await;
+    assert_eq!(finished, json!({"status": "COMPLETED"}));
+    let task = app.job(&id).await;
+    assert_eq!(task["status"], "COMPLETED");
+    assert_eq!(task["result"], json!({"sent": true, "ids": [1, 2]}));
+    let history = app
+        .get_json::<Value>(&format!("/api/tasks/{id}/events"))
+        .await;
+    let kinds: Vec<&str> = history
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds, ["enqueued", "started", "completed"]);
+}
+
+async fn failures_follow_the_retry_policy(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = enqueue_remote(&app, json!({"max_retries": 2})).await;
+    let first = lease_one(&app).await;
+    let mut failure = held(&first);
+    failure["error"] = json!("smtp timeout");
+    let answer = app.post_expect("/api/worker/fail", &failure, 200).await;
+    assert_eq!(
+        answer,
+        json!({"status": "QUEUED"}),
+        "one attempt left: back-off"
+    );
+    let task = app.job(&id).await;
+    assert_eq!(
+        (task["status"].as_str(), task["last_error"].as_str()),
+        (Some("QUEUED"), Some("smtp timeout"))
+    );
+
+    let second = lease_one(&app).await;
+    assert_eq!(second["task"]["attempts"], 2);
+    let mut failure = held(&second);
+    failure["error"] = json!("smtp timeout again");
+    let answer = app.post_expect("/api/worker/fail", &failure, 200).await;
+    assert_eq!(answer, json!({"status": "FAILED"}), "out of attempts");
+
+    let permanent_id = enqueue_remote(&app, json!({"max_retries": 5})).await;
+    let leased = lease_one(&app).await;
+    assert_eq!(leased["task"]["id"], permanent_id.as_str());
+    let mut failure = held(&leased);
+    failure["error"] = json!("no such mailbox");
+    failure["permanent"] = json!(true);
+    let answer = app.post_expect("/api/worker/fail", &failure, 200).await;
+    assert_eq!(answer, json!({"status": "FAILED"}), "permanent: no retry");
+    assert_eq!(app.job(&permanent_id).await["attempts"], 1);
+}
+
+async fn a_lost_lease_is_answered_409(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = enqueue_remote(&app, json!({})).await;
+    let leased = lease_one(&app).await;
+    let token: i64 = leased["token"]
+        .as_str()
+        .expect("token")
+        .parse()
+        .expect("number");
+    let forged = json!({"task_id": id, "token": (token ^ 1).to_string()});
+
+    let beat = app
+        .post_expect("/api/worker/heartbeat", &json!({"leases": [forged]}), 200)
+        .await;
+    assert_eq!(beat, json!({"lost": [id]}));
+    let refused = app.post_expect("/api/worker/complete", &forged, 409).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("no longer held")
+    );
+    assert_eq!(
+        app.job(&id).await["status"],
+        "INPROGRESS",
+        "the real lease still holds"
+    );
+
+    let deleted = app
+        .send(reqwest::Method::DELETE, &format!("/api/tasks/{id}"))
+        .await;
+    assert_eq!(deleted.status(), 200);
+    let mut failure = held(&leased);
+    failure["error"] = json!("too late");
+    app.post_expect("/api/worker/fail", &failure, 409).await;
+    let gone = json!({"task_id": "no-such-task", "token": "1"});
+    app.post_expect("/api/worker/complete", &gone, 409).await;
+}
+
+async fn local_workers_leave_remote_types_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let remote = enqueue_remote(&app, json!({})).await;
+    let local = app.enqueue(json!("hi"), "EMAIL").await;
+    let local_id = local["id"].as_str().expect("id");
+    app.wait_for_status(local_id, "COMPLETED").await;
+    assert_eq!(app.job(&remote).await["status"], "QUEUED");
+    assert_eq!(lease(&app, 5).await.len(), 1);
+}
+
+async fn bad_worker_requests_answer_422(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let unknown = app
+        .post_expect("/api/worker/lease", &json!({"types": ["NOPE"]}), 422)
+        .await;
+    let detail = unknown["detail"].as_str().expect("detail");
+    assert!(
+        detail.contains("NOPE") && detail.contains("REMOTE"),
+        "{detail}"
+    );
+    for body in [
+        json!({"types": []}),
+        json!({"types": ["REMOTE"], "limit": 0}),
+        json!({"types": ["REMOTE"], "limit": 501}),
+        json!({"types": ["REMOTE"], "lease_ms": 10}),
+        json!({"types": ["REMOTE"], "lease_ms": 3_600_001}),
+        json!({"types": "REMOTE"}),
+        json!({"types": ["REMOTE"], "surprise": 1}),
+    ] {
+        let answer = app.post_expect("/api/worker/lease", &body, 422).await;
+        assert!(answer["detail"].is_string(), "{body}: {answer}");
+    }
+    for (path, body) in [
+        (
+            "/api/worker/complete",
+            json!({"task_id": "x", "token": "abc"}),
+        ),
+        ("/api/worker/complete", json!({"task_id": "x"})),
+        ("/api/worker/fail", json!({"task_id": "x", "token": "1"})),
+        (
+            "/api/worker/heartbeat",
+            json!({"leases": [{"task_id": "x", "token": "1.5"}]}),
+        ),
+    ] {
+        let answer = app.post_expect(path, &body, 422).await;
+        assert!(answer["detail"].is_string(), "{path} {body}: {answer}");
+    }
+}
