@@ -24,15 +24,17 @@ pub struct HttpSettings {
 
 /// Builds the whole router; tests call it directly or serve it on port 0.
 pub fn app(state: AppState, settings: &HttpSettings) -> Result<Router, String> {
-    let mut api = api::routes();
+    // Metrics tell queue names and volumes: they need the token like /api.
+    let mut protected = Router::new()
+        .nest("/api", api::routes())
+        .merge(api::metrics::routes());
     if let Some(token) = settings.api_token.as_deref() {
-        api = api.route_layer(middleware::from_fn_with_state(
+        protected = protected.route_layer(middleware::from_fn_with_state(
             ApiToken::new(token),
             require_token,
         ));
     }
-    Ok(Router::new()
-        .nest("/api", api)
+    Ok(protected
         .merge(api::health::routes())
         .merge(api::openapi::routes())
         .fallback(crate::dashboard::serve)

@@ -21,7 +21,14 @@ use crate::error::ApiError;
 struct Assets;
 
 /// Paths the server answers itself: never the dashboard.
-const SERVER_PATHS: &[&str] = &["/api", "/openapi.json", "/docs", "/healthz", "/readyz"];
+const SERVER_PATHS: &[&str] = &[
+    "/api",
+    "/openapi.json",
+    "/docs",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
 
 /// The page may load only its own scripts and styles and talk only to its own
 /// origin; no page may frame it (its buttons delete tasks).

@@ -10,6 +10,7 @@ mod lease;
 mod outcome;
 mod relay;
 mod remote;
+mod stats;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +26,7 @@ pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
 pub use remote::{MAX_WORKER_BATCH, WORKER_LEASE_RANGE, WorkerOutcome};
+pub use stats::NodeStats;
 
 use crate::clock::Clock;
 use crate::error::EngineError;
@@ -94,6 +96,8 @@ struct Shared {
     /// Fires when transitions were skipped (another node had too many to
     /// share one by one), with how many: live views should reload.
     resyncs: broadcast::Sender<u64>,
+    /// This node's transitions, counted for metrics.
+    tally: stats::Tally,
     /// This node's transitions waiting to be shared, for shared stores.
     outbox: Option<relay::Outbox>,
     /// Stops claiming new work.
@@ -121,6 +125,7 @@ impl Shared {
             kind,
             status,
         };
+        self.tally.count(kind);
         if let Some(outbox) = &self.outbox {
             outbox.push(&transition);
         }
@@ -163,6 +168,7 @@ impl Engine {
         let shared = Shared {
             resyncs,
             outbox,
+            tally: stats::Tally::default(),
             store,
             types: registry.types(),
             registry,

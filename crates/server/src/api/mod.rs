@@ -5,6 +5,7 @@ pub mod events;
 pub mod filters;
 pub mod health;
 pub mod jobs;
+pub mod metrics;
 pub mod openapi;
 pub mod queues;
 pub mod tasks;

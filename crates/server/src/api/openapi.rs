@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{AppState, bulk, events, health, jobs, queues, tasks, worker};
+use super::{AppState, bulk, events, health, jobs, metrics, queues, tasks, worker};
 
 /// The whole HTTP API.
 #[derive(OpenApi)]
@@ -16,7 +16,7 @@ use super::{AppState, bulk, events, health, jobs, queues, tasks, worker};
         tasks::enqueue, tasks::enqueue_batch, tasks::list, tasks::show, tasks::retry, tasks::delete, tasks::history,
         bulk::retry_many, bulk::delete_many,
         queues::counts, queues::queues, queues::pause, queues::resume, queues::types,
-        events::events, health::healthz, health::readyz,
+        events::events, health::healthz, health::readyz, metrics::metrics,
         worker::lease, worker::heartbeat, worker::complete, worker::fail,
     ),
     components(schemas(rustqueue_core::task::TaskStatus, rustqueue_core::task::EventKind, events::TaskTransition, tasks::Order)),

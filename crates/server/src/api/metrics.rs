@@ -1,0 +1,116 @@
+//! `GET /metrics`: Prometheus (OpenMetrics text) metrics. Task counts come
+//! from the store's counters, so on a shared store every node reports the
+//! whole cluster; transitions and workers are this node's own.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use rustqueue_core::engine::{StatusCounts, TaskCounts};
+
+use super::AppState;
+use crate::error::ApiError;
+
+/// The content type of the OpenMetrics text format.
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+type Labels = Vec<(&'static str, String)>;
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
+}
+
+/// Every metric, encoded for a scrape. A store that does not answer gives
+/// `rustqueue_store_up 0` and no task counts, not an error.
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let mut registry = Registry::with_prefix("rustqueue");
+    let counts = state.engine.counts().await;
+    let up = Gauge::<i64>::default();
+    up.set(i64::from(counts.is_ok()));
+    registry.register("store_up", "Whether the store answered this scrape", up);
+    if let Ok(counts) = &counts {
+        register_counts(&mut registry, counts);
+    }
+    register_node(&mut registry, &state);
+    let mut text = String::new();
+    encode(&mut text, &registry).map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot encode metrics",
+        )
+    })?;
+    Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text))
+}
+
+fn status_family(counts: &StatusCounts, labels: &Labels, family: &Family<Labels, Gauge>) {
+    for (status, count) in counts {
+        let mut labels = labels.clone();
+        labels.push(("status", status.as_str().to_owned()));
+        family
+            .get_or_create(&labels)
+            .set(i64::try_from(*count).unwrap_or(i64::MAX));
+    }
+}
+
+fn register_counts(registry: &mut Registry, counts: &TaskCounts) {
+    let tasks = Family::<Labels, Gauge>::default();
+    status_family(&counts.by_status, &Vec::new(), &tasks);
+    registry.register("tasks", "Tasks per status, cluster-wide", tasks);
+    let by_queue = Family::<Labels, Gauge>::default();
+    for (queue, statuses) in &counts.by_queue {
+        status_family(statuses, &vec![("queue", queue.clone())], &by_queue);
+    }
+    registry.register(
+        "queue_tasks",
+        "Tasks per queue and status, cluster-wide",
+        by_queue,
+    );
+    let by_type = Family::<Labels, Gauge>::default();
+    for (task_type, statuses) in &counts.by_type {
+        status_family(statuses, &vec![("type", task_type.clone())], &by_type);
+    }
+    registry.register(
+        "type_tasks",
+        "Tasks per type and status, cluster-wide",
+        by_type,
+    );
+}
+
+fn register_node(registry: &mut Registry, state: &AppState) {
+    let stats = state.engine.node_stats();
+    let transitions = Family::<Labels, Counter>::default();
+    for (kind, count) in &stats.transitions {
+        transitions
+            .get_or_create(&vec![("kind", (*kind).to_owned())])
+            .inc_by(*count);
+    }
+    registry.register(
+        "transitions",
+        "Task transitions made by this node, by event kind",
+        transitions,
+    );
+    let gauge = |value: usize| {
+        let gauge = Gauge::<i64>::default();
+        gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+        gauge
+    };
+    registry.register(
+        "workers",
+        "Attempts this node may run at once",
+        gauge(stats.workers),
+    );
+    registry.register(
+        "workers_busy",
+        "Attempts running on this node now",
+        gauge(stats.busy),
+    );
+}
