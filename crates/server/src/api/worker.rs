@@ -34,10 +34,13 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct LeaseBody {
     /// The task types this worker runs.
+    #[schema(min_items = 1)]
     pub types: Vec<String>,
     /// The most tasks to lease (default 1, at most 500).
+    #[schema(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// How long the leases last without a heartbeat, in milliseconds (default: the server's lease).
+    #[schema(minimum = 1000, maximum = 3_600_000)]
     pub lease_ms: Option<u64>,
 }
 
@@ -102,6 +105,7 @@ pub struct HeldLease {
     /// The task.
     pub task_id: String,
     /// The token its lease came with.
+    #[schema(pattern = "^-?[0-9]{1,19}$")]
     pub token: String,
 }
 
@@ -110,8 +114,10 @@ pub struct HeldLease {
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatBody {
     /// Up to 500 leases.
+    #[schema(max_items = 500)]
     pub leases: Vec<HeldLease>,
     /// How long they last from now, in milliseconds (default: the server's lease).
+    #[schema(minimum = 1000, maximum = 3_600_000)]
     pub lease_ms: Option<u64>,
 }
 
@@ -146,6 +152,7 @@ pub struct CompleteBody {
     /// The task.
     pub task_id: String,
     /// Its lease token.
+    #[schema(pattern = "^-?[0-9]{1,19}$")]
     pub token: String,
     /// Any JSON value, stored as the task's `result`.
     #[schema(value_type = Object)]
@@ -159,6 +166,7 @@ pub struct FailBody {
     /// The task.
     pub task_id: String,
     /// Its lease token.
+    #[schema(pattern = "^-?[0-9]{1,19}$")]
     pub token: String,
     /// Why it failed, stored as `last_error`.
     pub error: String,
