@@ -3,7 +3,8 @@
 //! Layout:
 //! - [`task`]: a task, its status and history events.
 //! - [`store`]: the storage trait every backend implements, and the memory backend.
-//! - [`engine`]: enqueue validation, dispatcher and worker pool, finisher, leases and reaper.
+//! - [`engine`]: enqueue validation, dispatcher and worker pool, finisher, leases and reaper,
+//!   the remote worker protocol and the cluster relay.
 //! - [`handler`]: the handler trait and the registry of task types.
 //! - [`builtin`]: the nine demo task types.
 //! - [`retry`]: exponential back-off with jitter.

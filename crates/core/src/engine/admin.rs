@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Engine, check_id};
+use super::Engine;
+use super::tasks::check_id;
 use crate::error::EngineError;
 use crate::store::{BulkDeleted, MIN_SEARCH_LEN, PageParams, Selection, TaskFilter};
 use crate::task::{EventKind, Task, TaskStatus};

@@ -111,7 +111,7 @@ impl Engine {
         ended: WorkerOutcome,
     ) -> Result<TaskStatus, EngineError> {
         let shared = &self.shared;
-        super::check_id(task_id)?;
+        super::tasks::check_id(task_id)?;
         let lost =
             || EngineError::LeaseLost(format!("the lease on task {task_id} is no longer held"));
         let task = shared.store.task_get(task_id).await?.ok_or_else(lost)?;
