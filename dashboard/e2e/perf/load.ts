@@ -64,6 +64,7 @@ export async function loadTasks(server: Server, log: (line: string) => void): Pr
 export async function waitForDrain(server: Server, log: (line: string) => void, timeoutMs = 15 * 60_000): Promise<Counts> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
+  let logged = 0;
   for (;;) {
     const counts = await server.api<Counts>('/api/counts');
     const { QUEUED = 0, INPROGRESS = 0, COMPLETED = 0, FAILED = 0 } = counts.by_status;
@@ -71,7 +72,10 @@ export async function waitForDrain(server: Server, log: (line: string) => void, 
     // Paused (15%) and delayed (1%) tasks wait; the rest has finished once this holds twice in a row.
     if (INPROGRESS === 0 && QUEUED + COMPLETED + FAILED === TOTAL && QUEUED <= TOTAL * 0.17 && line === last) return counts;
     if (Date.now() > deadline) throw new Error(`the workers did not drain in time: ${line}`);
-    if (line !== last) log(line);
+    if (Date.now() - logged >= 10_000) {
+      log(line);
+      logged = Date.now();
+    }
     last = line;
     await new Promise((r) => setTimeout(r, 1000));
   }
