@@ -3,7 +3,7 @@
  * (memory store, demo types sped up), and Debian's Chromium driven by playwright-core.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,10 +47,14 @@ async function pollUntil(check: () => Promise<boolean>, deadlineMs: number, what
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Resolves once the child has exited, or could not be started at all. */
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
     if (child.exitCode !== null || child.signalCode !== null) done();
-    else child.once('exit', () => done());
+    else {
+      child.once('exit', () => done());
+      child.once('error', () => done());
+    }
   });
 }
 
@@ -64,6 +68,9 @@ export interface ServerOptions {
 
 /** Starts `rustqueue serve` on a free port and waits until it is ready. */
 export async function startServer(extra: string[] = [], options: ServerOptions = {}): Promise<Server> {
+  if (!existsSync(BINARY)) {
+    throw new Error(`${BINARY} does not exist: build it with \`cargo build --bin rustqueue\` (scripts/e2e.sh does), or name another with RUSTQUEUE_BIN`);
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { databaseUrl = 'memory://', demoSpeed = 20, readyTimeoutMs = 20_000 } = options;

@@ -9,6 +9,9 @@ source scripts/chromium.sh
 # The binary embeds dashboard/dist; its build script rebuilds that when the sources changed.
 if [[ -z "${RUSTQUEUE_BIN:-}" ]]; then
     (cd .. && cargo build --locked --bin rustqueue)
+    target="${CARGO_TARGET_DIR:-target}"
+    [[ "$target" == /* ]] || target="$PWD/../$target"
+    export RUSTQUEUE_BIN="$target/debug/rustqueue"
 fi
 
 exec npx vitest run --config vitest.e2e.config.ts "$@"

@@ -9,7 +9,9 @@ source scripts/chromium.sh
 
 if [[ -z "${RUSTQUEUE_BIN:-}" ]]; then
     (cd .. && cargo build --release --locked --bin rustqueue)
-    export RUSTQUEUE_BIN="$PWD/../target/release/rustqueue"
+    target="${CARGO_TARGET_DIR:-target}"
+    [[ "$target" == /* ]] || target="$PWD/../$target"
+    export RUSTQUEUE_BIN="$target/release/rustqueue"
 fi
 
 exec npx vitest run --config vitest.perf.config.ts "$@"

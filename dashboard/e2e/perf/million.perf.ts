@@ -21,8 +21,9 @@ const KEEP = process.env.PERF_DB;
 const DB = KEEP ?? `/tmp/rustqueue-perf-${process.pid}.db`;
 const REPORT = join(ROOT, 'artifacts/perf');
 
-let browser: Browser;
-let server: Server;
+// Set by beforeAll; undefined only when it failed, and then no test runs.
+let browser: Browser | undefined;
+let server: Server | undefined;
 const lines: string[] = [];
 const log = (line: string) => {
   lines.push(line);
@@ -51,9 +52,15 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 30 * 60_000);
 
+/** The server and browser beforeAll started. */
+function started(): { server: Server; browser: Browser } {
+  if (!server || !browser) throw new Error('beforeAll did not start the server and the browser');
+  return { server, browser };
+}
+
 afterAll(async () => {
-  await browser.close();
-  await server.stop();
+  await browser?.close();
+  await server?.stop();
   if (KEEP === undefined) removeDb();
   mkdirSync(REPORT, { recursive: true });
   writeFileSync(join(REPORT, 'million.txt'), `${lines.join('\n')}\n`);
@@ -64,7 +71,7 @@ async function apiMs(path: string): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 5; i += 1) {
     const start = performance.now();
-    const response = await fetch(`${server.url}${path}`);
+    const response = await fetch(`${started().server.url}${path}`);
     await response.arrayBuffer();
     times.push(performance.now() - start);
   }
@@ -91,9 +98,9 @@ test('the server answers the dashboard’s calls quickly', async () => {
 
 /** Opens the dashboard in a fresh browser context (a cold cache, like a first visit). */
 async function open(): Promise<{ page: Page; first: FirstScreen }> {
-  const { page } = await openPage(browser, 1280, 860);
+  const { page } = await openPage(started().browser, 1280, 860);
   await watchFirstRows(page);
-  await page.goto(server.url);
+  await page.goto(started().server.url);
   const first = await firstScreen(page);
   await page.locator('tr[data-task-id]').first().waitFor();
   return { page, first };
