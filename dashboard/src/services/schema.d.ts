@@ -318,6 +318,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/worker/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete a leased task. */
+        post: operations["complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fail a leased task; the retry policy decides whether it runs again. */
+        post: operations["fail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew leases; the answer names the ones that were lost. */
+        post: operations["heartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker/lease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lease up to `limit` ready tasks of the given types. */
+        post: operations["lease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -327,6 +395,26 @@ export interface paths {
         };
         /** The process is up. */
         get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every metric, encoded for a scrape. A store that does not answer gives
+         *     `rustqueue_store_up 0` and no task counts, not an error.
+         */
+        get: operations["metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -381,6 +469,15 @@ export interface components {
             /** @description How many tasks were queued again. */
             retried: number;
         };
+        /** @description A successful attempt. */
+        CompleteBody: {
+            /** @description Any JSON value, stored as the task's `result`. */
+            result: Record<string, unknown>;
+            /** @description The task. */
+            task_id: string;
+            /** @description Its lease token. */
+            token: string;
+        };
         /** @description The original enqueue body. */
         EnqueueBody: {
             /** @description Any JSON value; the original clients send strings. */
@@ -414,6 +511,17 @@ export interface components {
          * @enum {string}
          */
         EventKind: "enqueued" | "started" | "completed" | "failed" | "retry_scheduled" | "lease_expired" | "retried_by_user" | "cancelled" | "released";
+        /** @description A failed attempt. */
+        FailBody: {
+            /** @description Why it failed, stored as `last_error`. */
+            error: string;
+            /** @description True when no retry can help: the task ends `FAILED` at once. */
+            permanent?: boolean;
+            /** @description The task. */
+            task_id: string;
+            /** @description Its lease token. */
+            token: string;
+        };
         /** @description Which tasks: every field narrows the selection. */
         FilterParams: {
             /**
@@ -434,6 +542,62 @@ export interface components {
             status?: string | null;
             /** @description Only this task type. */
             type?: string | null;
+        };
+        /** @description The task's status once the attempt's ending was recorded. */
+        FinishAnswer: {
+            /** @description `COMPLETED`; after a failure `QUEUED` (a retry after back-off) or `FAILED`. */
+            status: components["schemas"]["TaskStatus"];
+        };
+        /** @description The leases that could not be renewed. */
+        HeartbeatAnswer: {
+            /** @description Task ids whose lease is gone: stop those attempts. */
+            lost: string[];
+        };
+        /** @description The leases to renew. */
+        HeartbeatBody: {
+            /**
+             * Format: int64
+             * @description How long they last from now, in milliseconds (default: the server's lease).
+             */
+            lease_ms?: number | null;
+            /** @description Up to 500 leases. */
+            leases: components["schemas"]["HeldLease"][];
+        };
+        /** @description One lease a worker holds. */
+        HeldLease: {
+            /** @description The task. */
+            task_id: string;
+            /** @description The token its lease came with. */
+            token: string;
+        };
+        /** @description The leased tasks, possibly none. */
+        LeaseAnswer: {
+            /** @description Highest priority first. */
+            leases: components["schemas"]["LeasedTask"][];
+        };
+        /** @description What a worker asks for. */
+        LeaseBody: {
+            /**
+             * Format: int64
+             * @description How long the leases last without a heartbeat, in milliseconds (default: the server's lease).
+             */
+            lease_ms?: number | null;
+            /** @description The most tasks to lease (default 1, at most 500). */
+            limit?: number | null;
+            /** @description The task types this worker runs. */
+            types: string[];
+        };
+        /** @description One leased task; present `task.id` and `token` to renew, complete or fail it. */
+        LeasedTask: {
+            /**
+             * Format: date-time
+             * @description When the lease runs out unless renewed.
+             */
+            expires_at: string;
+            /** @description The task, `INPROGRESS`, with `attempts` counting this attempt. */
+            task: components["schemas"]["Task"];
+            /** @description The lease token (a decimal string: JSON numbers lose precision past 2^53). */
+            token: string;
         };
         /** @description A message-only answer. */
         MessageResponse: {
@@ -1276,6 +1440,148 @@ export interface operations {
             };
         };
     };
+    complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinishAnswer"];
+                };
+            };
+            /** @description the lease is no longer held */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FailBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinishAnswer"];
+                };
+            };
+            /** @description the lease is no longer held */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    heartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatAnswer"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    lease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeaseBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaseAnswer"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -1291,6 +1597,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/openmetrics-text": string;
+                };
             };
         };
     };
