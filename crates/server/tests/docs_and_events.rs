@@ -71,6 +71,15 @@ async fn the_docs_page_needs_no_network() {
 }
 
 #[tokio::test]
+async fn an_unknown_docs_file_is_a_404_with_detail() {
+    let app = spawn_app(Backend::Memory).await;
+    let response = app.send(reqwest::Method::GET, "/docs/nope.js").await;
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body, json!({"detail": "Not Found"}));
+}
+
+#[tokio::test]
 async fn the_event_stream_carries_transitions_and_counts() {
     let app = spawn_app(Backend::Memory).await;
     let response = app.send(reqwest::Method::GET, "/api/events").await;

@@ -1,9 +1,14 @@
 //! The OpenAPI document, generated from the Rust types, and the offline docs page.
 
 use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
 
 use super::{AppState, bulk, events, health, jobs, metrics, queues, tasks, worker};
 
@@ -49,4 +54,14 @@ impl Modify for BearerAuth {
 /// `/openapi.json` and the docs page at `/docs`, whose assets are inside the binary.
 pub fn routes() -> Router<AppState> {
     Router::from(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+        .layer(middleware::map_response(detail_on_not_found))
+}
+
+/// Swagger UI answers an unknown file under `/docs/` with an empty 404;
+/// every error of this server carries `{"detail": ...}`.
+async fn detail_on_not_found(response: Response) -> Response {
+    if response.status() == StatusCode::NOT_FOUND {
+        return ApiError::not_found("Not Found").into_response();
+    }
+    response
 }
