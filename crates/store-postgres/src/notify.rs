@@ -83,7 +83,7 @@ impl Listener {
         self.feed.subscribe()
     }
 
-    /// The signal fired on every notification and after every reconnection.
+    /// The signal fired on every wake-up and after every reconnection.
     pub(crate) fn signal(&self) -> Arc<Notify> {
         Arc::clone(&self.signal)
     }
@@ -120,8 +120,9 @@ async fn run(config: Config, channel: String, routes: Routes, mut session: Sessi
     }
 }
 
-/// Routes each notification until the connection ends: shared transitions
-/// to the feed, anything else fires the work signal.
+/// Routes each notification until the connection ends: other nodes' shared
+/// transitions to the feed, wake-ups (empty payloads) to the work signal;
+/// this node's own notices are dropped.
 async fn forward(session: &mut Session, routes: &Routes) -> Fault {
     let (_client, connection) = session;
     while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
