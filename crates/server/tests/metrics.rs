@@ -42,12 +42,21 @@ async fn metrics_count_tasks_and_transitions(backend: Backend) {
         "rustqueue_type_tasks{type=\"EMAIL\",status=\"COMPLETED\"} 1",
         "rustqueue_transitions_total{kind=\"completed\"} 1",
         "rustqueue_transitions_total{kind=\"enqueued\"} 2",
+        "rustqueue_attempts_total{type=\"EMAIL\"} 1",
         "rustqueue_workers 64",
         "rustqueue_workers_busy 0",
         "# EOF",
     ] {
         assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");
     }
+    // EMAIL sleeps 2 ms at the tests' speed.
+    let seconds: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("rustqueue_attempt_seconds_total{type=\"EMAIL\"} "))
+        .expect("attempt seconds")
+        .parse()
+        .expect("number");
+    assert!(seconds >= 0.002 && seconds < 5.0, "{seconds}");
 }
 
 #[tokio::test]

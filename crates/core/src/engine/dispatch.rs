@@ -123,7 +123,11 @@ fn start_attempt(
     );
     let shared = shared.clone();
     tokio::spawn(async move {
+        let started = std::time::Instant::now();
         let finish = attempt(&shared, &lease, cancel).await;
+        shared
+            .tally
+            .time_attempt(&lease.task.task_type, started.elapsed());
         drop(permit);
         // The finisher outlives every attempt (shutdown waits for them first).
         let _ = finishes.send(finish);

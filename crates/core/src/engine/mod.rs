@@ -33,7 +33,7 @@ pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
 pub use remote::{MAX_WORKER_BATCH, WORKER_LEASE_RANGE, WorkerOutcome};
-pub use stats::NodeStats;
+pub use stats::{AttemptTimes, NodeStats};
 
 use crate::clock::Clock;
 use crate::error::EngineError;

@@ -1,6 +1,9 @@
 //! `GET /metrics`: Prometheus (OpenMetrics text) metrics. Task counts come
 //! from the store's counters, so on a shared store every node reports the
-//! whole cluster; transitions and workers are this node's own.
+//! whole cluster; transitions, attempt times and workers are this node's own.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
 
 use axum::Router;
 use axum::extract::State;
@@ -12,7 +15,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use rustqueue_core::engine::{StatusCounts, TaskCounts};
+use rustqueue_core::engine::{AttemptTimes, StatusCounts, TaskCounts};
 
 use super::AppState;
 use crate::error::ApiError;
@@ -98,6 +101,7 @@ fn register_node(registry: &mut Registry, state: &AppState) {
         "Task transitions made by this node, by event kind",
         transitions,
     );
+    register_attempts(registry, &stats.attempts);
     let gauge = |value: usize| {
         let gauge = Gauge::<i64>::default();
         gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
@@ -112,5 +116,21 @@ fn register_node(registry: &mut Registry, state: &AppState) {
         "workers_busy",
         "Attempts running on this node now",
         gauge(stats.busy),
+    );
+}
+
+fn register_attempts(registry: &mut Registry, by_type: &BTreeMap<String, AttemptTimes>) {
+    let attempts = Family::<Labels, Counter>::default();
+    let seconds = Family::<Labels, Counter<f64, AtomicU64>>::default();
+    for (task_type, times) in by_type {
+        let labels = vec![("type", task_type.clone())];
+        attempts.get_or_create(&labels).inc_by(times.count);
+        seconds.get_or_create(&labels).inc_by(times.seconds);
+    }
+    registry.register("attempts", "Attempts this node ran, by task type", attempts);
+    registry.register(
+        "attempt_seconds",
+        "Time this node's attempts took, by task type (divide by attempts for the mean)",
+        seconds,
     );
 }
