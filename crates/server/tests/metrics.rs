@@ -56,7 +56,7 @@ async fn metrics_count_tasks_and_transitions(backend: Backend) {
         .expect("attempt seconds")
         .parse()
         .expect("number");
-    assert!(seconds >= 0.002 && seconds < 5.0, "{seconds}");
+    assert!((0.002..5.0).contains(&seconds), "{seconds}");
 }
 
 #[tokio::test]
