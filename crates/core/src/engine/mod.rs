@@ -172,12 +172,13 @@ impl Engine {
         let (transitions, _) = broadcast::channel(4096);
         let (resyncs, _) = broadcast::channel(16);
         let outbox = store.transitions_feed().map(|_| relay::Outbox::default());
+        let types = registry.types();
         let shared = Shared {
             resyncs,
             outbox,
-            tally: stats::Tally::default(),
+            tally: stats::Tally::new(&types),
             store,
-            types: registry.types(),
+            types,
             registry,
             config,
             clock,

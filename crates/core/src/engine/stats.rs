@@ -3,18 +3,33 @@
 //! Counts of tasks come from the store.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::Engine;
 use crate::task::EventKind;
 
+/// Every event kind, in declaration order, so `KINDS[kind as usize] == kind`.
+const KINDS: [EventKind; 9] = [
+    EventKind::Enqueued,
+    EventKind::Started,
+    EventKind::Completed,
+    EventKind::Failed,
+    EventKind::RetryScheduled,
+    EventKind::LeaseExpired,
+    EventKind::RetriedByUser,
+    EventKind::Cancelled,
+    EventKind::Released,
+];
+
 /// Transitions made on this node, by kind (never those relayed from other
-/// nodes), and the time its attempts took, by task type.
-#[derive(Debug, Default)]
+/// nodes), and the time its attempts took, by task type. Plain atomics in
+/// maps fixed at start-up: counting costs the hot path no lock.
+#[derive(Debug)]
 pub(super) struct Tally {
-    by_kind: Mutex<BTreeMap<&'static str, u64>>,
-    attempts: Mutex<BTreeMap<String, AttemptTimes>>,
+    by_kind: [AtomicU64; KINDS.len()],
+    /// Per type this node runs: attempts, and their nanoseconds in all.
+    attempts: BTreeMap<String, (AtomicU64, AtomicU64)>,
 }
 
 /// How many attempts of one type ran on this node, and how long they took in all.
@@ -26,32 +41,59 @@ pub struct AttemptTimes {
     pub seconds: f64,
 }
 
-/// The counts stay consistent whatever panicked while they were held.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Tally {
-    pub(super) fn count(&self, kind: EventKind) {
-        let mut by_kind = lock(&self.by_kind);
-        *by_kind.entry(kind.as_str()).or_default() += 1;
+    /// Counters for the transitions of this node and the attempts of `types`.
+    pub(super) fn new(types: &[String]) -> Self {
+        Self {
+            by_kind: Default::default(),
+            attempts: types
+                .iter()
+                .map(|t| (t.clone(), (AtomicU64::new(0), AtomicU64::new(0))))
+                .collect(),
+        }
     }
 
+    pub(super) fn count(&self, kind: EventKind) {
+        self.by_kind[kind as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Times an attempt of `task_type`; only types this node runs are kept.
     pub(super) fn time_attempt(&self, task_type: &str, took: Duration) {
-        let mut attempts = lock(&self.attempts);
-        // Looked up by &str first: a new String only for a type's first attempt.
-        if let Some(times) = attempts.get_mut(task_type) {
-            times.count += 1;
-            times.seconds += took.as_secs_f64();
-        } else {
-            let first = AttemptTimes {
-                count: 1,
-                seconds: took.as_secs_f64(),
-            };
-            attempts.insert(task_type.to_owned(), first);
+        if let Some((count, nanos)) = self.attempts.get(task_type) {
+            count.fetch_add(1, Ordering::Relaxed);
+            let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+            nanos.fetch_add(took, Ordering::Relaxed);
         }
+    }
+
+    fn transitions(&self) -> BTreeMap<&'static str, u64> {
+        KINDS
+            .iter()
+            .map(|kind| {
+                (
+                    kind.as_str(),
+                    self.by_kind[*kind as usize].load(Ordering::Relaxed),
+                )
+            })
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+
+    fn attempt_times(&self) -> BTreeMap<String, AttemptTimes> {
+        self.attempts
+            .iter()
+            .map(|(task_type, (count, nanos))| {
+                (
+                    task_type.clone(),
+                    (count.load(Ordering::Relaxed), nanos.load(Ordering::Relaxed)),
+                )
+            })
+            .filter(|(_, (count, _))| *count > 0)
+            .map(|(task_type, (count, nanos))| {
+                let seconds = Duration::from_nanos(nanos).as_secs_f64();
+                (task_type, AttemptTimes { count, seconds })
+            })
+            .collect()
     }
 }
 
@@ -75,8 +117,37 @@ impl Engine {
         NodeStats {
             workers: shared.config.workers,
             busy: shared.running().len(),
-            transitions: lock(&shared.tally.by_kind).clone(),
-            attempts: lock(&shared.tally.attempts).clone(),
+            transitions: shared.tally.transitions(),
+            attempts: shared.tally.attempt_times(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_counter() {
+        for (index, kind) in KINDS.iter().enumerate() {
+            assert_eq!(*kind as usize, index, "{kind:?}");
+        }
+        let tally = Tally::new(&["EMAIL".to_owned()]);
+        tally.count(EventKind::Completed);
+        tally.count(EventKind::Completed);
+        tally.count(EventKind::Released);
+        tally.time_attempt("EMAIL", Duration::from_millis(1500));
+        tally.time_attempt("UNKNOWN", Duration::from_secs(1));
+        let counts: Vec<_> = tally.transitions().into_iter().collect();
+        assert_eq!(counts, [("completed", 2), ("released", 1)]);
+        let times = tally.attempt_times();
+        assert_eq!(times.len(), 1);
+        assert_eq!(
+            times["EMAIL"],
+            AttemptTimes {
+                count: 1,
+                seconds: 1.5
+            }
+        );
     }
 }

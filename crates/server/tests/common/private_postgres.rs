@@ -10,6 +10,8 @@ use super::node::free_port;
 /// A running private PostgreSQL; stopped and removed when dropped.
 pub struct PrivatePostgres {
     bin: PathBuf,
+    /// PostgreSQL refuses to run as root: then its programs run as `postgres`.
+    as_root: bool,
     dir: tempfile::TempDir,
     port: u16,
 }
@@ -37,7 +39,8 @@ impl PrivatePostgres {
     /// Initialises a cluster and starts it.
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        if running_as_root() {
+        let as_root = running_as_root();
+        if as_root {
             // PostgreSQL refuses to run as root: its files belong to `postgres`.
             let status = Command::new("chown")
                 .args(["postgres:postgres"])
@@ -48,6 +51,7 @@ impl PrivatePostgres {
         }
         let server = Self {
             bin: binaries(),
+            as_root,
             port: free_port(),
             dir,
         };
@@ -91,7 +95,7 @@ impl PrivatePostgres {
     /// A command running one of the server's programs as the `postgres` user.
     fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
-        let mut command = if running_as_root() {
+        let mut command = if self.as_root {
             let mut command = Command::new("runuser");
             command.args(["-u", "postgres", "--"]).arg(path);
             command
