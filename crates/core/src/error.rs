@@ -29,6 +29,10 @@ pub enum EngineError {
     /// The store cannot be reached now; worth retrying later.
     #[error("storage unavailable, try again later")]
     Unavailable(#[source] StoreError),
+    /// This node is shutting down and takes no new work; another node (or
+    /// this one after its restart) will.
+    #[error("the server is shutting down; try again on another node or after its restart")]
+    ShuttingDown,
     /// An unexpected storage failure.
     #[error("internal storage error")]
     Store(#[source] StoreError),

@@ -54,6 +54,7 @@ impl From<EngineError> for ApiError {
             EngineError::NotFound(_) => StatusCode::NOT_FOUND,
             EngineError::Conflict(_) => StatusCode::BAD_REQUEST,
             EngineError::LeaseLost(_) => StatusCode::CONFLICT,
+            EngineError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             EngineError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "store unavailable");
                 StatusCode::SERVICE_UNAVAILABLE

@@ -3,14 +3,20 @@
 use rustqueue_core::builtin::register_demo_types;
 use rustqueue_core::clock::SystemClock;
 use rustqueue_core::{Engine, Registry};
+use std::future::IntoFuture;
+use std::time::Duration;
+
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::AppState;
 use crate::app::{HttpSettings, app};
 use crate::config::ServeArgs;
 use crate::storage::open_store;
 
-/// Runs the server until SIGTERM or Ctrl-C, then drains the engine.
+/// Runs the server until SIGTERM or Ctrl-C, then drains the engine and the
+/// HTTP server; a second signal stops at once.
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let store = open_store(&args).await?;
     let mut registry = Registry::new();
@@ -43,14 +49,54 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", args.bind))?;
     tracing::info!(address = %args.bind, database = %redact(&args.database_url), workers = args.workers, "RustQueue is listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| format!("server error: {error}"))?;
-    tracing::info!("shutting down: finishing running tasks");
-    engine.shutdown().await;
-    tracing::info!("stopped");
+    let http_stop = CancellationToken::new();
+    let server =
+        axum::serve(listener, router).with_graceful_shutdown(http_stop.clone().cancelled_owned());
+    let mut server = tokio::spawn(server.into_future());
+    tokio::select! {
+        ended = &mut server => {
+            engine.shutdown().await;
+            return match ended {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(error)) => Err(format!("server error: {error}")),
+                Err(error) => Err(format!("server task failed: {error}")),
+            };
+        }
+        () = shutdown_signal() => {}
+    }
+    tracing::info!(
+        grace_secs = args.shutdown_grace_secs,
+        "shutting down: taking no new work, finishing running tasks"
+    );
+    tokio::select! {
+        () = drain(&engine, server, http_stop) => tracing::info!("stopped"),
+        () = shutdown_signal() => tracing::warn!(
+            "second signal: stopping now; running tasks run again when their leases expire"
+        ),
+    }
     Ok(())
+}
+
+/// How long open HTTP requests may take once the engine has drained.
+const HTTP_DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+/// Drains the engine first while HTTP keeps answering (event streams end at
+/// once, `/readyz` says 503, remote workers can still report their tasks),
+/// then stops HTTP, giving open requests [`HTTP_DRAIN_LIMIT`].
+async fn drain(
+    engine: &Engine,
+    mut server: JoinHandle<std::io::Result<()>>,
+    http_stop: CancellationToken,
+) {
+    engine.shutdown().await;
+    http_stop.cancel();
+    if tokio::time::timeout(HTTP_DRAIN_LIMIT, &mut server)
+        .await
+        .is_err()
+    {
+        tracing::warn!("HTTP requests still open after the drain; closing them");
+        server.abort();
+    }
 }
 
 /// The URL without any password, for logs.

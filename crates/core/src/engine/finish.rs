@@ -42,6 +42,11 @@ pub(super) async fn run(shared: Arc<Shared>, mut finishes: mpsc::UnboundedReceiv
 async fn write(shared: &Shared, batch: Vec<Finish>) {
     let applied = match store_retrying(shared, batch.clone()).await {
         Ok(applied) => applied,
+        // Only a shutdown that gave up on the store ends the retries this way.
+        Err(StoreError::Unavailable(error)) => {
+            tracing::error!(%error, count = batch.len(), "shutdown gave up recording finished attempts; their tasks run again when their leases expire");
+            vec![false; batch.len()]
+        }
         Err(error) if batch.len() > 1 => {
             tracing::warn!(%error, count = batch.len(), "recording a batch of finished attempts failed; trying one by one");
             let mut applied = Vec::with_capacity(batch.len());
@@ -67,7 +72,8 @@ async fn store_one(shared: &Shared, finish: Finish) -> bool {
     }
 }
 
-/// Calls the store, retrying for as long as it is unavailable.
+/// Calls the store, retrying for as long as it is unavailable, unless a
+/// shutdown gives up on it (then the tasks' leases expire and they run again).
 async fn store_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>, StoreError> {
     let mut failures = 0u32;
     loop {
@@ -79,7 +85,11 @@ async fn store_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>
             Err(StoreError::Unavailable(error)) => {
                 failures += 1;
                 tracing::warn!(%error, count = batch.len(), "store unavailable while recording finished attempts; retrying");
-                tokio::time::sleep(Duration::from_millis(50 * u64::from(failures.min(100)))).await;
+                let pause = Duration::from_millis(50 * u64::from(failures.min(100)));
+                tokio::select! {
+                    _ = shared.abandon.cancelled() => return Err(StoreError::Unavailable(error)),
+                    _ = tokio::time::sleep(pause) => {}
+                }
             }
             other => return other,
         }

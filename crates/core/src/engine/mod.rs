@@ -111,6 +111,9 @@ struct Shared {
     stopping: CancellationToken,
     /// Stops the lease keeper and reaper, after the last hand-back.
     stopped: CancellationToken,
+    /// Fires when shutdown has waited long enough for the store: writes still
+    /// retrying give up, and their tasks are left to lease expiry.
+    abandon: CancellationToken,
 }
 
 impl Shared {
@@ -188,6 +191,7 @@ impl Engine {
             transitions,
             stopping: CancellationToken::new(),
             stopped: CancellationToken::new(),
+            abandon: CancellationToken::new(),
         };
         Self {
             shared: Arc::new(shared),
@@ -220,6 +224,10 @@ impl Engine {
 
     /// Stops taking work, lets running attempts finish within the grace period,
     /// hands the rest back to the queue, and waits until all of it is stored.
+    ///
+    /// Always ends: when the store cannot be reached, recording the last
+    /// endings is given up [`STORE_DRAIN_SLACK`] after the grace period, and
+    /// those tasks come back when their leases expire (at-least-once).
     pub async fn shutdown(&self) {
         let Some(services) = self
             .services
@@ -231,24 +239,33 @@ impl Engine {
         };
         let shared = &self.shared;
         shared.stopping.cancel();
-        let _ = services.dispatcher.await;
-        if !wait_idle(shared, shared.config.shutdown_grace).await {
-            let cancelled: Vec<_> = shared
-                .running()
-                .values()
-                .map(|r| r.cancel.clone())
-                .collect();
-            tracing::info!(
-                count = cancelled.len(),
-                "grace period over, handing running tasks back"
+        let drain = drain(shared, services);
+        tokio::pin!(drain);
+        let limit = shared.config.shutdown_grace + CANCEL_WAIT + STORE_DRAIN_SLACK;
+        if tokio::time::timeout(limit, &mut drain).await.is_err() {
+            tracing::warn!(
+                "the store did not take the last attempt endings in time; \
+                 their tasks will run again when their leases expire"
             );
-            cancelled.iter().for_each(CancellationToken::cancel);
-            wait_idle(shared, Duration::from_secs(10)).await;
+            shared.abandon.cancel();
+            if tokio::time::timeout(STORE_DRAIN_SLACK, drain)
+                .await
+                .is_err()
+            {
+                tracing::error!("shutdown stopped waiting for the store");
+            }
         }
-        drop(services.finishes);
-        let _ = services.finisher.await;
-        shared.stopped.cancel();
-        let _ = services.keeper.await;
+    }
+
+    /// True once shutdown has begun: no new work is taken.
+    pub fn is_draining(&self) -> bool {
+        self.shared.stopping.is_cancelled()
+    }
+
+    /// Resolves when shutdown begins, so long-lived responses (event
+    /// streams) can end and let the HTTP server drain.
+    pub fn draining(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+        self.shared.stopping.clone().cancelled_owned()
     }
 
     /// Subscribes to task transitions made through this engine and, on a
@@ -314,6 +331,36 @@ async fn forward_work_signal(shared: Arc<Shared>, signal: Arc<Notify>) {
             _ = signal.notified() => shared.wake.notify_one(),
         }
     }
+}
+
+/// How long shutdown waits for cancelled attempts to hand their tasks back.
+const CANCEL_WAIT: Duration = Duration::from_secs(5);
+
+/// How long past the grace period shutdown keeps retrying an unreachable store.
+pub const STORE_DRAIN_SLACK: Duration = Duration::from_secs(10);
+
+/// The shutdown sequence after work stopped being taken: running attempts
+/// get the grace period, the rest are cancelled and handed back, then the
+/// finisher, the lease keeper and the reaper stop.
+async fn drain(shared: &Shared, services: Services) {
+    let _ = services.dispatcher.await;
+    if !wait_idle(shared, shared.config.shutdown_grace).await {
+        let cancelled: Vec<_> = shared
+            .running()
+            .values()
+            .map(|r| r.cancel.clone())
+            .collect();
+        tracing::info!(
+            count = cancelled.len(),
+            "grace period over, handing running tasks back"
+        );
+        cancelled.iter().for_each(CancellationToken::cancel);
+        wait_idle(shared, CANCEL_WAIT).await;
+    }
+    drop(services.finishes);
+    let _ = services.finisher.await;
+    shared.stopped.cancel();
+    let _ = services.keeper.await;
 }
 
 /// Waits until no attempt runs on this node, or `limit` passes; true when idle.

@@ -56,6 +56,9 @@ impl Engine {
         lease_for: Duration,
     ) -> Result<Vec<Lease>, EngineError> {
         let shared = &self.shared;
+        if self.is_draining() {
+            return Err(EngineError::ShuttingDown);
+        }
         if let Some(unknown) = types.iter().find(|t| !shared.registry.knows(t)) {
             return Err(EngineError::UnknownType {
                 task_type: unknown.clone(),

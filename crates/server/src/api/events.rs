@@ -1,6 +1,7 @@
 //! The live event stream (Server-Sent Events): task transitions as they happen
 //! (on a shared store, every node's), and the counts every second. A slow consumer never grows memory: transitions
 //! come from a bounded ring; one that falls behind skips ahead and gets `resync`.
+//! Every stream ends when the server starts shutting down.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub struct TaskTransition {
 pub async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let draining = state.engine.draining();
     let transitions = BroadcastStream::new(state.engine.subscribe()).map(transition_event);
     let resyncs = BroadcastStream::new(state.engine.subscribe_resyncs()).map(|skipped| {
         // A lagged resync feed is itself a resync.
@@ -68,7 +70,11 @@ pub async fn events(
         }
     })
     .filter_map(|event| async move { event });
-    let merged = stream::select(stream::select(transitions, resyncs), counts).map(Ok);
+    // The stream ends when the server starts shutting down, or the HTTP
+    // drain would wait for it forever; clients reconnect to another node.
+    let merged = stream::select(stream::select(transitions, resyncs), counts)
+        .map(Ok)
+        .take_until(draining);
     Sse::new(merged).keep_alive(KeepAlive::default())
 }
 

@@ -5,6 +5,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use rustqueue_core::EngineError;
+
 use super::AppState;
 use crate::error::ApiError;
 
@@ -21,9 +23,13 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can reach its store; 503 otherwise.
+/// The process can reach its store and is not shutting down; 503 otherwise,
+/// so a load balancer stops sending work to a draining node.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, description = "ready"), (status = 503, body = crate::error::ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    if state.engine.is_draining() {
+        return Err(EngineError::ShuttingDown.into());
+    }
     state.engine.ready().await?;
     Ok(Json(json!({ "status": "ready" })))
 }

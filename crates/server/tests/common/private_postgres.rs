@@ -75,6 +75,16 @@ impl PrivatePostgres {
         self.pg_ctl(&["restart", "-m", "immediate"]);
     }
 
+    /// Stops the server at once, as a crash would, and leaves it down.
+    pub fn stop(&self) {
+        self.pg_ctl(&["stop", "-m", "immediate"]);
+    }
+
+    /// Starts the server again after [`PrivatePostgres::stop`].
+    pub fn restart(&self) {
+        self.pg_ctl(&["start"]);
+    }
+
     fn data(&self) -> String {
         self.dir.path().join("data").display().to_string()
     }
