@@ -1,4 +1,5 @@
-//! The axum application: routes, authentication, CORS, body limit and tracing.
+//! The axum application: routes, authentication, CORS and the cross-site
+//! guard, body limit and tracing.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -10,13 +11,15 @@ use tower_http::trace::TraceLayer;
 use crate::api::{self, AppState};
 use crate::auth::{ApiToken, require_token};
 use crate::error::ApiError;
+use crate::origin::{AllowedOrigins, refuse_cross_site};
 
 /// HTTP settings the router needs.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     /// When set, `/api` needs this bearer token.
     pub api_token: Option<String>,
-    /// Origins allowed by CORS.
+    /// Browser origins allowed to call the API (CORS, and changes from
+    /// other sites); the server's own origin always is.
     pub cors_origins: Vec<String>,
     /// Largest request body in bytes.
     pub body_limit: usize,
@@ -24,6 +27,7 @@ pub struct HttpSettings {
 
 /// Builds the whole router; tests call it directly or serve it on port 0.
 pub fn app(state: AppState, settings: &HttpSettings) -> Result<Router, String> {
+    let allowed = AllowedOrigins::new(&settings.cors_origins)?;
     // Metrics tell queue names and volumes: they need the token like /api.
     let mut protected = Router::new()
         .nest("/api", api::routes())
@@ -46,15 +50,17 @@ pub fn app(state: AppState, settings: &HttpSettings) -> Result<Router, String> {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(settings.body_limit))
-        .layer(cors(&settings.cors_origins)?)
+        .layer(middleware::from_fn_with_state(
+            allowed.clone(),
+            refuse_cross_site,
+        ))
+        .layer(cors(&allowed)?)
         .layer(TraceLayer::new_for_http()))
 }
 
-fn cors(origins: &[String]) -> Result<CorsLayer, String> {
-    let origins = origins
+fn cors(allowed: &AllowedOrigins) -> Result<CorsLayer, String> {
+    let origins = allowed
         .iter()
-        .map(|origin| origin.trim())
-        .filter(|origin| !origin.is_empty())
         .map(|origin| {
             HeaderValue::from_str(origin).map_err(|_| format!("invalid CORS origin {origin:?}"))
         })

@@ -62,12 +62,15 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
 
-    /// Comma-separated origins allowed by CORS (the Vite dev server by default).
+    /// Comma-separated browser origins (scheme://host[:port]) allowed to call
+    /// the API: CORS, and changes from another site (the Vite dev server by
+    /// default; the dashboard this server serves needs none).
     #[arg(
         long,
         env = "FRONTEND_ORIGIN",
         default_value = "http://localhost:5173",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = origin_or_blank
     )]
     pub frontend_origin: Vec<String>,
 
@@ -120,6 +123,14 @@ fn task_type_name(text: &str) -> Result<String, String> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// An origin, normalised; a blank entry (a trailing comma) is kept blank and ignored.
+fn origin_or_blank(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
+    }
+    crate::origin::normalize_origin(text)
 }
 
 fn positive_f64(text: &str) -> Result<f64, String> {

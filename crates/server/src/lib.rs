@@ -8,6 +8,7 @@
 //! - [`api`]: the routes, one module per resource.
 //! - [`storage`]: opening the store a URL names.
 //! - [`auth`], [`extract`], [`error`]: bearer tokens, request extractors, `{"detail"}` errors.
+//! - [`origin`]: allowed browser origins, and the guard against cross-site changes.
 
 pub mod api;
 pub mod app;
@@ -16,5 +17,6 @@ pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod origin;
 pub mod serve;
 pub mod storage;
