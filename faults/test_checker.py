@@ -1,0 +1,213 @@
+"""Unit tests of the checker: each broken end state must be caught, in its own
+category, and a clean one must pass. Run from the repository root:
+
+    python3 -m unittest discover -s faults -t .
+"""
+
+import unittest
+
+from faults import checker
+
+NOW = checker.parse_time("2026-01-01T00:10:00Z")
+EARLIER = "2026-01-01T00:00:00Z"
+LATER = "2026-01-01T01:00:00Z"
+
+
+def task(task_id, op, status="COMPLETED", attempts=1, max_retries=3, item=0, **extra):
+    return {"id": task_id, "type": "EMAIL", "queue": "default", "status": status,
+            "attempts": attempts, "max_retries": max_retries, "run_at": EARLIER,
+            "payload": {"op": op, "i": item}, **extra}
+
+
+def op(number, outcome="ack", ids=(), items=1, route="/api/tasks"):
+    return {"op": number, "outcome": outcome, "ids": list(ids), "items": items,
+            "route": route, "status": 201 if outcome == "ack" else 503}
+
+
+def event(kind, attempt):
+    return {"kind": kind, "attempt": attempt, "at": EARLIER, "message": None}
+
+
+def ran_once(outcome="completed"):
+    return [event("enqueued", 0), event("started", 1), event(outcome, 1)]
+
+
+def counts_of(tasks):
+    listed = checker.tally(tasks)
+    return {"by_status": dict(listed["by_status"]),
+            "by_type": {k: dict(v) for k, v in listed["by_type"].items()},
+            "by_queue": {k: dict(v) for k, v in listed["by_queue"].items()}}
+
+
+class World:
+    """A clean end state that each test breaks in one way."""
+
+    def __init__(self):
+        self.tasks = [task("a", 1), task("b", 2, status="FAILED", attempts=2, max_retries=2),
+                      task("c", 3, item=0), task("d", 3, item=1)]
+        self.ops = [op(1, ids=["a"]), op(2, ids=["b"]),
+                    op(3, outcome="indeterminate", items=2, route="/api/tasks/batch"),
+                    op(4, outcome="refused"), op(5, outcome="rejected")]
+        self.histories = {
+            "a": ran_once(),
+            "b": [event("enqueued", 0), event("started", 1), event("retry_scheduled", 1),
+                  event("started", 2), event("failed", 2)],
+            "c": ran_once(), "d": ran_once(),
+        }
+        self.answers = []
+        self.counts = None
+
+    def check(self):
+        counts = self.counts if self.counts is not None else counts_of(self.tasks)
+        return checker.check(self.ops, self.tasks, self.histories, self.answers, counts, NOW)
+
+
+def answer(task_id, token, action="complete", code=200, status="COMPLETED"):
+    return {"e": "answer", "task": task_id, "token": token, "action": action,
+            "code": code, "status": status}
+
+
+class CheckerTest(unittest.TestCase):
+    def assertOnly(self, report, category, at_least=1):
+        """The report breaks `category` (at least `at_least` times) and nothing else."""
+        self.assertGreaterEqual(report.count(category), at_least, report.violations)
+        others = {c: v for c, v in report.violations.items() if v and c != category}
+        self.assertEqual(others, {}, f"unexpected violations besides {category}")
+
+    def test_clean_history_passes(self):
+        report = World().check()
+        self.assertEqual(report.total(), 0, report.violations)
+        self.assertEqual(report.stats["acknowledged"], 2)
+
+    def test_lost_task_is_caught(self):
+        world = World()
+        world.ops.append(op(6, ids=["gone"]))
+        self.assertOnly(world.check(), "lost")
+
+    def test_double_completed_events_are_caught(self):
+        world = World()
+        world.histories["a"] = ran_once() + [event("completed", 1)]
+        report = world.check()
+        self.assertGreaterEqual(report.count("duplicated"), 1)
+
+    def test_two_completions_of_two_leases_are_caught(self):
+        world = World()
+        world.tasks[0]["attempts"] = 2
+        world.histories["a"] = [event("enqueued", 0), event("started", 1), event("lease_expired", 1),
+                                event("started", 2), event("completed", 2)]
+        # The first lease's late complete was accepted as well: a double completion.
+        world.answers = [answer("a", "111"), answer("a", "222")]
+        self.assertOnly(world.check(), "duplicated")
+
+    def test_one_lease_finished_twice_is_caught(self):
+        world = World()
+        world.answers = [answer("b", "7", action="fail", status="QUEUED"),
+                         answer("b", "7", action="fail", status="QUEUED")]
+        self.assertOnly(world.check(), "duplicated")
+
+    def test_completion_answered_but_not_kept_is_caught(self):
+        world = World()
+        world.answers = [answer("b", "9")]  # b ended FAILED
+        self.assertOnly(world.check(), "duplicated")
+
+    def test_refused_answers_are_not_duplicates(self):
+        world = World()
+        world.answers = [answer("a", "1"), answer("a", "2", code=409), answer("a", "3", code=None)]
+        self.assertEqual(world.check().total(), 0)
+
+    def test_stuck_tasks_are_caught(self):
+        world = World()
+        world.tasks.append(task("e", 6, status="INPROGRESS"))
+        world.tasks.append(task("f", 7, status="QUEUED", attempts=0))
+        world.ops += [op(6, ids=["e"]), op(7, ids=["f"])]
+        world.histories["e"] = [event("enqueued", 0), event("started", 1)]
+        world.histories["f"] = [event("enqueued", 0)]
+        self.assertOnly(world.check(), "stuck", at_least=2)
+
+    def test_a_task_waiting_for_its_run_at_is_not_stuck(self):
+        world = World()
+        world.tasks.append(task("g", 6, status="QUEUED", attempts=0, run_at=LATER))
+        world.ops.append(op(6, ids=["g"]))
+        world.histories["g"] = [event("enqueued", 0)]
+        self.assertEqual(world.check().total(), 0)
+
+    def test_attempts_over_max_are_caught(self):
+        world = World()
+        world.tasks[1]["max_retries"] = 1  # b ran twice
+        self.assertOnly(world.check(), "over_attempts")
+
+    def test_a_released_attempt_gives_its_budget_back(self):
+        world = World()
+        world.tasks[1]["attempts"] = 2
+        world.histories["b"] = [event("enqueued", 0), event("started", 1), event("released", 0),
+                                event("started", 1), event("retry_scheduled", 1),
+                                event("started", 2), event("failed", 2)]
+        self.assertEqual(world.check().total(), 0)
+
+    def test_phantoms_are_caught(self):
+        world = World()
+        world.tasks.append(task("h", 4))  # op 4 was refused
+        world.tasks.append(task("i", 5))  # op 5 was rejected
+        world.tasks.append(task("j", 99))  # no such op
+        world.tasks.append({**task("k", 1), "payload": "no marker"})
+        for name in "hijk":
+            world.histories[name] = ran_once()
+        self.assertOnly(world.check(), "phantom", at_least=4)
+
+    def test_a_half_written_batch_is_caught(self):
+        world = World()
+        del world.tasks[3]  # d, the second task of the indeterminate batch
+        del world.histories["d"]
+        self.assertOnly(world.check(), "phantom")
+
+    def test_a_batch_that_did_not_happen_at_all_is_fine(self):
+        world = World()
+        del world.tasks[2:]
+        del world.histories["c"], world.histories["d"]
+        self.assertEqual(world.check().total(), 0)
+
+    def test_histories_that_do_not_replay_are_caught(self):
+        broken = {
+            "a": [event("started", 1), event("completed", 1)],  # no enqueued
+            "c": [event("enqueued", 0), event("completed", 0)],  # completed while QUEUED
+            "d": [event("enqueued", 0), event("started", 1), event("retry_scheduled", 1)],
+        }
+        for task_id, events in broken.items():
+            with self.subTest(task_id):
+                world = World()
+                world.histories[task_id] = events
+                self.assertOnly(world.check(), "replay")
+
+    def test_attempt_numbers_must_follow_the_starts(self):
+        world = World()
+        world.histories["a"] = [event("enqueued", 0), event("started", 2), event("completed", 2)]
+        self.assertOnly(world.check(), "replay")
+
+    def test_counts_that_disagree_are_caught(self):
+        world = World()
+        counts = counts_of(world.tasks)
+        counts["by_status"]["COMPLETED"] += 1
+        counts["by_queue"]["default"]["QUEUED"] = 2
+        world.counts = counts
+        self.assertOnly(world.check(), "counts", at_least=2)
+
+    def test_zero_counts_are_not_disagreements(self):
+        world = World()
+        counts = counts_of(world.tasks)
+        counts["by_status"]["INPROGRESS"] = 0
+        counts["by_type"]["SMS"] = {"QUEUED": 0, "COMPLETED": 0}
+        world.counts = counts
+        self.assertEqual(world.check().total(), 0)
+
+    def test_re_executions_are_counted_not_judged(self):
+        world = World()
+        world.tasks[0]["attempts"] = 2
+        world.histories["a"] = [event("enqueued", 0), event("started", 1), event("lease_expired", 1),
+                                event("started", 2), event("completed", 2)]
+        report = world.check()
+        self.assertEqual(report.total(), 0, report.violations)
+        self.assertEqual(report.stats["re_executed"], 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
