@@ -87,7 +87,7 @@ pub struct Task {
     #[serde(rename = "type")]
     pub task_type: String,
     /// Any JSON value, kept byte for byte.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub payload: RawJson,
     /// The queue it waits in.
     pub queue: String,
@@ -117,7 +117,7 @@ pub struct Task {
     /// The error of the latest failed attempt.
     pub last_error: Option<String>,
     /// What the handler returned on success.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Value))]
     pub result: Option<RawJson>,
     /// At most one unfinished task holds a given key.
     pub unique_key: Option<String>,

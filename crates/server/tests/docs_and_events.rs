@@ -104,3 +104,43 @@ async fn the_event_stream_carries_transitions_and_counts() {
     }
     assert!(seen.contains("event: task"));
 }
+
+/// Payloads and results are any JSON value (the original clients send
+/// strings), so the document must not narrow them to objects, and a new
+/// task's payload may be left out.
+#[tokio::test]
+async fn the_openapi_document_takes_any_json_as_payload() {
+    let app = spawn_app(Backend::Memory).await;
+    let doc = app.get_json::<Value>("/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("EnqueueBody", "payload"),
+        ("NewTaskBody", "payload"),
+        ("Task", "payload"),
+        ("Task", "result"),
+        ("CompleteBody", "result"),
+    ] {
+        let property = &schemas[schema]["properties"][field];
+        assert!(property.is_object(), "{schema}.{field} is documented");
+        assert!(
+            property.get("type").is_none() && property.get("$ref").is_none(),
+            "{schema}.{field} must accept any JSON value: {property}"
+        );
+    }
+    let required = |schema: &str| -> Vec<String> {
+        serde_json::from_value(schemas[schema]["required"].clone()).unwrap_or_default()
+    };
+    assert!(required("EnqueueBody").contains(&"payload".to_owned()));
+    assert!(!required("NewTaskBody").contains(&"payload".to_owned()));
+    assert!(!required("CompleteBody").contains(&"result".to_owned()));
+    for payload in [json!("hello"), json!(42), json!(null), json!([1, "two"])] {
+        let answer = app
+            .post_expect(
+                "/api/tasks",
+                &json!({ "type": "EMAIL", "payload": payload }),
+                201,
+            )
+            .await;
+        assert_eq!(answer["task"]["payload"], payload);
+    }
+}

@@ -430,7 +430,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process can reach its store; 503 otherwise. */
+        /**
+         * The process can reach its store and is not shutting down; 503 otherwise,
+         *     so a load balancer stops sending work to a draining node.
+         */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -471,8 +474,8 @@ export interface components {
         };
         /** @description A successful attempt. */
         CompleteBody: {
-            /** @description Any JSON value, stored as the task's `result`. */
-            result: Record<string, unknown>;
+            /** @description Any JSON value, stored as the task's `result`; `null` when absent. */
+            result?: unknown;
             /** @description The task. */
             task_id: string;
             /** @description Its lease token. */
@@ -480,8 +483,8 @@ export interface components {
         };
         /** @description The original enqueue body. */
         EnqueueBody: {
-            /** @description Any JSON value; the original clients send strings. */
-            payload: Record<string, unknown>;
+            /** @description Any JSON value: a string (as the original clients send), number, object, array or null. */
+            payload: unknown;
             /** @description The task type. */
             t_type: string;
         };
@@ -617,7 +620,7 @@ export interface components {
              */
             max_retries?: number | null;
             /** @description Any JSON value, kept byte for byte; `null` when absent. */
-            payload: Record<string, unknown>;
+            payload?: unknown;
             /**
              * Format: int32
              * @description Higher runs sooner (default 0).
@@ -689,7 +692,7 @@ export interface components {
              */
             max_retries: number;
             /** @description Any JSON value, kept byte for byte. */
-            payload: Record<string, unknown>;
+            payload: unknown;
             /**
              * Format: int32
              * @description Higher runs sooner.
@@ -698,7 +701,7 @@ export interface components {
             /** @description The queue it waits in. */
             queue: string;
             /** @description What the handler returned on success. */
-            result?: Record<string, unknown> | null;
+            result: unknown;
             /**
              * Format: date-time
              * @description Not before this time.

@@ -26,8 +26,8 @@ pub fn routes() -> Router<AppState> {
 /// The original enqueue body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnqueueBody {
-    /// Any JSON value; the original clients send strings.
-    #[schema(value_type = Object)]
+    /// Any JSON value: a string (as the original clients send), number, object, array or null.
+    #[schema(value_type = Value)]
     pub payload: RawJson,
     /// The task type.
     pub t_type: String,

@@ -42,7 +42,7 @@ pub struct NewTaskBody {
     #[schema(rename = "type")]
     pub task_type: String,
     /// Any JSON value, kept byte for byte; `null` when absent.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value, required = false)]
     pub payload: Option<RawJson>,
     /// The queue (default `default`).
     pub queue: Option<String>,

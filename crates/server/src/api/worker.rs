@@ -154,8 +154,8 @@ pub struct CompleteBody {
     /// Its lease token.
     #[schema(pattern = "^-?[0-9]{1,19}$")]
     pub token: String,
-    /// Any JSON value, stored as the task's `result`.
-    #[schema(value_type = Object)]
+    /// Any JSON value, stored as the task's `result`; `null` when absent.
+    #[schema(value_type = Value, required = false)]
     pub result: Option<RawJson>,
 }
 
