@@ -62,7 +62,10 @@ async fn wait_unready(node: &Node) -> String {
 
 fn sqlite_settings(db: &std::path::Path) -> Vec<(&'static str, String)> {
     vec![
-        ("RUSTQUEUE_DATABASE_URL", format!("sqlite://{}", db.display())),
+        (
+            "RUSTQUEUE_DATABASE_URL",
+            format!("sqlite://{}", db.display()),
+        ),
         // TAKESLONG runs 2 s: still running when the signal comes.
         ("RUSTQUEUE_DEMO_SPEED", "5".into()),
         ("RUSTQUEUE_SHUTDOWN_GRACE_SECS", "20".into()),

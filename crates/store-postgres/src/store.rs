@@ -128,6 +128,15 @@ impl Store for PostgresStore {
         .await
     }
 
+    async fn clock_now(&self) -> StoreResult<Option<Timestamp>> {
+        run(async {
+            let client = self.db.client().await?;
+            let row = client.query_one("SELECT clock_timestamp()", &[]).await?;
+            Ok(Some(row.try_get(0)?))
+        })
+        .await
+    }
+
     async fn task_insert_many(
         &self,
         tasks: Vec<NewTask>,

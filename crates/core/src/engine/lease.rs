@@ -1,12 +1,13 @@
-//! Lease upkeep: heartbeats for this node's running attempts, and the reaper that
-//! rescues attempts whose lease expired (dead or hung workers anywhere).
+//! Lease upkeep: heartbeats for this node's running attempts, the reaper that
+//! rescues attempts whose lease expired (dead or hung workers anywhere), and
+//! keeping this node's time on a shared store's clock.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use super::{Shared, outcome};
+use super::{Shared, clock_sync, outcome};
 use crate::error::EngineError;
 use crate::store::{Finish, LeaseToken};
 use crate::task::Timestamp;
@@ -19,13 +20,19 @@ pub(super) async fn run(shared: Arc<Shared>) {
     let beat_every = (shared.config.lease / 3).max(Duration::from_millis(10));
     let mut heartbeat = tokio::time::interval(beat_every);
     let mut reap = tokio::time::interval(shared.config.reap_every.max(Duration::from_millis(10)));
+    let mut clock_sync = tokio::time::interval(clock_sync::SYNC_EVERY);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     reap.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    clock_sync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut store_has_clock = true;
     loop {
         tokio::select! {
             _ = shared.stopped.cancelled() => return,
             _ = heartbeat.tick() => renew(&shared).await,
             _ = reap.tick() => reap_turn(&shared).await,
+            _ = clock_sync.tick(), if store_has_clock => {
+                store_has_clock = clock_sync::sync(&shared).await;
+            }
         }
     }
 }

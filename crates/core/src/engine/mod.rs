@@ -6,9 +6,11 @@
 //! `finish` (recording endings in batches), `outcome` (the retry rules),
 //! `lease` (heartbeats and the reaper), `tasks` (one task at a time),
 //! `admin` (pages, counts, bulk operations, queues), `remote` (the worker
-//! protocol), `relay` (transitions shared across nodes), `stats` (metrics).
+//! protocol), `relay` (transitions shared across nodes), `stats` (metrics),
+//! `clock_sync` (a shared store's clock as every node's time).
 
 mod admin;
+mod clock_sync;
 mod dispatch;
 mod enqueue;
 mod finish;
@@ -94,6 +96,8 @@ struct Shared {
     types: Vec<String>,
     config: EngineConfig,
     clock: Arc<dyn Clock>,
+    /// Added to `clock` to read a shared store's clock (zero otherwise).
+    offset: clock_sync::ClockOffset,
     /// Wakes the dispatcher: new work may be ready.
     wake: Notify,
     /// Signalled whenever the last running attempt finishes.
@@ -117,9 +121,10 @@ struct Shared {
 }
 
 impl Shared {
-    /// Now, truncated to microseconds so every store keeps the exact value.
+    /// Now by the store's clock, truncated to microseconds so every store
+    /// keeps the exact value.
     fn now(&self) -> Timestamp {
-        self.clock.now().trunc_subsecs(6)
+        (self.clock.now() + self.offset.get()).trunc_subsecs(6)
     }
 
     fn running(&self) -> MutexGuard<'_, HashMap<String, Running>> {
@@ -185,6 +190,7 @@ impl Engine {
             registry,
             config,
             clock,
+            offset: clock_sync::ClockOffset::default(),
             wake: Notify::new(),
             idle: Notify::new(),
             running: Mutex::new(HashMap::new()),
@@ -199,9 +205,10 @@ impl Engine {
         }
     }
 
-    /// Recovers attempts orphaned by a previous process (exclusive stores only),
-    /// then starts the dispatcher, the finisher, the lease keeper and the reaper.
+    /// Reads a shared store's clock, recovers attempts orphaned by a previous
+    /// process (exclusive stores only), then starts the dispatcher, the finisher, the lease keeper and the reaper.
     pub async fn start(&self) -> Result<(), EngineError> {
+        clock_sync::sync(&self.shared).await;
         if self.shared.store.is_exclusive() {
             lease::recover_orphans(&self.shared).await?;
         }

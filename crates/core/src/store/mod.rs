@@ -84,6 +84,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Checks that the store answers (readiness).
     async fn ping(&self) -> StoreResult<()>;
 
+    /// The time by the store's own clock, for stores several nodes share:
+    /// their lease times must all follow one clock, or a node whose clock
+    /// runs ahead rescues tasks that are still held. `None` when the
+    /// caller's clock is the only one (stores only this process writes).
+    async fn clock_now(&self) -> StoreResult<Option<Timestamp>> {
+        Ok(None)
+    }
+
     /// Inserts tasks as `QUEUED`, all or nothing, each with an `enqueued` event
     /// (attempt 0). A task whose `unique_key` is held by an unfinished
     /// (`QUEUED` or `INPROGRESS`) task is not inserted; the holder is returned
