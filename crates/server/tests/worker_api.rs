@@ -10,6 +10,7 @@ on_every_backend!(
     a_leased_task_completes_with_its_result,
     failures_follow_the_retry_policy,
     a_lost_lease_is_answered_409,
+    every_lease_of_a_batch_has_its_own_token,
     local_workers_leave_remote_types_alone,
     bad_worker_requests_answer_422,
 );
@@ -168,6 +169,35 @@ async fn a_lost_lease_is_answered_409(backend: Backend) {
     app.post_expect("/api/worker/fail", &failure, 409).await;
     let gone = json!({"task_id": "no-such-task", "token": "1"});
     app.post_expect("/api/worker/complete", &gone, 409).await;
+}
+
+/// Workers may key their leases by token: one batch never repeats one, and
+/// a token answers only for its own task.
+async fn every_lease_of_a_batch_has_its_own_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for _ in 0..20 {
+        enqueue_remote(&app, json!({})).await;
+    }
+    let leases = lease(&app, 20).await;
+    assert_eq!(leases.len(), 20);
+    let tokens: std::collections::HashSet<&str> = leases
+        .iter()
+        .map(|lease| lease["token"].as_str().expect("token"))
+        .collect();
+    assert_eq!(tokens.len(), 20, "tokens repeat within a batch");
+
+    let swapped = json!({"task_id": leases[0]["task"]["id"], "token": leases[1]["token"]});
+    app.post_expect("/api/worker/complete", &swapped, 409).await;
+    let beats: Vec<Value> = leases.iter().map(held).collect();
+    let beat = app
+        .post_expect("/api/worker/heartbeat", &json!({"leases": beats}), 200)
+        .await;
+    assert_eq!(beat, json!({"lost": []}));
+    for lease in &leases {
+        let mut done = held(lease);
+        done["result"] = json!("ok");
+        app.post_expect("/api/worker/complete", &done, 200).await;
+    }
 }
 
 async fn local_workers_leave_remote_types_alone(backend: Backend) {

@@ -47,8 +47,25 @@ fn check_lease_for(lease_for: Duration) -> Result<TimeDelta, EngineError> {
     TimeDelta::from_std(lease_for).map_err(|_| EngineError::Invalid("lease_ms is too long".into()))
 }
 
+/// The token a remote worker sees for a lease, and back: one claim writes
+/// one token on every task it leases, so the worker's token mixes in the
+/// task id (reversibly: XOR is its own inverse) to give each lease a token of
+/// its own. The guard stays the task id plus the stored token.
+fn worker_token(task_id: &str, token: LeaseToken) -> LeaseToken {
+    LeaseToken(token.0 ^ fnv1a(task_id.as_bytes()))
+}
+
+/// FNV-1a, 64 bits: a fixed hash, so every node and version maps alike.
+fn fnv1a(bytes: &[u8]) -> i64 {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
 impl Engine {
-    /// Leases up to `limit` ready tasks of `types` to a remote worker for `lease_for`.
+    /// Leases up to `limit` ready tasks of `types` to a remote worker for
+    /// `lease_for`; each lease comes with a token of its own.
     pub async fn worker_lease(
         &self,
         types: &[String],
@@ -78,8 +95,9 @@ impl Engine {
             lease_expires_at: now + check_lease_for(lease_for)?,
             lease_token: rand::random(),
         };
-        let leases = shared.store.task_claim(&params).await?;
-        for lease in &leases {
+        let mut leases = shared.store.task_claim(&params).await?;
+        for lease in &mut leases {
+            lease.token = worker_token(&lease.task.id, lease.token);
             shared.publish(
                 &lease.task.id,
                 EventKind::Started,
@@ -102,7 +120,15 @@ impl Engine {
             )));
         }
         let expires_at = self.shared.now() + check_lease_for(lease_for)?;
-        Ok(self.shared.store.task_heartbeat(leases, expires_at).await?)
+        let stored: Vec<_> = leases
+            .iter()
+            .map(|(id, token)| (id.clone(), worker_token(id, *token)))
+            .collect();
+        Ok(self
+            .shared
+            .store
+            .task_heartbeat(&stored, expires_at)
+            .await?)
     }
 
     /// Records how a remote attempt ended; returns the task's status after it.
@@ -125,8 +151,8 @@ impl Engine {
         // guarded by the token, so a lease lost meanwhile is not overwritten.
         let lease = Lease {
             expires_at: shared.now(),
+            token: worker_token(&task.id, token),
             task,
-            token,
         };
         let finish = match ended {
             WorkerOutcome::Completed(result) => {
@@ -158,5 +184,24 @@ impl Engine {
         }
         shared.publish(task_id, finish.event, Some(status));
         Ok(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_task_of_a_claim_gets_its_own_worker_token() {
+        let claimed = LeaseToken(0x1234_5678_9abc_def0);
+        let ids: Vec<String> = (0..1000).map(|n| format!("0190-task-{n}")).collect();
+        let tokens: std::collections::HashSet<_> =
+            ids.iter().map(|id| worker_token(id, claimed)).collect();
+        assert_eq!(tokens.len(), ids.len());
+        for id in &ids {
+            assert_eq!(worker_token(id, worker_token(id, claimed)), claimed);
+        }
+        // FNV-1a's published value for "a", so the mapping never changes.
+        assert_eq!(fnv1a(b"a") as u64, 0xaf63_dc4c_8601_ec8c);
     }
 }

@@ -49,7 +49,8 @@ pub struct LeaseBody {
 pub struct LeasedTask {
     /// The task, `INPROGRESS`, with `attempts` counting this attempt.
     pub task: Task,
-    /// The lease token (a decimal string: JSON numbers lose precision past 2^53).
+    /// The lease token, different for every lease (a decimal string: JSON
+    /// numbers lose precision past 2^53).
     pub token: String,
     /// When the lease runs out unless renewed.
     pub expires_at: DateTime<Utc>,
