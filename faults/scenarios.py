@@ -146,7 +146,7 @@ def sigterm_during_outage(env):
     violations, notes = [], []
     # Cut the database while the node runs attempts, so their endings cannot be
     # recorded: an idle node would shut down at once and prove nothing.
-    load.enqueue_burst(env.log, node.addr, 1000)
+    load.enqueue_burst(env.log, node.addr, 1000, kind="TAKESLONG")
     if not client.wait_until(lambda: busy(node.addr) > 0, time.monotonic() + 5, every=0.01):
         notes.append("the node ran nothing when the database stopped")
     env.pg.stop_immediately()
