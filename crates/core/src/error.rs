@@ -29,6 +29,9 @@ pub enum EngineError {
     /// The store cannot be reached now; worth retrying later.
     #[error("storage unavailable, try again later")]
     Unavailable(#[source] StoreError),
+    /// The store's disk is full; writes succeed again once space is freed.
+    #[error("the database's disk is full: free some space, then try again")]
+    Full(#[source] StoreError),
     /// This node is shutting down and takes no new work; another node (or
     /// this one after its restart) will.
     #[error("the server is shutting down; try again on another node or after its restart")]
@@ -42,6 +45,7 @@ impl From<StoreError> for EngineError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(_) => EngineError::Unavailable(error),
+            StoreError::Full(_) => EngineError::Full(error),
             StoreError::Conflict(message) => EngineError::Conflict(message),
             other => EngineError::Store(other),
         }

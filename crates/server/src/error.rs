@@ -55,6 +55,10 @@ impl From<EngineError> for ApiError {
             EngineError::Conflict(_) => StatusCode::BAD_REQUEST,
             EngineError::LeaseLost(_) => StatusCode::CONFLICT,
             EngineError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            EngineError::Full(cause) => {
+                tracing::error!(error = %cause, "the store's disk is full");
+                StatusCode::INSUFFICIENT_STORAGE
+            }
             EngineError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "store unavailable");
                 StatusCode::SERVICE_UNAVAILABLE

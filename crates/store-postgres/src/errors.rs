@@ -123,6 +123,9 @@ pub(crate) fn store_error(fault: Fault) -> StoreError {
         if *db.code() == SqlState::UNIQUE_VIOLATION {
             return StoreError::Conflict(conflict_message(db));
         }
+        if *db.code() == SqlState::DISK_FULL {
+            return StoreError::Full(message);
+        }
         return if transient(db.code()) {
             StoreError::Unavailable(message)
         } else {

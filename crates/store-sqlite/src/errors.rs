@@ -124,12 +124,12 @@ pub(crate) fn store_error(err: rusqlite::Error) -> StoreError {
     }
     match err.sqlite_error_code() {
         Some(ErrorCode::ConstraintViolation) => StoreError::Conflict(message),
-        // Worth retrying: contention, a full disk, or an I/O fault that may pass.
+        Some(ErrorCode::DiskFull) => StoreError::Full(message),
+        // Worth retrying: contention, or an I/O fault that may pass.
         Some(
             ErrorCode::DatabaseBusy
             | ErrorCode::DatabaseLocked
             | ErrorCode::SystemIoFailure
-            | ErrorCode::DiskFull
             | ErrorCode::CannotOpen
             | ErrorCode::OutOfMemory
             | ErrorCode::FileLockingProtocolFailed,
@@ -144,6 +144,7 @@ pub(crate) fn copy(err: &StoreError) -> StoreError {
         StoreError::NotFound => StoreError::NotFound,
         StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Full(m) => StoreError::Full(m.clone()),
         StoreError::Other(m) => StoreError::Other(m.clone()),
     }
 }
@@ -159,6 +160,8 @@ mod tests {
         assert!(matches!(busy, StoreError::Unavailable(_)), "{busy:?}");
         let unique = store_error(sqlite(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE));
         assert!(matches!(unique, StoreError::Conflict(_)), "{unique:?}");
+        let full = store_error(sqlite(rusqlite::ffi::SQLITE_FULL));
+        assert!(matches!(full, StoreError::Full(_)), "{full:?}");
         let misuse = store_error(sqlite(rusqlite::ffi::SQLITE_MISUSE));
         assert!(matches!(misuse, StoreError::Other(_)), "{misuse:?}");
         assert!(matches!(

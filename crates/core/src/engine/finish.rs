@@ -82,7 +82,7 @@ async fn store_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>
             .task_finish_many(batch.clone(), shared.now())
             .await
         {
-            Err(StoreError::Unavailable(error)) => {
+            Err(StoreError::Unavailable(error) | StoreError::Full(error)) => {
                 failures += 1;
                 tracing::warn!(%error, count = batch.len(), "store unavailable while recording finished attempts; retrying");
                 let pause = Duration::from_millis(50 * u64::from(failures.min(100)));

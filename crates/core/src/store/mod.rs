@@ -29,6 +29,10 @@ pub enum StoreError {
     /// A fault worth retrying: the database is unreachable, busy or restarting.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk (or quota) is full: nothing more can be written
+    /// until space is freed; worth retrying then.
+    #[error("store full: {0}")]
+    Full(String),
     /// Anything else, with its cause.
     #[error("store error: {0}")]
     Other(String),
