@@ -97,8 +97,8 @@ def rows(outcomes):
                            report.count("duplicated"), report.count("stuck"),
                            report.stats["re_executed"]]
             name = f"{kind} x{len(times)}" if times else f"{kind} (not run)"
-            problems = ([] if n else phase_problems(outcome)) + \
-                [f"bound {len(f['violations'])}" for f in faults if f["violations"]]
+            broken = sum(len(f["violations"]) for f in faults)
+            problems = ([] if n else phase_problems(outcome)) + ([f"bound {broken}"] if broken else [])
             text = "FAIL: " + ", ".join(problems) if problems else "ok" if faults or n == 0 else "-"
             table.append([name, outcome["backend"], *map(str, numbers), shown, text])
     return table
