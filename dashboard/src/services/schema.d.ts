@@ -599,7 +599,10 @@ export interface components {
             expires_at: string;
             /** @description The task, `INPROGRESS`, with `attempts` counting this attempt. */
             task: components["schemas"]["Task"];
-            /** @description The lease token (a decimal string: JSON numbers lose precision past 2^53). */
+            /**
+             * @description The lease token, different for every lease (a decimal string: JSON
+             *     numbers lose precision past 2^53).
+             */
             token: string;
         };
         /** @description A message-only answer. */
