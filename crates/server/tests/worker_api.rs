@@ -11,6 +11,7 @@ on_every_backend!(
     failures_follow_the_retry_policy,
     a_lost_lease_is_answered_409,
     every_lease_of_a_batch_has_its_own_token,
+    a_lease_call_can_wait_for_work,
     local_workers_leave_remote_types_alone,
     bad_worker_requests_answer_422,
 );
@@ -198,6 +199,31 @@ async fn every_lease_of_a_batch_has_its_own_token(backend: Backend) {
         done["result"] = json!("ok");
         app.post_expect("/api/worker/complete", &done, 200).await;
     }
+}
+
+/// `wait_ms` holds the call open until work comes (the engine's tests show
+/// it is woken at once); here, that the HTTP route waits and answers.
+async fn a_lease_call_can_wait_for_work(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = json!({"types": ["REMOTE"], "limit": 2, "wait_ms": 200});
+    let empty = app.post_expect("/api/worker/lease", &body, 200).await;
+    assert_eq!(empty, json!({"leases": []}));
+    let waiting = {
+        let (client, url) = (app.client.clone(), app.url("/api/worker/lease"));
+        let body = json!({"types": ["REMOTE"], "limit": 2, "wait_ms": 30_000});
+        tokio::spawn(async move { client.post(url).json(&body).send().await })
+    };
+    let id = enqueue_remote(&app, json!({})).await;
+    let answer: Value = waiting
+        .await
+        .expect("call")
+        .expect("response")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(answer["leases"][0]["task"]["id"], id.as_str(), "{answer}");
+    let too_long = json!({"types": ["REMOTE"], "wait_ms": 60_001});
+    app.post_expect("/api/worker/lease", &too_long, 422).await;
 }
 
 async fn local_workers_leave_remote_types_alone(backend: Backend) {

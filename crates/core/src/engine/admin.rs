@@ -169,7 +169,7 @@ impl Engine {
             .task_retry_many(selection, self.shared.now())
             .await?;
         if !retried.is_empty() {
-            self.shared.wake.notify_one();
+            self.shared.work_ready();
         }
         for id in &retried {
             self.shared

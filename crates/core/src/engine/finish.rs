@@ -124,6 +124,6 @@ fn record(shared: &Shared, batch: &[Finish], applied: Vec<bool>) {
     }
     if retried {
         // A retry may be due before the dispatcher's next planned look.
-        shared.wake.notify_one();
+        shared.work_ready();
     }
 }

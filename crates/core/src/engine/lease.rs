@@ -118,7 +118,7 @@ async fn rescue_expired(
     }
     if rescued > 0 {
         tracing::info!(rescued, "rescued tasks whose lease expired");
-        shared.wake.notify_one();
+        shared.work_ready();
     }
     Ok(rescued)
 }

@@ -34,7 +34,7 @@ pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
-pub use remote::{MAX_WORKER_BATCH, WORKER_LEASE_RANGE, WorkerOutcome};
+pub use remote::{MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerOutcome};
 pub use stats::{AttemptTimes, NodeStats};
 
 use crate::clock::Clock;
@@ -100,6 +100,8 @@ struct Shared {
     offset: clock_sync::ClockOffset,
     /// Wakes the dispatcher: new work may be ready.
     wake: Notify,
+    /// Wakes remote workers waiting in a lease call (every one of them).
+    remote_wake: Notify,
     /// Signalled whenever the last running attempt finishes.
     idle: Notify,
     running: Mutex<HashMap<String, Running>>,
@@ -148,6 +150,12 @@ impl Shared {
         let _ = self.transitions.send(transition);
     }
 
+    /// New work may be ready: wakes the dispatcher and every waiting lease call.
+    fn work_ready(&self) {
+        self.wake.notify_one();
+        self.remote_wake.notify_waiters();
+    }
+
     fn resync(&self, skipped: u64) {
         let _ = self.resyncs.send(skipped);
     }
@@ -192,6 +200,7 @@ impl Engine {
             clock,
             offset: clock_sync::ClockOffset::default(),
             wake: Notify::new(),
+            remote_wake: Notify::new(),
             idle: Notify::new(),
             running: Mutex::new(HashMap::new()),
             transitions,
@@ -317,7 +326,7 @@ impl Engine {
             .map(|request| request.validate(&shared.registry, now))
             .collect::<Result<Vec<_>, _>>()?;
         let inserted = shared.store.task_insert_many(tasks, now).await?;
-        shared.wake.notify_one();
+        shared.work_ready();
         for new in inserted.iter().filter(|i| !i.duplicate) {
             shared.publish(&new.task.id, EventKind::Enqueued, Some(TaskStatus::Queued));
         }
@@ -335,7 +344,7 @@ async fn forward_work_signal(shared: Arc<Shared>, signal: Arc<Notify>) {
     loop {
         tokio::select! {
             _ = shared.stopping.cancelled() => return,
-            _ = signal.notified() => shared.wake.notify_one(),
+            _ = signal.notified() => shared.work_ready(),
         }
     }
 }

@@ -20,6 +20,9 @@ pub const MAX_WORKER_BATCH: usize = 500;
 pub const WORKER_LEASE_RANGE: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(3600));
 
+/// The longest a lease call may wait for work.
+pub const MAX_WORKER_WAIT: Duration = Duration::from_secs(60);
+
 /// How a remote attempt ended.
 #[derive(Debug, Clone)]
 pub enum WorkerOutcome {
@@ -105,6 +108,46 @@ impl Engine {
             );
         }
         Ok(leases)
+    }
+
+    /// Like [`Engine::worker_lease`], but when nothing is ready, waits up to
+    /// `wait` for work, woken by the same signal as local workers (an
+    /// enqueue, a retry, a resumed queue, another node's work), so a remote
+    /// worker starts new work at once without polling. Answers empty when the
+    /// wait runs out or the node starts shutting down.
+    pub async fn worker_lease_waiting(
+        &self,
+        types: &[String],
+        limit: usize,
+        lease_for: Duration,
+        wait: Duration,
+    ) -> Result<Vec<Lease>, EngineError> {
+        if wait > MAX_WORKER_WAIT {
+            return Err(EngineError::Invalid(format!(
+                "wait_ms must be at most {}",
+                MAX_WORKER_WAIT.as_millis()
+            )));
+        }
+        let shared = &self.shared;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            // Registered before the claim, so work made ready during it still wakes us.
+            let ready = shared.remote_wake.notified();
+            tokio::pin!(ready);
+            ready.as_mut().enable();
+            let leases = self.worker_lease(types, limit, lease_for).await?;
+            let now = tokio::time::Instant::now();
+            if !leases.is_empty() || now >= deadline {
+                return Ok(leases);
+            }
+            // Delayed tasks fall due without a signal: look again now and then.
+            let nap = (deadline - now).min(shared.config.idle_poll);
+            tokio::select! {
+                () = ready => {}
+                () = tokio::time::sleep(nap) => {}
+                () = shared.stopping.cancelled() => return Ok(Vec::new()),
+            }
+        }
     }
 
     /// Renews a remote worker's leases for `lease_for`; returns the ids of

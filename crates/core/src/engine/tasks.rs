@@ -41,7 +41,7 @@ impl Engine {
             .task_retry(id, self.shared.now())
             .await
             .map_err(|e| not_found(e, id))?;
-        self.shared.wake.notify_one();
+        self.shared.work_ready();
         self.shared
             .publish(id, EventKind::RetriedByUser, Some(TaskStatus::Queued));
         Ok(task)
@@ -78,7 +78,7 @@ impl Engine {
             .store
             .queue_set_paused(queue, paused, self.shared.now())
             .await?;
-        self.shared.wake.notify_one();
+        self.shared.work_ready();
         Ok(())
     }
 }

@@ -42,6 +42,10 @@ pub struct LeaseBody {
     /// How long the leases last without a heartbeat, in milliseconds (default: the server's lease).
     #[schema(minimum = 1000, maximum = 3_600_000)]
     pub lease_ms: Option<u64>,
+    /// When nothing is ready, wait up to this many milliseconds for work
+    /// instead of answering empty at once (default 0, at most 60000).
+    #[schema(minimum = 0, maximum = 60_000)]
+    pub wait_ms: Option<u64>,
 }
 
 /// One leased task; present `task.id` and `token` to renew, complete or fail it.
@@ -81,7 +85,8 @@ fn token(text: &str) -> Result<LeaseToken, ApiError> {
         .map_err(|_| ApiError::unprocessable(format!("invalid lease token {text:?}")))
 }
 
-/// Lease up to `limit` ready tasks of the given types.
+/// Lease up to `limit` ready tasks of the given types; with `wait_ms`, wait
+/// for work when none is ready (long polling).
 #[utoipa::path(post, path = "/api/worker/lease", tag = "worker", request_body = LeaseBody,
     responses((status = 200, body = LeaseAnswer), (status = 422, body = ErrorBody)))]
 pub async fn lease(
@@ -92,7 +97,12 @@ pub async fn lease(
     let lease_for = lease_duration(&state, body.lease_ms);
     let leases = state
         .engine
-        .worker_lease(&body.types, limit, lease_for)
+        .worker_lease_waiting(
+            &body.types,
+            limit,
+            lease_for,
+            Duration::from_millis(body.wait_ms.unwrap_or(0)),
+        )
         .await?;
     Ok(Json(LeaseAnswer {
         leases: leases.into_iter().map(leased).collect(),
