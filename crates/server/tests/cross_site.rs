@@ -77,7 +77,11 @@ async fn changes_from_other_sites_answer_403_and_change_nothing() {
             .header("origin", origin)
     };
     for origin in ["http://evil.example", "http://127.0.0.1:1", "null"] {
-        expect(from(Method::POST, "/api/clear", origin), StatusCode::FORBIDDEN).await;
+        expect(
+            from(Method::POST, "/api/clear", origin),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
         expect(
             from(Method::DELETE, &format!("/api/jobs/{id}"), origin),
             StatusCode::FORBIDDEN,
