@@ -2,7 +2,7 @@
 the table, and exits non-zero when a guarantee or a bound was broken.
 
     python3 -m faults.run          # the full run: one phase per fault and backend
-    python3 -m faults.run --ci     # bounded (about 3 minutes): faults share phases
+    python3 -m faults.run --ci     # bounded (about 2 minutes): faults share phases
     python3 -m faults.run --only sqlite-kill,pg-crash
 
 RUSTQUEUE_BIN points at another binary (default: target/debug/rustqueue)."""
