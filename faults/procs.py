@@ -21,14 +21,18 @@ from . import client
 
 _children = []  # Popen objects, for cleanup_all
 _cleanups = []  # callables run in reverse order by cleanup_all
-# scripts/faults makes and removes the state folder; run alone, the runner does.
-OWN_STATE = not os.environ.get("FAULTS_STATE_DIR")
-STATE_DIR = os.environ.get("FAULTS_STATE_DIR") or tempfile.mkdtemp(prefix="rq-faults-state-")
+# scripts/faults makes and removes the state folder; run alone, the runner
+# makes its own on first use (not at import: importing must leave no trace).
+_state_dir = os.environ.get("FAULTS_STATE_DIR")
+OWN_STATE = not _state_dir
 
 
 def _remember(kind, value):
     """Appends one line to the state folder, so an outside cleanup can find it."""
-    with open(os.path.join(STATE_DIR, kind), "a") as out:
+    global _state_dir
+    if _state_dir is None:
+        _state_dir = tempfile.mkdtemp(prefix="rq-faults-state-")
+    with open(os.path.join(_state_dir, kind), "a") as out:
         out.write(f"{value}\n")
 
 
@@ -77,8 +81,8 @@ def cleanup_all():
 
 def forget_state():
     """Removes the state folder once everything in it was cleaned up."""
-    if OWN_STATE:
-        shutil.rmtree(STATE_DIR, ignore_errors=True)
+    if OWN_STATE and _state_dir is not None:
+        shutil.rmtree(_state_dir, ignore_errors=True)
 
 
 def free_port():
