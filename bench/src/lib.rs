@@ -1,15 +1,35 @@
 //! What the benchmarks share: the no-op handler, payloads, rates, timing a
-//! drain by committed completions, serving the app, and peak memory.
+//! drain by committed completions, serving the app, memory from /proc, HTTP
+//! load, the real server as a child process, and the records every run emits.
 
-use std::time::{Duration, Instant};
+pub mod drain;
+pub mod http_load;
+pub mod memory;
+pub mod record;
+pub mod server;
+pub mod sqlite;
+pub mod stats;
+pub mod table;
+
+use std::time::Duration;
 
 use async_trait::async_trait;
-use rustqueue_core::task::{EventKind, RawJson, Task, TaskStatus};
-use rustqueue_core::{Engine, HandlerResult, TaskHandler};
+use rustqueue_core::builtin::register_demo_types;
+use rustqueue_core::clock::SystemClock;
+use rustqueue_core::task::{RawJson, Task};
+use rustqueue_core::{Engine, EngineConfig, HandlerResult, Registry, Store, TaskHandler};
 use rustqueue_server::api::AppState;
 use rustqueue_server::app::{HttpSettings, app};
 use serde_json::value::RawValue;
-use tokio::sync::broadcast::error::RecvError;
+
+pub use drain::time_drain;
+pub use memory::{Memory, peak_rss_mib};
+
+/// Every fallible step of a benchmark; `main` reports it and exits non-zero.
+pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The result of a benchmark step.
+pub type BenchResult<T> = Result<T, BenchError>;
 
 /// The no-op task the drains run.
 pub struct Noop;
@@ -25,10 +45,59 @@ impl TaskHandler for Noop {
     }
 }
 
-/// A small JSON payload for task `n`.
-pub fn payload(n: usize) -> RawJson {
-    // A number is always valid JSON.
-    RawValue::from_string(n.to_string()).expect("valid JSON")
+/// A small JSON payload for task `n` (a number: always valid JSON).
+pub fn payload(n: usize) -> BenchResult<RawJson> {
+    Ok(RawValue::from_string(n.to_string())?)
+}
+
+/// `count` no-op enqueue requests of `task_type` numbered from `first`.
+pub fn requests(
+    task_type: &str,
+    first: usize,
+    count: usize,
+) -> BenchResult<Vec<rustqueue_core::EnqueueRequest>> {
+    (first..first + count)
+        .map(|n| Ok(rustqueue_core::EnqueueRequest::new(task_type, payload(n)?)))
+        .collect()
+}
+
+/// Inserts `total` tasks of `task_type` through `engine` in batches of `batch`.
+pub async fn insert(
+    engine: &Engine,
+    task_type: &str,
+    total: usize,
+    batch: usize,
+) -> BenchResult<()> {
+    let mut sent = 0;
+    while sent < total {
+        let size = batch.min(total - sent);
+        engine
+            .enqueue_many(requests(task_type, sent, size)?)
+            .await?;
+        sent += size;
+    }
+    Ok(())
+}
+
+/// An engine over `store` that runs `NOOP` and the demo types with `workers` workers.
+pub fn engine_over(store: std::sync::Arc<dyn Store>, workers: usize) -> Engine {
+    let mut registry = Registry::new();
+    registry.register("NOOP", Noop);
+    register_demo_types(&mut registry, 1.0);
+    let config = EngineConfig {
+        workers,
+        ..EngineConfig::default()
+    };
+    Engine::new(store, registry, config, std::sync::Arc::new(SystemClock))
+}
+
+/// The record key of a drain with `workers` workers: 64 is the server's default.
+pub fn drain_key(workers: usize) -> &'static str {
+    if workers == 64 {
+        "drain_default"
+    } else {
+        "drain"
+    }
 }
 
 /// Tasks per second.
@@ -36,76 +105,32 @@ pub fn rate(count: usize, took: Duration) -> f64 {
     count as f64 / took.as_secs_f64()
 }
 
-/// What a completion feed tells the drain timer.
-enum Progress {
-    /// One more committed completion.
-    Completed,
-    /// The feed lagged: the store's (cluster-wide) count of completed tasks.
-    Recount(u64),
-}
-
-/// Starts every engine and waits until `tasks` completions are committed
-/// among them; returns the time from the first start to the last completion.
-pub async fn time_drain(engines: &[Engine], tasks: usize) -> Duration {
-    let (progress_tx, mut progress) = tokio::sync::mpsc::unbounded_channel();
-    for engine in engines {
-        // Completions are published only after their finish is committed.
-        let mut feed = engine.subscribe();
-        let engine = engine.clone();
-        let progress_tx = progress_tx.clone();
-        tokio::spawn(async move {
-            loop {
-                let update = match feed.recv().await {
-                    Ok(transition) if transition.kind == EventKind::Completed => {
-                        Progress::Completed
-                    }
-                    Ok(_) => continue,
-                    Err(RecvError::Lagged(_)) => {
-                        let counts = engine.counts().await.expect("counts").by_status;
-                        Progress::Recount(counts.get(&TaskStatus::Completed).copied().unwrap_or(0))
-                    }
-                    Err(RecvError::Closed) => return,
-                };
-                if progress_tx.send(update).is_err() {
-                    return;
-                }
-            }
-        });
-    }
-    let started = Instant::now();
-    for engine in engines {
-        engine.start().await.expect("engine starts");
-    }
-    let mut completed = 0u64;
-    while completed < tasks as u64 {
-        match progress.recv().await.expect("feeds live") {
-            Progress::Completed => completed += 1,
-            Progress::Recount(count) => completed = completed.max(count),
-        }
-    }
-    started.elapsed()
-}
-
 /// Serves the whole HTTP app over `engine` on a free port; returns its base URL.
-pub async fn serve_app(engine: Engine) -> String {
+pub async fn serve_app(engine: Engine) -> BenchResult<String> {
     let settings = HttpSettings {
         api_token: None,
         cors_origins: vec![],
-        body_limit: 1 << 20,
+        body_limit: 16 << 20,
     };
-    let router = app(AppState { engine }, &settings).expect("router");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("port");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let router = app(AppState { engine }, &settings)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, router).await });
-    base
+    Ok(base)
 }
 
-/// Peak resident memory of this process in MiB, from /proc (Linux).
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+/// What a commit survives on the test PostgreSQL server.
+pub async fn postgres_durability() -> BenchResult<String> {
+    let client = rustqueue_store_postgres::testing::inspect().await?;
+    let mut settings = Vec::new();
+    for name in ["synchronous_commit", "fsync"] {
+        let row = client.query_one(&format!("SHOW {name}"), &[]).await?;
+        settings.push(format!("{name}={}", row.get::<_, String>(0)));
+    }
+    Ok(format!("PostgreSQL commit ({})", settings.join(", ")))
+}
+
+/// The number of CPU cores, for headers.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

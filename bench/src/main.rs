@@ -1,18 +1,20 @@
-//! RustQueue benchmarks on SQLite: bulk enqueue, one-at-a-time enqueue over HTTP,
-//! and the end-to-end drain of no-op tasks, with peak memory.
+//! RustQueue benchmarks on SQLite through the engine: bulk enqueue,
+//! one-at-a-time enqueue over HTTP (the app served in this process), and the
+//! end-to-end drain of no-op tasks at each worker count.
 //!
-//! Run: `cargo run --release -p rustqueue-bench` (see `--help`).
+//! Run: `cargo run --release -p rustqueue-bench` (see `--help`); `--json`
+//! prints one JSON record per line for `scripts/bench`.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Instant;
 
 use clap::Parser;
-use rustqueue_bench::{Noop, payload, peak_rss_mib, rate, serve_app, time_drain};
-use rustqueue_core::builtin::register_demo_types;
-use rustqueue_core::clock::SystemClock;
-use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, Registry};
-use rustqueue_store_sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use rustqueue_bench::http_load::enqueue_concurrently;
+use rustqueue_bench::record::Reporter;
+use rustqueue_bench::sqlite::{durability, engine, open};
+use rustqueue_bench::{
+    BenchResult, cores, drain_key, insert, peak_rss_mib, rate, serve_app, time_drain,
+};
+use rustqueue_store_sqlite::Synchronous;
 
 /// Benchmark settings.
 #[derive(Debug, Parser)]
@@ -30,135 +32,96 @@ struct Args {
     /// No-op tasks drained end to end.
     #[arg(long, default_value_t = 20_000)]
     drain: usize,
-    /// Worker concurrency during the drain.
-    #[arg(long, default_value_t = 1_024)]
-    workers: usize,
-    /// SQLite synchronous mode: normal or full.
+    /// Worker counts to drain with, one drain each (64 is the server's default).
+    #[arg(long, value_delimiter = ',', default_value = "1024,64")]
+    workers: Vec<usize>,
+    /// SQLite synchronous mode: normal, full or extra (any other value is refused).
     #[arg(long, default_value = "normal")]
-    synchronous: String,
+    synchronous: Synchronous,
+    /// Print one JSON record per line instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
-fn open(path: &Path, synchronous: Synchronous) -> Arc<SqliteStore> {
-    Arc::new(
-        SqliteStore::open(
-            path,
-            SqliteOptions {
-                synchronous,
-                ..SqliteOptions::default()
-            },
-        )
-        .expect("store opens"),
-    )
-}
-
-fn engine(store: Arc<SqliteStore>, workers: usize) -> Engine {
-    let mut registry = Registry::new();
-    registry.register("NOOP", Noop);
-    register_demo_types(&mut registry, 1.0);
-    let config = EngineConfig {
-        workers,
-        ..EngineConfig::default()
-    };
-    Engine::new(store, registry, config, Arc::new(SystemClock))
-}
-
-/// Inserts `count` tasks in batches through the engine (one transaction per batch).
-async fn bulk_enqueue(dir: &Path, args: &Args, sync: Synchronous) {
-    let engine = engine(open(&dir.join("bulk.db"), sync), 1);
-    let started = Instant::now();
-    let mut sent = 0;
-    while sent < args.bulk {
-        let size = args.bulk_batch.min(args.bulk - sent);
-        let batch = (sent..sent + size)
-            .map(|n| EnqueueRequest::new("NOOP", payload(n)))
-            .collect();
-        engine.enqueue_many(batch).await.expect("bulk insert");
-        sent += size;
-    }
-    let took = started.elapsed();
-    println!(
-        "bulk enqueue      {:>7} tasks in {:>7.3} s  {:>9.0} tasks/s  (batches of {})",
+/// Inserts tasks in batches through the engine (one transaction per batch).
+async fn bulk_enqueue(dir: &Path, args: &Args, out: &Reporter) -> BenchResult<()> {
+    let engine = engine(open(&dir.join("bulk.db"), args.synchronous)?, 1);
+    let started = std::time::Instant::now();
+    insert(&engine, "NOOP", args.bulk, args.bulk_batch).await?;
+    let detail = format!("engine API, batches of {}", args.bulk_batch);
+    out.emit(
+        "bulk",
         args.bulk,
-        took.as_secs_f64(),
-        rate(args.bulk, took),
-        args.bulk_batch
+        rate(args.bulk, started.elapsed()),
+        detail,
     );
+    Ok(())
 }
 
 /// Enqueues over HTTP, one request at a time, each acknowledged after its commit.
-async fn single_enqueue(dir: &Path, args: &Args, sync: Synchronous) {
-    let engine = engine(open(&dir.join("single.db"), sync), 1);
-    let url = format!("{}/api/enqueue", serve_app(engine).await);
-    let client = reqwest::Client::new();
-    let mut latencies = Vec::with_capacity(args.single);
-    let started = Instant::now();
-    for n in 0..args.single {
-        let sent = Instant::now();
-        let body = format!(r#"{{"payload": "task {n}", "t_type": "EMAIL"}}"#);
-        let response = client.post(&url).body(body).send().await.expect("request");
-        assert!(
-            response.status().is_success(),
-            "enqueue failed: {}",
-            response.status()
-        );
-        latencies.push(sent.elapsed());
-    }
-    let took = started.elapsed();
-    latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64()
-            * 1e3
-    };
-    println!(
-        "single enqueue    {:>7} tasks in {:>7.3} s  {:>9.0} tasks/s  (HTTP, p50 {:.2} ms, p99 {:.2} ms)",
-        args.single,
-        took.as_secs_f64(),
-        rate(args.single, took),
-        pct(0.50),
-        pct(0.99)
+async fn single_enqueue(dir: &Path, args: &Args, out: &Reporter) -> BenchResult<()> {
+    let engine = engine(open(&dir.join("single.db"), args.synchronous)?, 1);
+    let base = serve_app(engine).await?;
+    let run = enqueue_concurrently(&base, "EMAIL", args.single, 1).await?;
+    let detail = format!(
+        "POST /api/enqueue, in-process server; {}",
+        run.latencies.summary()
     );
+    out.emit("single", args.single, run.rate(), detail);
+    Ok(())
 }
 
 /// Enqueues no-op tasks with the engine stopped, then times from its start
 /// until the last completion is committed.
-async fn drain(dir: &Path, args: &Args, sync: Synchronous) {
-    let store = open(&dir.join("drain.db"), sync);
-    let engine = engine(store, args.workers);
-    for chunk in (0..args.drain).collect::<Vec<_>>().chunks(5_000) {
-        let batch = chunk
-            .iter()
-            .map(|n| EnqueueRequest::new("NOOP", payload(*n)))
-            .collect();
-        engine.enqueue_many(batch).await.expect("insert");
-    }
-    let took = time_drain(std::slice::from_ref(&engine), args.drain).await;
+async fn drain(dir: &Path, args: &Args, workers: usize, out: &Reporter) -> BenchResult<()> {
+    let store = open(&dir.join(format!("drain-{workers}.db")), args.synchronous)?;
+    let engine = engine(store, workers);
+    insert(&engine, "NOOP", args.drain, 5_000).await?;
+    let took = time_drain(std::slice::from_ref(&engine), args.drain).await?;
     engine.shutdown().await;
-    println!(
-        "drain (no-op)     {:>7} tasks in {:>7.3} s  {:>9.0} tasks/s  ({} workers)",
+    let detail = format!("{workers} workers, {:.3} s", took.as_secs_f64());
+    out.emit(
+        drain_key(workers),
         args.drain,
-        took.as_secs_f64(),
         rate(args.drain, took),
-        args.workers
+        detail,
     );
+    Ok(())
+}
+
+async fn run(args: Args) -> BenchResult<()> {
+    let dir = tempfile::tempdir()?;
+    let mode = args.synchronous.as_pragma().to_lowercase();
+    let out = Reporter {
+        json: args.json,
+        system: format!("RustQueue SQLite {mode} (engine)"),
+        durability: durability(args.synchronous),
+    };
+    if !args.json {
+        println!(
+            "RustQueue on SQLite ({}), {} cores",
+            out.durability,
+            cores()
+        );
+    }
+    bulk_enqueue(dir.path(), &args, &out).await?;
+    single_enqueue(dir.path(), &args, &out).await?;
+    for &workers in &args.workers {
+        drain(dir.path(), &args, workers, &out).await?;
+    }
+    if let (false, Some(peak)) = (args.json, peak_rss_mib()) {
+        println!("peak memory of this whole benchmark process (VmHWM): {peak:.1} MiB");
+    }
+    Ok(())
 }
 
 #[tokio::main]
-async fn main() {
-    let args = Args::parse();
-    let sync = match args.synchronous.as_str() {
-        "full" => Synchronous::Full,
-        _ => Synchronous::Normal,
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    println!(
-        "RustQueue benchmark on SQLite (WAL, synchronous={}), {} cores",
-        args.synchronous,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    bulk_enqueue(dir.path(), &args, sync).await;
-    single_enqueue(dir.path(), &args, sync).await;
-    drain(dir.path(), &args, sync).await;
-    if let Some(peak) = peak_rss_mib() {
-        println!("peak memory       {peak:.1} MiB (VmHWM of the whole benchmark process)");
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("rustqueue-bench: {error}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

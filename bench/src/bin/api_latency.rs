@@ -179,7 +179,7 @@ async fn main() {
         EngineConfig::default(),
         Arc::new(SystemClock),
     );
-    let base = serve_app(engine).await;
+    let base = serve_app(engine).await.expect("serve");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

@@ -1,5 +1,5 @@
-//! RustQueue on PostgreSQL: bulk enqueue, and the drain of no-op tasks by one
-//! node and by several nodes sharing one schema.
+//! RustQueue on PostgreSQL through the engine: bulk enqueue, and the drain of
+//! no-op tasks by one node and by several nodes sharing one schema.
 //!
 //! Each node is an engine with its own connection pool and LISTEN connection,
 //! as a separate process would have; they run in this one process so that one
@@ -12,9 +12,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
-use rustqueue_bench::{Noop, payload, rate, time_drain};
+use rustqueue_bench::record::Reporter;
+use rustqueue_bench::{
+    BenchResult, Noop, cores, drain_key, insert, postgres_durability, rate, time_drain,
+};
 use rustqueue_core::clock::SystemClock;
-use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, Registry};
+use rustqueue_core::{Engine, EngineConfig, Registry};
 use rustqueue_store_postgres::testing::{TestSchema, test_url};
 use rustqueue_store_postgres::{PostgresOptions, PostgresStore};
 
@@ -23,80 +26,111 @@ use rustqueue_store_postgres::{PostgresOptions, PostgresStore};
 #[command(about = "RustQueue benchmarks on PostgreSQL")]
 struct Args {
     /// Tasks inserted, then drained.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 20_000)]
     tasks: usize,
     /// Tasks per bulk insert call.
-    #[arg(long, default_value_t = 5_000)]
+    #[arg(long, default_value_t = 1_000)]
     batch: usize,
     /// Node counts to drain with, one run each.
     #[arg(long, value_delimiter = ',', default_value = "1,3")]
     nodes: Vec<usize>,
-    /// Worker concurrency of each node.
-    #[arg(long, default_value_t = 1_024)]
-    workers: usize,
+    /// Worker counts of each node; one node drains once with each, more
+    /// nodes only with the first.
+    #[arg(long, value_delimiter = ',', default_value = "1024,64")]
+    workers: Vec<usize>,
     /// Pooled connections of each node.
     #[arg(long, default_value_t = 8)]
     pool_size: usize,
+    /// Print one JSON record per line instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
-async fn node(schema: &TestSchema, args: &Args) -> Engine {
+async fn node(schema: &TestSchema, args: &Args, workers: usize) -> BenchResult<Engine> {
     let options = PostgresOptions {
         pool_size: args.pool_size,
         ..schema.options()
     };
-    let store = PostgresStore::connect(&test_url(), options)
-        .await
-        .expect("connect");
+    let store = PostgresStore::connect(&test_url(), options).await?;
     let mut registry = Registry::new();
     registry.register("NOOP", Noop);
     let config = EngineConfig {
-        workers: args.workers,
+        workers,
         ..EngineConfig::default()
     };
-    Engine::new(Arc::new(store), registry, config, Arc::new(SystemClock))
+    Ok(Engine::new(
+        Arc::new(store),
+        registry,
+        config,
+        Arc::new(SystemClock),
+    ))
 }
 
-/// Inserts `args.tasks` tasks in batches through one node; returns tasks/s.
-async fn bulk_enqueue(engine: &Engine, args: &Args) -> f64 {
-    let started = Instant::now();
-    let mut sent = 0;
-    while sent < args.tasks {
-        let size = args.batch.min(args.tasks - sent);
-        let batch = (sent..sent + size)
-            .map(|n| EnqueueRequest::new("NOOP", payload(n)))
-            .collect();
-        engine.enqueue_many(batch).await.expect("bulk insert");
-        sent += size;
+/// One run on a fresh schema: bulk enqueue through the first node, then the
+/// drain by all of them; returns (bulk tasks/s, drain tasks/s, drain seconds).
+async fn run_once(args: &Args, nodes: usize, workers: usize) -> BenchResult<(f64, f64, f64)> {
+    let schema = TestSchema::new();
+    let mut engines = Vec::new();
+    for _ in 0..nodes {
+        engines.push(node(&schema, args, workers).await?);
     }
-    rate(args.tasks, started.elapsed())
+    let started = Instant::now();
+    insert(&engines[0], "NOOP", args.tasks, args.batch).await?;
+    let inserted = rate(args.tasks, started.elapsed());
+    let took = time_drain(&engines, args.tasks).await;
+    for engine in &engines {
+        engine.shutdown().await;
+    }
+    let took = took?;
+    Ok((inserted, rate(args.tasks, took), took.as_secs_f64()))
+}
+
+async fn run(args: Args) -> BenchResult<()> {
+    let durability = postgres_durability().await?;
+    if !args.json {
+        println!(
+            "RustQueue on PostgreSQL ({durability}), {} connections per node, {} cores",
+            args.pool_size,
+            cores()
+        );
+    }
+    let mut bulk_done = false;
+    for &nodes in &args.nodes {
+        let plural = if nodes == 1 { "node" } else { "nodes" };
+        let out = Reporter {
+            json: args.json,
+            system: format!("RustQueue PostgreSQL {nodes} {plural} (engine)"),
+            durability: durability.clone(),
+        };
+        let worker_counts = if nodes == 1 {
+            &args.workers[..]
+        } else {
+            &args.workers[..1]
+        };
+        for &workers in worker_counts {
+            let (inserted, drained, secs) = run_once(&args, nodes, workers).await?;
+            if !bulk_done {
+                let detail = format!("engine API, batches of {}", args.batch);
+                out.emit("bulk", args.tasks, inserted, detail);
+                bulk_done = true;
+            }
+            let detail = format!(
+                "{workers} workers per node, {} connections, {secs:.3} s",
+                args.pool_size
+            );
+            out.emit(drain_key(workers), args.tasks, drained, detail);
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main]
-async fn main() {
-    let args = Args::parse();
-    println!(
-        "RustQueue benchmark on PostgreSQL, {} tasks, {} workers and {} connections per node, {} cores",
-        args.tasks,
-        args.workers,
-        args.pool_size,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
-    for &nodes in &args.nodes {
-        let schema = TestSchema::new();
-        let mut engines = Vec::new();
-        for _ in 0..nodes {
-            engines.push(node(&schema, &args).await);
+async fn main() -> std::process::ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("postgres bench: {error}");
+            std::process::ExitCode::FAILURE
         }
-        let inserted = bulk_enqueue(&engines[0], &args).await;
-        let took = time_drain(&engines, args.tasks).await;
-        for engine in &engines {
-            engine.shutdown().await;
-        }
-        println!(
-            "{nodes} node(s): bulk enqueue {inserted:>7.0} tasks/s (batches of {}); drain {:>7.0} tasks/s ({:.2} s)",
-            args.batch,
-            rate(args.tasks, took),
-            took.as_secs_f64()
-        );
     }
 }
