@@ -48,7 +48,7 @@ mod tests {
     #[test]
     fn reads_rss_and_peak() {
         let status = "Name:\tx\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\n";
-        let memory = Memory::parse(status).unwrap();
+        let memory = Memory::parse(status).expect("both fields");
         assert_eq!(memory.rss_mib, 1.0);
         assert_eq!(memory.peak_mib, 2.0);
         assert!(Memory::parse("Name:\tx\n").is_none());
