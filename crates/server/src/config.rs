@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use rustqueue_core::EngineConfig;
+use rustqueue_core::engine::Retention;
 use rustqueue_core::retry::Backoff;
 
 /// How log lines are written.
@@ -86,6 +87,14 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_TASK_TIMEOUT_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub task_timeout_secs: u64,
 
+    /// Seconds a COMPLETED task (and its history) is kept after it finished; 0 keeps them forever.
+    #[arg(long, env = "RUSTQUEUE_COMPLETED_RETENTION_SECS", default_value_t = 24 * 3600)]
+    pub completed_retention_secs: u64,
+
+    /// Seconds a FAILED task (and its history) is kept after it finished; 0 keeps them forever.
+    #[arg(long, env = "RUSTQUEUE_FAILED_RETENTION_SECS", default_value_t = 7 * 24 * 3600)]
+    pub failed_retention_secs: u64,
+
     /// Seconds shutdown waits for running tasks before handing them back to the queue.
     #[arg(long, env = "RUSTQUEUE_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
@@ -133,6 +142,11 @@ fn origin_or_blank(text: &str) -> Result<String, String> {
     crate::origin::normalize_origin(text)
 }
 
+/// A retention in seconds; 0 means forever.
+fn kept_for(secs: u64) -> Option<Duration> {
+    (secs > 0).then(|| Duration::from_secs(secs))
+}
+
 fn positive_f64(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
@@ -154,6 +168,11 @@ impl ServeArgs {
                 cap: Duration::from_millis(self.backoff_cap_ms.max(self.backoff_base_ms)),
             },
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            retention: Retention {
+                completed: kept_for(self.completed_retention_secs),
+                failed: kept_for(self.failed_retention_secs),
+                ..Retention::default()
+            },
             ..EngineConfig::default()
         }
     }

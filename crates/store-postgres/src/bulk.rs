@@ -1,9 +1,9 @@
-//! The dashboard's operations on many tasks: filtered pages by keyset, and
-//! retrying or deleting a selection in one transaction.
+//! Operations on many tasks: filtered pages by keyset, retrying or deleting
+//! a selection in one transaction, and retention's batches.
 
 use std::collections::HashMap;
 
-use rustqueue_core::store::{BulkDeleted, PageOrder, PageParams, Selection};
+use rustqueue_core::store::{BulkDeleted, PageOrder, PageParams, PruneParams, Selection};
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
 
 use crate::connection::Db;
@@ -161,4 +161,46 @@ pub(crate) async fn delete_many(db: &Db, selection: &Selection) -> Result<BulkDe
         count: deleted.len() as u64,
         running,
     })
+}
+
+/// Retention's batch: the longest-finished tasks of one status (walking
+/// `tasks_finished`), locked so that a retry or delete racing it either goes
+/// first (and the row no longer matches) or waits; `SKIP LOCKED` lets two
+/// nodes' pruners, or a pruner and a bulk change, pass each other.
+const PRUNE: &str = concat!(
+    "WITH doomed AS (SELECT id FROM tasks WHERE status = $1 AND finished_at IS NOT NULL",
+    " AND finished_at < $2 ORDER BY finished_at LIMIT $3 FOR UPDATE SKIP LOCKED), ",
+    "gone AS (DELETE FROM tasks t WHERE t.id = ANY(ARRAY(SELECT id FROM doomed))",
+    " AND t.status = $1 RETURNING t.id, t.queue, t.task_type), ",
+    count_changes!("SELECT queue, task_type, $1 AS status, -1 AS delta FROM gone"),
+    " SELECT id FROM gone"
+);
+
+/// Retention: deletes up to `limit` tasks of `status` finished before the
+/// time, with their history, in one transaction.
+pub(crate) async fn prune(db: &Db, params: &PruneParams) -> Result<u64, Fault> {
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    let rows = tx
+        .query(
+            &tx.prepare_cached(PRUNE).await?,
+            &[
+                &params.status.as_str(),
+                &params.finished_before,
+                &limit_column(params.limit),
+            ],
+        )
+        .await?;
+    let ids = rows
+        .iter()
+        .map(|row| row.try_get::<_, String>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !ids.is_empty() {
+        let history = tx
+            .prepare_cached("DELETE FROM task_events WHERE task_id = ANY($1::text[])")
+            .await?;
+        tx.execute(&history, &[&ids]).await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len() as u64)
 }

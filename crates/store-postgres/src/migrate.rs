@@ -11,7 +11,10 @@ use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
 
 /// Every migration in order; migration `n` (from 1) brings the schema to version `n`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_retention.sql"),
+];
 
 /// The schema version this build writes.
 pub(crate) const LATEST: usize = MIGRATIONS.len();

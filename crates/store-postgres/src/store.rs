@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::TimeDelta;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
-    PageParams, QueueState, Selection, Store, StoreResult, TransitionBatch,
+    PageParams, PruneParams, QueueState, Selection, Store, StoreResult, TransitionBatch,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 use tokio::sync::{Notify, broadcast};
@@ -182,6 +182,10 @@ impl Store for PostgresStore {
 
     async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted> {
         run(bulk::delete_many(&self.db, selection)).await
+    }
+
+    async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64> {
+        run(bulk::prune(&self.db, params)).await
     }
 
     async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>> {

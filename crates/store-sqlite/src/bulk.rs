@@ -1,12 +1,12 @@
-//! Bulk changes people make from the dashboard: retrying and deleting many
-//! tasks, chosen by ids or by a filter. Each runs as one writer command, so
+//! Bulk changes: retrying and deleting many tasks, chosen by ids or by a
+//! filter, and retention's batches. Each runs as one writer command, so
 //! the whole operation is one transaction; ids go in chunks, one statement each.
 
 use std::collections::HashSet;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
-use rustqueue_core::store::{BulkDeleted, Selection, StoreError, TaskFilter};
+use rustqueue_core::store::{BulkDeleted, PruneParams, Selection, StoreError, TaskFilter};
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 
 use crate::counters::Deltas;
@@ -133,6 +133,29 @@ pub(crate) fn retry_many(
         Selection::Filter(_) => ids.sort(),
     }
     Ok(ids)
+}
+
+/// The longest-finished tasks of one status, walking `tasks_finished`.
+const PRUNABLE: &str = "SELECT id FROM tasks INDEXED BY tasks_finished \
+     WHERE status = ?1 AND finished_at IS NOT NULL AND finished_at < ?2 \
+     ORDER BY finished_at LIMIT ?3";
+
+/// Retention: deletes up to `limit` tasks of `status` finished before the
+/// time. The choice and the delete share the writer's transaction, so no
+/// change can come between them.
+pub(crate) fn prune(conn: &Connection, params: &PruneParams) -> Result<u64, Fault> {
+    let ids = conn
+        .prepare_cached(PRUNABLE)?
+        .query_map(
+            rusqlite::params![
+                params.status.as_str(),
+                micros(params.finished_before),
+                rows::limit_column(params.limit)
+            ],
+            |row| row.get::<_, String>(0),
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(delete_many(conn, &Selection::Ids(ids))?.count)
 }
 
 /// Deletes every selected task with its history and search entry.

@@ -12,6 +12,7 @@ use crate::errors::OpenError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_pages_search_counters.sql"),
+    include_str!("../migrations/0003_retention.sql"),
 ];
 
 /// The schema version this build writes.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
-    PageParams, QueueState, Selection, Store, StoreError, StoreResult,
+    PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -149,6 +149,13 @@ impl Store for SqliteStore {
         let selection = selection.clone();
         self.writer
             .run(move |conn| bulk::delete_many(conn, &selection))
+            .await
+    }
+
+    async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64> {
+        let params = params.clone();
+        self.writer
+            .run(move |conn| bulk::prune(conn, &params))
             .await
     }
 

@@ -14,6 +14,7 @@
 //! - [`search`]: the search filter over ids and payloads.
 //! - [`counters`]: count rows kept equal to a recount through every change.
 //! - [`bulk`]: retrying and deleting many tasks, by ids and by filter.
+//! - [`prune`]: retention removing old finished tasks, and nothing else.
 //!
 //! A backend runs the whole suite with [`conformance_suite!`], which makes one
 //! `#[tokio::test]` per case, each on a fresh store.
@@ -29,6 +30,7 @@ pub mod lease;
 pub mod manage;
 pub mod page;
 pub mod payload;
+pub mod prune;
 pub mod search;
 
 use std::sync::Arc;
@@ -142,6 +144,8 @@ macro_rules! conformance_suite {
             bulk::retry_many_by_filter_selects_failed_matches,
             bulk::delete_many_by_ids_reports_count_and_running,
             bulk::delete_many_by_filter_removes_every_match,
+            prune::prune_removes_only_old_finished_tasks_of_the_status,
+            prune::prune_takes_bounded_batches_oldest_first,
         );
     };
     (@cases $factory:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -7,7 +7,8 @@
 //! `lease` (heartbeats and the reaper), `tasks` (one task at a time),
 //! `admin` (pages, counts, bulk operations, queues), `remote` (the worker
 //! protocol), `relay` (transitions shared across nodes), `stats` (metrics),
-//! `clock_sync` (a shared store's clock as every node's time).
+//! `clock_sync` (a shared store's clock as every node's time), `retention`
+//! (deleting old finished tasks).
 
 mod admin;
 mod clock_sync;
@@ -18,6 +19,7 @@ mod lease;
 mod outcome;
 mod relay;
 mod remote;
+mod retention;
 mod stats;
 mod tasks;
 
@@ -35,6 +37,7 @@ pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
 pub use remote::{MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerOutcome};
+pub use retention::Retention;
 pub use stats::{AttemptTimes, NodeStats};
 
 use crate::clock::Clock;
@@ -64,6 +67,8 @@ pub struct EngineConfig {
     /// The longest an idle dispatcher sleeps before looking again (a safety net:
     /// enqueues and retries wake it at once).
     pub idle_poll: Duration,
+    /// How long finished tasks are kept.
+    pub retention: Retention,
 }
 
 impl Default for EngineConfig {
@@ -77,6 +82,7 @@ impl Default for EngineConfig {
             backoff: Backoff::default(),
             shutdown_grace: Duration::from_secs(30),
             idle_poll: Duration::from_secs(1),
+            retention: Retention::default(),
         }
     }
 }
@@ -111,6 +117,8 @@ struct Shared {
     resyncs: broadcast::Sender<u64>,
     /// This node's transitions, counted for metrics.
     tally: stats::Tally,
+    /// Tasks this node deleted by retention, for metrics.
+    pruned: retention::Pruned,
     /// This node's transitions waiting to be shared, for shared stores.
     outbox: Option<relay::Outbox>,
     /// Stops claiming new work.
@@ -168,6 +176,7 @@ struct Services {
     finisher: JoinHandle<()>,
     finishes: mpsc::UnboundedSender<Finish>,
     keeper: JoinHandle<()>,
+    retention: JoinHandle<()>,
 }
 
 /// The task engine; cheap to clone, every clone drives the same engine.
@@ -193,6 +202,7 @@ impl Engine {
             resyncs,
             outbox,
             tally: stats::Tally::new(&types),
+            pruned: retention::Pruned::default(),
             store,
             types,
             registry,
@@ -215,7 +225,8 @@ impl Engine {
     }
 
     /// Reads a shared store's clock, recovers attempts orphaned by a previous
-    /// process (exclusive stores only), then starts the dispatcher, the finisher, the lease keeper and the reaper.
+    /// process (exclusive stores only), then starts the dispatcher, the finisher,
+    /// the lease keeper, the reaper and retention.
     pub async fn start(&self) -> Result<(), EngineError> {
         clock_sync::sync(&self.shared).await;
         if self.shared.store.is_exclusive() {
@@ -233,6 +244,7 @@ impl Engine {
             finisher: tokio::spawn(finish::run(self.shared.clone(), finish_rx)),
             finishes,
             keeper: tokio::spawn(lease::run(self.shared.clone())),
+            retention: tokio::spawn(retention::run(self.shared.clone())),
         };
         *self.services.lock().unwrap_or_else(|p| p.into_inner()) = Some(services);
         Ok(())
@@ -377,6 +389,7 @@ async fn drain(shared: &Shared, services: Services) {
     let _ = services.finisher.await;
     shared.stopped.cancel();
     let _ = services.keeper.await;
+    let _ = services.retention.await;
 }
 
 /// Waits until no attempt runs on this node, or `limit` passes; true when idle.

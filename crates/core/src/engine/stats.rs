@@ -108,6 +108,8 @@ pub struct NodeStats {
     pub transitions: BTreeMap<&'static str, u64>,
     /// The attempts this node ran since it started, by task type.
     pub attempts: BTreeMap<String, AttemptTimes>,
+    /// Finished tasks this node deleted by retention: (`COMPLETED`, `FAILED`).
+    pub pruned: (u64, u64),
 }
 
 impl Engine {
@@ -119,6 +121,7 @@ impl Engine {
             busy: shared.running().len(),
             transitions: shared.tally.transitions(),
             attempts: shared.tally.attempt_times(),
+            pruned: shared.pruned.totals(),
         }
     }
 }

@@ -7,7 +7,7 @@ mod params;
 
 pub use params::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
-    MIN_SEARCH_LEN, Outcome, PageOrder, PageParams, QueueState, Selection, TaskFilter,
+    MIN_SEARCH_LEN, Outcome, PageOrder, PageParams, PruneParams, QueueState, Selection, TaskFilter,
     TransitionBatch,
 };
 
@@ -187,6 +187,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Deletes a task and its history, returning it as it was; `None` if absent.
     async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>>;
+
+    /// Retention: deletes, with their history, up to `limit` tasks in
+    /// `status` that finished before `finished_before`, the longest finished
+    /// first, and returns how many. The choice and the delete are one
+    /// transaction, so a task retried meanwhile is never removed, and an
+    /// unfinished task (no `finished_at`) never is. Cheap at any table size:
+    /// an index leads to the candidates.
+    async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64>;
 
     /// Deletes every task and all history (queue pauses stay); returns how many tasks there were.
     async fn task_clear(&self) -> StoreResult<u64>;

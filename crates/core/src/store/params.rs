@@ -192,6 +192,18 @@ pub struct PageParams {
     pub limit: usize,
 }
 
+/// Which finished tasks retention removes: one bounded batch of one status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PruneParams {
+    /// `COMPLETED` or `FAILED`; tasks in other states have no `finished_at`
+    /// and are never pruned.
+    pub status: TaskStatus,
+    /// Only tasks that finished before this time.
+    pub finished_before: Timestamp,
+    /// At most this many, the longest finished first.
+    pub limit: usize,
+}
+
 /// Which tasks a bulk operation touches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {

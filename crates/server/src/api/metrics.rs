@@ -102,6 +102,18 @@ fn register_node(registry: &mut Registry, state: &AppState) {
         transitions,
     );
     register_attempts(registry, &stats.attempts);
+    let pruned = Family::<Labels, Counter>::default();
+    let (completed, failed) = stats.pruned;
+    for (status, count) in [("COMPLETED", completed), ("FAILED", failed)] {
+        pruned
+            .get_or_create(&vec![("status", status.to_owned())])
+            .inc_by(count);
+    }
+    registry.register(
+        "pruned",
+        "Finished tasks this node deleted by retention, by status",
+        pruned,
+    );
     let gauge = |value: usize| {
         let gauge = Gauge::<i64>::default();
         gauge.set(i64::try_from(value).unwrap_or(i64::MAX));

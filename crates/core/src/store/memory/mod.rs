@@ -13,7 +13,7 @@ use async_trait::async_trait;
 
 use super::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams, PageOrder,
-    PageParams, QueueState, Selection, Store, StoreError, StoreResult,
+    PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
 };
 use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -289,6 +289,23 @@ impl Store for MemoryStore {
             }
         }
         Ok(deleted)
+    }
+
+    async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64> {
+        let mut state = self.lock();
+        let mut doomed: Vec<(Timestamp, String)> = state
+            .rows
+            .values()
+            .filter(|row| row.task.status == params.status)
+            .filter_map(|row| Some((row.task.finished_at?, row.task.id.clone())))
+            .filter(|(finished_at, _)| *finished_at < params.finished_before)
+            .collect();
+        doomed.sort();
+        doomed.truncate(params.limit);
+        for (_, id) in &doomed {
+            state.delete_one(id);
+        }
+        Ok(doomed.len() as u64)
     }
 
     async fn task_clear(&self) -> StoreResult<u64> {
