@@ -5,7 +5,9 @@ deliberately invalid requests.
 
 Every request is logged as one operation with its outcome:
   ack            2xx: the returned ids must exist at the end
-  refused        a 4xx/5xx answer to a valid request: nothing may exist
+  refused        a 4xx/507 answer to a valid request: nothing may exist
+                 (a 503 is indeterminate: the store may have committed
+                 before its connection broke)
   rejected       the 4xx answer to an invalid request: nothing may exist
   unsent         the connection was refused: nothing may exist
   indeterminate  sent, no answer: its tasks may or may not exist, but all or none
@@ -170,6 +172,10 @@ def classify(log, record, answer):
             log.anomaly(f"{where}: {answer.status} without the task ids: {answer.raw[:200]!r}")
         return
     record["outcome"] = "rejected" if record["invalid"] else "refused"
+    if answer.status == 503 and not record["invalid"]:
+        # The store went away: if it was mid-commit, the commit may have
+        # landed with its answer lost (the server says so), like a timeout.
+        record["outcome"] = "indeterminate"
     record["detail"] = answer.detail()
     if answer.detail() is None:
         log.anomaly(f"{where}: {answer.status} without a JSON {{\"detail\"}}: {answer.raw[:200]!r}")

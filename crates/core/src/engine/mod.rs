@@ -269,7 +269,8 @@ impl Engine {
         shared.stopping.cancel();
         let drain = drain(shared, services);
         tokio::pin!(drain);
-        let limit = shared.config.shutdown_grace + CANCEL_WAIT + STORE_DRAIN_SLACK;
+        // The cancel wait counts against the slack: shutdown ends by grace + slack.
+        let limit = shared.config.shutdown_grace + STORE_DRAIN_SLACK;
         if tokio::time::timeout(limit, &mut drain).await.is_err() {
             tracing::warn!(
                 "the store did not take the last attempt endings in time; \
@@ -365,7 +366,7 @@ async fn forward_work_signal(shared: Arc<Shared>, signal: Arc<Notify>) {
 const CANCEL_WAIT: Duration = Duration::from_secs(5);
 
 /// How long past the grace period shutdown keeps retrying an unreachable store.
-pub const STORE_DRAIN_SLACK: Duration = Duration::from_secs(10);
+pub const STORE_DRAIN_SLACK: Duration = Duration::from_secs(5);
 
 /// The shutdown sequence after work stopped being taken: running attempts
 /// get the grace period, the rest are cancelled and handed back, then the
