@@ -27,7 +27,9 @@ pub enum EngineError {
     #[error("{0}")]
     LeaseLost(String),
     /// The store cannot be reached now; worth retrying later.
-    #[error("storage unavailable, try again later (if it went away while committing, the change may have been applied: a retry with a unique_key is safe)")]
+    #[error(
+        "storage unavailable, try again later (if it went away while committing, the change may have been applied: a retry with a unique_key is safe)"
+    )]
     Unavailable(#[source] StoreError),
     /// The store's disk is full; writes succeed again once space is freed.
     #[error("the database's disk is full: free some space, then try again")]
