@@ -9,10 +9,12 @@
 //! - [`storage`]: opening the store a URL names.
 //! - [`auth`], [`extract`], [`error`]: bearer tokens, request extractors, `{"detail"}` errors.
 //! - [`origin`]: allowed browser origins, and the guard against cross-site changes.
+//! - [`cli`]: the client commands: `rustqueue worker`, `enqueue` and `tasks`.
 
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod dashboard;
 pub mod error;

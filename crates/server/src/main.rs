@@ -1,6 +1,8 @@
 //! The `rustqueue` command.
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use rustqueue_server::cli::tasks::{EnqueueArgs, TasksArgs};
+use rustqueue_server::cli::worker::WorkerArgs;
 use rustqueue_server::config::{LogFormat, ServeArgs};
 use tracing_subscriber::EnvFilter;
 
@@ -20,14 +22,30 @@ struct Cli {
 enum Command {
     /// Start the server: HTTP API, dashboard and workers.
     Serve(ServeArgs),
+    /// Run a command for each task of some types, leased from a server (workers in any language).
+    Worker(WorkerArgs),
+    /// Enqueue one task on a server.
+    Enqueue(EnqueueArgs),
+    /// List, show, retry and delete a server's tasks, and show their history.
+    Tasks(TasksArgs),
 }
 
-fn init_logging(format: LogFormat) {
+/// Where log lines go: the server logs on stdout, as it always has; the
+/// worker on stderr, leaving stdout alone as command-line tools do.
+#[derive(Clone, Copy)]
+enum LogTo {
+    Stdout,
+    Stderr,
+}
+
+fn init_logging(format: LogFormat, to: LogTo) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+    match (format, to) {
+        (LogFormat::Text, LogTo::Stdout) => builder.init(),
+        (LogFormat::Json, LogTo::Stdout) => builder.json().init(),
+        (LogFormat::Text, LogTo::Stderr) => builder.with_writer(std::io::stderr).init(),
+        (LogFormat::Json, LogTo::Stderr) => builder.json().with_writer(std::io::stderr).init(),
     }
 }
 
@@ -45,8 +63,19 @@ fn parse_cli() -> Cli {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let Command::Serve(args) = parse_cli().command;
-    init_logging(args.log_format);
+    match parse_cli().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Worker(args) => {
+            init_logging(args.log_format, LogTo::Stderr);
+            rustqueue_server::cli::worker::run(args).await
+        }
+        Command::Enqueue(args) => rustqueue_server::cli::tasks::enqueue(args).await,
+        Command::Tasks(args) => rustqueue_server::cli::tasks::run(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> std::process::ExitCode {
+    init_logging(args.log_format, LogTo::Stdout);
     match rustqueue_server::serve::serve(args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
