@@ -35,7 +35,9 @@ pub(super) async fn run(
     let ended = child::run(job(&context, task), stop(&lost, &context.kill_all)).await;
     match outcome::report(ended, context.permanent_exit_code) {
         Some(report) => send(&context, &lease, report, &lost).await,
-        None => tracing::info!(task = %task.id, "lease lost: the server runs the task again"),
+        None => {
+            tracing::warn!(task = %task.id, "lease lost: command killed, the server runs the task again")
+        }
     }
     context.held.release(&task.id, &lease.token);
 }

@@ -140,8 +140,9 @@ pub async fn keep_alive(held: &HeldLeases, protocol: &Protocol, stop: Cancellati
             match protocol.heartbeat(chunk).await {
                 Ok(lost) => {
                     held.renewed(chunk, since);
+                    // Not logged here: a task completed while this call was
+                    // on its way is "lost" too. Its attempt logs a real loss.
                     for id in lost {
-                        tracing::warn!(task = %id, "lease lost: stopping its command");
                         if let Some((_, token)) = chunk.iter().find(|(held_id, _)| *held_id == id) {
                             held.lose(&id, token);
                         }
