@@ -215,6 +215,31 @@ impl Api {
         self.get(&format!("/api/tasks/{id}")).await
     }
 
+    /// Waits until `count` lease calls wait for work on the server.
+    async fn wait_lease_calls(&self, count: usize) {
+        let line = format!("\nrustqueue_lease_calls_waiting {count}\n");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let metrics = self
+                .client
+                .get(format!("{}/metrics", self.base))
+                .send()
+                .await
+                .expect("metrics")
+                .text()
+                .await
+                .expect("text");
+            if metrics.contains(&line) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never {count} lease calls: {metrics}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Polls the task until `done` holds, for at most `limit`.
     async fn wait_task(&self, id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + limit;
@@ -482,8 +507,13 @@ async fn sigterm_lets_running_commands_finish_and_leases_nothing_new() {
     let mut worker = Worker::start(&node.base, dir.path(), &["--concurrency", "2"], &[], script);
     let running = api.enqueue(json!(1), json!({})).await;
     wait_file_exists(&dir.path().join(format!("{running}.started"))).await;
+    // The free slot keeps a lease call waiting for work.
+    api.wait_lease_calls(1).await;
     worker.signal("-TERM");
     worker.wait_log("stopping: no new tasks").await;
+    // A lease call already answered is lost with the worker's hang-up (its
+    // lease lapses); the worker must have hung up before the next task.
+    api.wait_lease_calls(0).await;
     let later = api.enqueue(json!(2), json!({})).await;
     std::fs::write(dir.path().join("release"), "").expect("release");
     let status = worker.wait_exit(Duration::from_secs(10)).await;

@@ -39,12 +39,13 @@ async fn migrations_apply_once_across_reconnects_and_racing_nodes() {
         .task_insert_many(vec![new_task("EMAIL")], now())
         .await
         .expect("insert");
-    assert_eq!(versions(&schema.name).await, [1]);
+    // Every migration file, each applied once: 0001_init, 0002_retention.
+    assert_eq!(versions(&schema.name).await, [1, 2]);
 
     let again = schema.connect().await;
     assert_eq!(
         versions(&schema.name).await,
-        [1],
+        [1, 2],
         "reconnecting applies nothing"
     );
     let counts = again.task_counts().await.expect("counts");

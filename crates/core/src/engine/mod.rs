@@ -24,6 +24,7 @@ mod stats;
 mod tasks;
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -108,6 +109,8 @@ struct Shared {
     wake: Notify,
     /// Wakes remote workers waiting in a lease call (every one of them).
     remote_wake: Notify,
+    /// Lease calls waiting for work now (long polls), for metrics.
+    lease_calls_waiting: AtomicUsize,
     /// Signalled whenever the last running attempt finishes.
     idle: Notify,
     running: Mutex<HashMap<String, Running>>,
@@ -203,6 +206,7 @@ impl Engine {
             outbox,
             tally: stats::Tally::new(&types),
             pruned: retention::Pruned::default(),
+            lease_calls_waiting: AtomicUsize::new(0),
             store,
             types,
             registry,

@@ -3,6 +3,7 @@
 //! transitions as local workers use, so a remote worker whose lease lapsed
 //! cannot overwrite what the reaper decided.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -129,6 +130,7 @@ impl Engine {
             )));
         }
         let shared = &self.shared;
+        let _counted = WaitingCall::new(&shared.lease_calls_waiting);
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             // Registered before the claim, so work made ready during it still wakes us.
@@ -246,5 +248,22 @@ mod tests {
         }
         // FNV-1a's published value for "a", so the mapping never changes.
         assert_eq!(fnv1a(b"a") as u64, 0xaf63_dc4c_8601_ec8c);
+    }
+}
+
+/// Counts a lease call while it runs; dropped with the call, also when the
+/// worker hangs up and the HTTP server drops the call's future.
+struct WaitingCall<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingCall<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for WaitingCall<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

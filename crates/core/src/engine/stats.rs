@@ -110,6 +110,8 @@ pub struct NodeStats {
     pub attempts: BTreeMap<String, AttemptTimes>,
     /// Finished tasks this node deleted by retention: (`COMPLETED`, `FAILED`).
     pub pruned: (u64, u64),
+    /// Remote workers' lease calls waiting for work now (idle workers).
+    pub lease_calls_waiting: usize,
 }
 
 impl Engine {
@@ -122,6 +124,7 @@ impl Engine {
             transitions: shared.tally.transitions(),
             attempts: shared.tally.attempt_times(),
             pruned: shared.pruned.totals(),
+            lease_calls_waiting: shared.lease_calls_waiting.load(Ordering::Relaxed),
         }
     }
 }

@@ -129,6 +129,11 @@ fn register_node(registry: &mut Registry, state: &AppState) {
         "Attempts running on this node now",
         gauge(stats.busy),
     );
+    registry.register(
+        "lease_calls_waiting",
+        "Remote workers' lease calls waiting for work on this node now",
+        gauge(stats.lease_calls_waiting),
+    );
 }
 
 fn register_attempts(registry: &mut Registry, by_type: &BTreeMap<String, AttemptTimes>) {

@@ -180,8 +180,10 @@ fn watch_signals() -> std::io::Result<(CancellationToken, CancellationToken)> {
                 _ = terminate.recv() => {}
                 _ = interrupt.recv() => {}
             }
-            tracing::info!("{what}");
+            // Cancelled before it is logged: whoever reads the line finds
+            // the worker already stopped.
             token.cancel();
+            tracing::info!("{what}");
         }
     });
     Ok((stopping, hurry))
