@@ -232,6 +232,23 @@ impl Engine {
     }
 }
 
+/// Counts a lease call while it runs; dropped with the call, also when the
+/// worker hangs up and the HTTP server drops the call's future.
+struct WaitingCall<'a>(&'a AtomicUsize);
+
+impl<'a> WaitingCall<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for WaitingCall<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,22 +265,5 @@ mod tests {
         }
         // FNV-1a's published value for "a", so the mapping never changes.
         assert_eq!(fnv1a(b"a") as u64, 0xaf63_dc4c_8601_ec8c);
-    }
-}
-
-/// Counts a lease call while it runs; dropped with the call, also when the
-/// worker hangs up and the HTTP server drops the call's future.
-struct WaitingCall<'a>(&'a AtomicUsize);
-
-impl<'a> WaitingCall<'a> {
-    fn new(count: &'a AtomicUsize) -> Self {
-        count.fetch_add(1, Ordering::Relaxed);
-        Self(count)
-    }
-}
-
-impl Drop for WaitingCall<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
