@@ -151,3 +151,18 @@ pub async fn set_paused(base: &str, queue: &str, paused: bool) -> BenchResult<()
         .error_for_status()?;
     Ok(())
 }
+
+/// Resumes the default queue and polls the counts until `tasks` are
+/// completed: the time a drain of a paused backlog takes.
+pub async fn time_resume_to_done(base: &str, tasks: usize) -> BenchResult<Duration> {
+    let client = client()?;
+    let started = Instant::now();
+    set_paused(base, "default", false).await?;
+    while completed(&client, base).await? < tasks as u64 {
+        if started.elapsed() > Duration::from_secs(600) {
+            return Err("the drain took more than 10 minutes".into());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(started.elapsed())
+}

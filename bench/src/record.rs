@@ -56,6 +56,18 @@ pub const WORKLOADS: &[Workload] = &[
         higher_is_better: true,
     },
     Workload {
+        key: "drain_worker_cli",
+        label: "drain of {n} no-op tasks by `rustqueue worker` (a process per task)",
+        unit: "tasks/s",
+        higher_is_better: true,
+    },
+    Workload {
+        key: "drain_protocol",
+        label: "drain of {n} no-op tasks by a protocol worker, batched leases",
+        unit: "tasks/s",
+        higher_is_better: true,
+    },
+    Workload {
         key: "latency_idle",
         label: "enqueue-to-start p99, idle ({n} probes)",
         unit: "ms",

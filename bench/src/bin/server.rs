@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use rustqueue_bench::http_load::{
-    client, completed, enqueue_batches, enqueue_concurrently, set_paused,
+    client, completed, enqueue_batches, enqueue_concurrently, set_paused, time_resume_to_done,
 };
 use rustqueue_bench::record::Reporter;
 use rustqueue_bench::server::{NOOP_TYPE, Server, default_binary};
@@ -155,20 +155,6 @@ async fn enqueues(args: &Args, binary: &Path, out: &Reporter) -> BenchResult<()>
     server.stop().await
 }
 
-/// Resumes the queue and polls the counts until every task is completed.
-async fn time_resume_to_done(server: &Server, tasks: usize) -> BenchResult<Duration> {
-    let client = client()?;
-    let started = Instant::now();
-    set_paused(&server.base, "default", false).await?;
-    while completed(&client, &server.base).await? < tasks as u64 {
-        if started.elapsed() > Duration::from_secs(600) {
-            return Err("the drain took more than 10 minutes".into());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Ok(started.elapsed())
-}
-
 /// One drain at `workers`; the first also reports the server's peak memory.
 async fn drain(
     args: &Args,
@@ -182,7 +168,7 @@ async fn drain(
     let server = fresh
         .serve(binary, &["--workers".into(), workers.to_string()])
         .await?;
-    let took = time_resume_to_done(&server, args.drain).await?;
+    let took = time_resume_to_done(&server.base, args.drain).await?;
     let memory = server.memory()?;
     server.stop().await?;
     let detail = format!(
