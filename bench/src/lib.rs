@@ -16,8 +16,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rustqueue_core::builtin::register_demo_types;
 use rustqueue_core::clock::SystemClock;
-use rustqueue_core::task::{RawJson, Task};
-use rustqueue_core::{Engine, EngineConfig, HandlerResult, Registry, Store, TaskHandler};
+use rustqueue_core::task::RawJson;
+use rustqueue_core::{
+    Engine, EngineConfig, HandlerResult, Registry, Store, TaskContext, TaskHandler,
+};
 use rustqueue_server::api::AppState;
 use rustqueue_server::app::{HttpSettings, app};
 use serde_json::value::RawValue;
@@ -36,7 +38,7 @@ pub struct Noop;
 
 #[async_trait]
 impl TaskHandler for Noop {
-    async fn run(&self, _task: &Task) -> HandlerResult {
+    async fn run(&self, _ctx: &TaskContext) -> HandlerResult {
         Ok(None)
     }
 

@@ -12,9 +12,10 @@ use async_trait::async_trait;
 use clap::Parser;
 use rustqueue_bench::serve_app;
 use rustqueue_core::clock::SystemClock;
-use rustqueue_core::task::{EventKind, Task, TaskStatus};
+use rustqueue_core::task::{EventKind, TaskStatus};
 use rustqueue_core::{
-    Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskError, TaskHandler,
+    Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskContext, TaskError,
+    TaskHandler,
 };
 use rustqueue_store_sqlite::{SqliteOptions, SqliteStore};
 use serde_json::Value;
@@ -37,7 +38,7 @@ struct Immediate(bool);
 
 #[async_trait]
 impl TaskHandler for Immediate {
-    async fn run(&self, _task: &Task) -> HandlerResult {
+    async fn run(&self, _ctx: &TaskContext) -> HandlerResult {
         if self.0 {
             Ok(None)
         } else {

@@ -16,7 +16,7 @@ use rustqueue_bench::sqlite::{durability, open};
 use rustqueue_bench::stats::Latencies;
 use rustqueue_bench::{BenchResult, Noop, serve_app};
 use rustqueue_core::clock::SystemClock;
-use rustqueue_core::{Engine, EngineConfig, HandlerResult, Registry, Task, TaskHandler};
+use rustqueue_core::{Engine, EngineConfig, HandlerResult, Registry, TaskContext, TaskHandler};
 use rustqueue_store_sqlite::Synchronous;
 use serde_json::json;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -47,9 +47,9 @@ struct Probe(UnboundedSender<(u64, Instant)>);
 
 #[async_trait]
 impl TaskHandler for Probe {
-    async fn run(&self, task: &Task) -> HandlerResult {
+    async fn run(&self, ctx: &TaskContext) -> HandlerResult {
         let started = Instant::now();
-        let n = task.payload.get().parse().unwrap_or(u64::MAX);
+        let n = ctx.task().payload.get().parse().unwrap_or(u64::MAX);
         // The receiver only goes away once the benchmark is over.
         let _ = self.0.send((n, started));
         Ok(None)

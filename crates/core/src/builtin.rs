@@ -5,8 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rand::Rng;
 
+use crate::context::TaskContext;
 use crate::handler::{HandlerResult, Registry, TaskError, TaskHandler};
-use crate::task::Task;
 
 /// How a demo type behaves.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +57,7 @@ impl DemoHandler {
 
 #[async_trait]
 impl TaskHandler for DemoHandler {
-    async fn run(&self, _task: &Task) -> HandlerResult {
+    async fn run(&self, _ctx: &TaskContext) -> HandlerResult {
         match self.behaviour {
             Behaviour::Succeed { secs } => {
                 self.pause(secs).await;

@@ -1,37 +1,86 @@
-//! Task handlers: the code a task type runs, and the registry of known types.
+//! Task handlers: the code a task type runs, how an attempt ends when it does
+//! not succeed, and the registry of known types.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::task::{RawJson, Task};
+use crate::context::TaskContext;
+use crate::task::RawJson;
 
-/// Why an attempt failed.
+/// What a failed attempt asks for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Another attempt after the engine's exponential back-off, if attempts remain.
+    Backoff,
+    /// Another attempt after this delay instead of the back-off, if attempts remain.
+    RetryIn(Duration),
+    /// No more attempts: the task ends `FAILED` at once.
+    Fail,
+    /// Run again after this delay without using up an attempt (not a failure).
+    Snooze(Duration),
+}
+
+/// Why an attempt did not succeed, and what should happen next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskError {
-    /// Human-readable reason, stored as `last_error`.
+    /// Human-readable reason, stored as `last_error` (a snooze stores it only in the history).
     pub message: String,
-    /// A permanent failure ends the task `FAILED` at once, whatever attempts remain.
-    pub permanent: bool,
+    /// What happens next.
+    pub next: Next,
 }
 
 impl TaskError {
-    /// A failure worth retrying.
+    /// A failure worth retrying after the usual back-off.
     pub fn retryable(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            permanent: false,
+            next: Next::Backoff,
         }
     }
 
-    /// A failure no retry can fix.
+    /// A failure no retry can fix: the task ends `FAILED` whatever attempts remain.
     pub fn permanent(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            permanent: true,
+            next: Next::Fail,
         }
+    }
+
+    /// A failure worth retrying after `delay` rather than the engine's back-off
+    /// (a rate limit's `Retry-After`, say); the attempt still counts.
+    pub fn retry_in(message: impl Into<String>, delay: Duration) -> Self {
+        Self {
+            message: message.into(),
+            next: Next::RetryIn(delay),
+        }
+    }
+
+    /// Not a failure: run this task again after `delay`, giving the attempt
+    /// back (a resource is busy, a dependency is not ready yet). A task may
+    /// snooze any number of times.
+    pub fn snooze(delay: Duration) -> Self {
+        Self {
+            message: format!("snoozed for {}", human(delay)),
+            next: Next::Snooze(delay),
+        }
+    }
+
+    /// Whether the task ends `FAILED` at once.
+    pub fn is_permanent(&self) -> bool {
+        self.next == Next::Fail
+    }
+}
+
+/// A delay as people write it: `250 ms`, `1.5 s`.
+fn human(delay: Duration) -> String {
+    if delay < Duration::from_secs(1) {
+        format!("{} ms", delay.as_millis())
+    } else {
+        format!("{} s", delay.as_secs_f64())
     }
 }
 
@@ -41,15 +90,21 @@ impl fmt::Display for TaskError {
     }
 }
 
+impl std::error::Error for TaskError {}
+
 /// What a successful attempt returns: an optional JSON result.
 pub type HandlerResult = Result<Option<RawJson>, TaskError>;
 
-/// The code that runs tasks of one type. Dropping the future cancels the attempt
-/// (timeouts and deletions do), so handlers should await rather than block.
+/// The code that runs tasks of one type.
+///
+/// Dropping the future cancels the attempt (timeouts, deletions and shutdown
+/// do), so handlers should await rather than block; work moved to other
+/// threads should watch [`TaskContext::cancellation`]. For a typed payload
+/// and a plain `async fn`, see [`crate::typed::handler_fn`].
 #[async_trait]
 pub trait TaskHandler: Send + Sync {
-    /// Runs one attempt of `task`.
-    async fn run(&self, task: &Task) -> HandlerResult;
+    /// Runs one attempt of the context's task.
+    async fn run(&self, ctx: &TaskContext) -> HandlerResult;
 
     /// One line for people: what this type does.
     fn description(&self) -> String;
@@ -86,6 +141,14 @@ impl Registry {
         handler: impl TaskHandler + 'static,
     ) -> &mut Self {
         self.handlers.insert(task_type.into(), Arc::new(handler));
+        self
+    }
+
+    /// Adds every type of `other`; its handlers and remote types replace
+    /// those of the same name here.
+    pub fn merge(&mut self, other: Registry) -> &mut Self {
+        self.handlers.extend(other.handlers);
+        self.remote.extend(other.remote);
         self
     }
 

@@ -5,7 +5,9 @@
 //! - [`store`]: the storage trait every backend implements, and the memory backend.
 //! - [`engine`]: enqueue validation, dispatcher and worker pool, finisher, leases and reaper,
 //!   the remote worker protocol and the cluster relay.
-//! - [`handler`]: the handler trait and the registry of task types.
+//! - [`handler`]: the handler trait, how failed attempts end, and the registry of task types.
+//! - [`context`]: what a handler gets for one attempt (payload, attempt, cancellation, span).
+//! - [`typed`]: handlers written as `async fn`s over a typed payload.
 //! - [`builtin`]: the nine demo task types.
 //! - [`retry`]: exponential back-off with jitter.
 //! - [`clock`]: the injectable source of time.
@@ -13,16 +15,19 @@
 
 pub mod builtin;
 pub mod clock;
+pub mod context;
 pub mod engine;
 pub mod error;
 pub mod handler;
 pub mod retry;
 pub mod store;
 pub mod task;
+pub mod typed;
 
+pub use context::TaskContext;
 pub use engine::{Engine, EngineConfig, EnqueueRequest};
 pub use error::EngineError;
-pub use handler::{HandlerResult, Registry, TaskError, TaskHandler};
+pub use handler::{HandlerResult, Next, Registry, TaskError, TaskHandler};
 pub use store::Store;
 pub use task::Transition;
 pub use task::{Task, TaskEvent, TaskStatus};

@@ -10,8 +10,8 @@ use rustqueue_core::store::memory::MemoryStore;
 use rustqueue_core::store::{ClaimParams, Store};
 use rustqueue_core::task::{EventKind, RawJson, Task, TaskStatus};
 use rustqueue_core::{
-    Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskError, TaskHandler,
-    Transition,
+    Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskContext, TaskError,
+    TaskHandler, Transition,
 };
 use serde_json::value::RawValue;
 use tokio::sync::broadcast;
@@ -25,8 +25,8 @@ where
     F: Fn(Task) -> Fut + Send + Sync,
     Fut: Future<Output = HandlerResult> + Send,
 {
-    async fn run(&self, task: &Task) -> HandlerResult {
-        (self.0)(task.clone()).await
+    async fn run(&self, ctx: &TaskContext) -> HandlerResult {
+        (self.0)(ctx.task().clone()).await
     }
 
     fn description(&self) -> String {

@@ -9,9 +9,10 @@ use async_trait::async_trait;
 use rustqueue_core::clock::TokioClock;
 use rustqueue_core::engine::Retention;
 use rustqueue_core::store::memory::MemoryStore;
-use rustqueue_core::task::{RawJson, Task, TaskStatus};
+use rustqueue_core::task::{RawJson, TaskStatus};
 use rustqueue_core::{
-    Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskError, TaskHandler,
+    Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskContext, TaskError,
+    TaskHandler,
 };
 use serde_json::value::RawValue;
 
@@ -20,8 +21,8 @@ struct Outcome;
 
 #[async_trait]
 impl TaskHandler for Outcome {
-    async fn run(&self, task: &Task) -> HandlerResult {
-        match task.payload.get() {
+    async fn run(&self, ctx: &TaskContext) -> HandlerResult {
+        match ctx.task().payload.get() {
             "\"fail\"" => Err(TaskError::permanent("asked to fail")),
             _ => Ok(None),
         }

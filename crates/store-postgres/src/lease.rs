@@ -142,7 +142,7 @@ impl<'a> FinishColumns<'a> {
             Outcome::Completed { .. } => ("COMPLETED", None, Some(now), None),
             Outcome::Retry { run_at, error } => ("QUEUED", Some(*run_at), None, Some(error)),
             Outcome::Failed { error } => ("FAILED", None, Some(now), Some(error)),
-            Outcome::Released => ("QUEUED", Some(now), None, None),
+            Outcome::Released { run_at } => ("QUEUED", Some(*run_at), None, None),
         };
         let result = match &finish.outcome {
             Outcome::Completed { result } => result.as_deref().map(|r| r.get()),
@@ -154,7 +154,7 @@ impl<'a> FinishColumns<'a> {
         self.expired_by.push(finish.expired_by);
         self.status.push(status);
         self.give_back
-            .push(matches!(finish.outcome, Outcome::Released));
+            .push(matches!(finish.outcome, Outcome::Released { .. }));
         self.run_at.push(run_at);
         self.finished_at.push(finished_at);
         self.error.push(error.map(|e| storable(e)));

@@ -152,9 +152,9 @@ fn change(outcome: &Outcome, now: Timestamp) -> Change<'_> {
             error: Some(error),
             ..base
         },
-        Outcome::Released => Change {
+        Outcome::Released { run_at } => Change {
             give_back: true,
-            run_at: Some(now),
+            run_at: Some(*run_at),
             ..base
         },
     }

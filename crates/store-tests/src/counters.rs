@@ -79,7 +79,11 @@ pub async fn count_rows_follow_every_change(store: SharedStore) {
         complete(&leases[0]),
         fail(&leases[1], "no"),
         finish(&leases[2], retry, EventKind::RetryScheduled),
-        finish(&leases[3], Outcome::Released, EventKind::Released),
+        finish(
+            &leases[3],
+            Outcome::Released { run_at: at },
+            EventKind::Released,
+        ),
         Finish {
             token: other_token(leases[4].token),
             ..complete(&leases[4])
@@ -153,7 +157,11 @@ pub async fn count_rows_survive_concurrent_writes(store: SharedStore) {
                     .map(|(i, lease)| match i % 3 {
                         0 => complete(lease),
                         1 => fail(lease, "no"),
-                        _ => finish(lease, Outcome::Released, EventKind::Released),
+                        _ => finish(
+                            lease,
+                            Outcome::Released { run_at: base },
+                            EventKind::Released,
+                        ),
                     })
                     .collect();
                 store

@@ -145,7 +145,11 @@ pub async fn finish_released_gives_the_attempt_back(store: SharedStore) {
     assert!(
         finish_one(
             &*store,
-            finish(&lease, Outcome::Released, EventKind::Released),
+            finish(
+                &lease,
+                Outcome::Released { run_at: at },
+                EventKind::Released
+            ),
             at
         )
         .await
@@ -168,6 +172,39 @@ pub async fn finish_released_gives_the_attempt_back(store: SharedStore) {
         Some(&(EventKind::Released, 0))
     );
     let again = claim_one(&*store, "EMAIL", at, 6).await;
+    assert_eq!(again.task.attempts, 1);
+}
+
+/// `Released` with a later `run_at` (a snooze) gives the attempt back and
+/// keeps the task from being claimed until then.
+pub async fn finish_released_later_waits_for_its_run_at(store: SharedStore) {
+    let start = now();
+    let t = insert(&*store, task("EMAIL", secs(start, -10)), start).await;
+    let lease = claim_one(&*store, "EMAIL", start, 5).await;
+    let at = secs(start, 1);
+    let wake = secs(at, 30);
+    let snooze = Outcome::Released { run_at: wake };
+
+    assert!(
+        finish_one(
+            &*store,
+            finish(&lease, snooze, EventKind::RetryScheduled),
+            at
+        )
+        .await
+    );
+
+    let after = get(&*store, &t.id).await;
+    assert_eq!(
+        (after.status, after.attempts, after.run_at, after.last_error),
+        (TaskStatus::Queued, 0, wake, None)
+    );
+    assert!(
+        claim(&*store, &["EMAIL"], 1, secs(wake, -1), 6)
+            .await
+            .is_empty()
+    );
+    let again = claim_one(&*store, "EMAIL", wake, 7).await;
     assert_eq!(again.task.attempts, 1);
 }
 

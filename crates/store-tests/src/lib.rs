@@ -103,6 +103,7 @@ macro_rules! conformance_suite {
             finish::finish_retry_requeues_with_run_at_and_error,
             finish::finish_failed_sets_error_and_finished_at,
             finish::finish_released_gives_the_attempt_back,
+            finish::finish_released_later_waits_for_its_run_at,
             finish::finish_with_wrong_token_is_not_applied,
             finish::finish_twice_is_not_applied,
             finish::finish_expired_by_guard,

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::{Running, Shared, outcome};
+use crate::context::{Deadline, TaskContext};
 use crate::handler::TaskError;
 use crate::store::{ClaimParams, Finish, Lease};
 use crate::task::{EventKind, TaskStatus};
@@ -136,7 +138,7 @@ fn start_attempt(
 
 /// Runs one attempt to its end: success, error, panic, timeout or cancellation.
 async fn attempt(shared: &Shared, lease: &Lease, cancel: CancellationToken) -> Finish {
-    let task = lease.task.clone();
+    let task = Arc::new(lease.task.clone());
     let Some(handler) = shared.registry.get(&task.task_type).cloned() else {
         let error = format!("no handler for task type {:?} on this node", task.task_type);
         return outcome::after_error(lease, error, true, shared.now(), &shared.config.backoff);
@@ -144,31 +146,40 @@ async fn attempt(shared: &Shared, lease: &Lease, cancel: CancellationToken) -> F
     let timeout = task
         .timeout_ms
         .map_or(shared.config.default_timeout, Duration::from_millis);
-    // A task of its own, so a panicking handler fails the attempt instead of the worker.
-    let mut run = tokio::spawn(async move { handler.run(&task).await });
+    let deadline = Deadline::after(timeout);
+    // The handler's token fires on timeout too; deletion, a lost lease and
+    // shutdown cancel `cancel`, which reaches it as its parent.
+    let handler_cancel = cancel.child_token();
+    let (token, until) = (handler_cancel.clone(), deadline.clone());
+    // A task of its own, so a panicking handler fails the attempt instead of
+    // the worker; it runs in the attempt's span, which its context captures.
+    let mut run = tokio::spawn(
+        async move {
+            let ctx = TaskContext::for_attempt(task, token, until, tracing::Span::current());
+            handler.run(&ctx).await
+        }
+        .in_current_span(),
+    );
     let result = tokio::select! {
         joined = &mut run => match joined {
             Ok(result) => result,
             Err(error) => Err(TaskError::retryable(format!("handler panicked: {}", panic_message(error)))),
         },
-        _ = tokio::time::sleep(timeout) => {
+        () = deadline.reached() => {
+            handler_cancel.cancel();
             run.abort();
-            Err(TaskError::retryable(format!("timed out after {} ms", timeout.as_millis())))
+            Err(TaskError::retryable(format!("timed out after {} ms", deadline.allowed().as_millis())))
         }
         _ = cancel.cancelled() => {
             run.abort();
-            return outcome::after_release(lease, "handed back: the attempt was cancelled on this node");
+            return outcome::after_release(lease, "handed back: the attempt was cancelled on this node", shared.now());
         }
     };
     match result {
         Ok(output) => outcome::after_success(lease, output),
-        Err(error) => outcome::after_error(
-            lease,
-            error.message,
-            error.permanent,
-            shared.now(),
-            &shared.config.backoff,
-        ),
+        Err(error) => {
+            outcome::after_handler_error(lease, error, shared.now(), &shared.config.backoff)
+        }
     }
 }
 

@@ -154,7 +154,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Applies each transition whose guard holds, in one transaction, and says
     /// which were applied. `Completed` and `Failed` set `finished_at = now`;
     /// `Retry` and `Failed` set `last_error`; `Completed` sets `result`;
-    /// `Released` sets `attempts - 1` and `run_at = now`. Every applied one clears the
+    /// `Released` sets `attempts - 1` and its `run_at`. Every applied one clears the
     /// lease and appends its event with the attempt number after the change.
     /// `last_error` is kept by `Completed` (it tells of earlier attempts).
     async fn task_finish_many(

@@ -62,8 +62,12 @@ pub enum Outcome {
         /// Why.
         error: String,
     },
-    /// Back to `QUEUED` at once, and the attempt does not count (shutdown hand-back).
-    Released,
+    /// Back to `QUEUED`, not before `run_at`, and the attempt does not count
+    /// (a hand-back at shutdown, now; a handler's snooze, later).
+    Released {
+        /// When the next attempt may start.
+        run_at: Timestamp,
+    },
 }
 
 impl Outcome {
@@ -72,7 +76,7 @@ impl Outcome {
         match self {
             Outcome::Completed { .. } => TaskStatus::Completed,
             Outcome::Failed { .. } => TaskStatus::Failed,
-            Outcome::Retry { .. } | Outcome::Released => TaskStatus::Queued,
+            Outcome::Retry { .. } | Outcome::Released { .. } => TaskStatus::Queued,
         }
     }
 }

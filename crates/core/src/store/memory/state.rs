@@ -153,9 +153,9 @@ impl State {
                 row.task.finished_at = Some(now);
                 TaskStatus::Failed
             }
-            Outcome::Released => {
+            Outcome::Released { run_at } => {
                 row.task.attempts = row.task.attempts.saturating_sub(1);
-                row.task.run_at = now;
+                row.task.run_at = run_at;
                 TaskStatus::Queued
             }
         };
