@@ -54,6 +54,19 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_DEMO_SPEED", default_value_t = 1.0, value_parser = positive_f64)]
     pub demo_speed: f64,
 
+    /// Register the nine demo task types (EMAIL, REPORT, ..., FAILABS);
+    /// `--demo-types=false` leaves the remote types and those a program embedding RustQueue registers.
+    #[arg(
+        long,
+        env = "RUSTQUEUE_DEMO_TYPES",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub demo_types: bool,
+
     /// Comma-separated task types run by remote workers over /api/worker:
     /// enqueues of them are accepted, and this node leases them out instead of running them.
     #[arg(long, env = "RUSTQUEUE_REMOTE_TYPES", value_delimiter = ',', value_parser = task_type_name)]

@@ -3,6 +3,7 @@
 //! Layout:
 //! - [`config`]: the flags of `rustqueue serve` and their environment twins.
 //! - [`serve`]: start-up, serving and graceful shutdown.
+//! - [`embed`]: the builder a Rust program uses to run RustQueue with its own handlers and store.
 //! - [`app`]: the router with authentication, CORS, body limit and tracing.
 //! - [`dashboard`]: the embedded dashboard, served at `/`.
 //! - [`api`]: the routes, one module per resource.
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
+pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod origin;

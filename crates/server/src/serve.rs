@@ -1,54 +1,38 @@
 //! `rustqueue serve`: opens the store, starts the engine, serves HTTP, and shuts down gracefully.
 
-use rustqueue_core::builtin::register_demo_types;
-use rustqueue_core::clock::SystemClock;
-use rustqueue_core::{Engine, Registry};
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
+use axum::Router;
+use rustqueue_core::Engine;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::AppState;
-use crate::app::{HttpSettings, app};
 use crate::config::ServeArgs;
-use crate::storage::open_store;
+use crate::embed::RustQueue;
 
 /// Runs the server until SIGTERM or Ctrl-C, then drains the engine and the
 /// HTTP server; a second signal stops at once.
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
-    let store = open_store(&args).await?;
-    let mut registry = Registry::new();
-    register_demo_types(&mut registry, args.demo_speed);
-    for task_type in &args.remote_types {
-        registry.declare_remote(task_type, "declared with --remote-types");
-    }
-    let engine = Engine::new(
-        store,
-        registry,
-        args.engine_config(),
-        std::sync::Arc::new(SystemClock),
-    );
-    engine
-        .start()
+    let bind = args.bind;
+    RustQueue::builder()
+        .args(args)
+        .serve(bind)
         .await
-        .map_err(|error| format!("cannot start the engine: {error}"))?;
-    let settings = HttpSettings {
-        api_token: args.api_token.clone().filter(|token| !token.is_empty()),
-        cors_origins: args.frontend_origin.clone(),
-        body_limit: args.body_limit_bytes,
-    };
-    let router = app(
-        AppState {
-            engine: engine.clone(),
-        },
-        &settings,
-    )?;
-    let listener = TcpListener::bind(args.bind)
-        .await
-        .map_err(|error| format!("cannot listen on {}: {error}", args.bind))?;
-    tracing::info!(address = %args.bind, database = %redact(&args.database_url), workers = args.workers, "RustQueue is listening");
+        .map_err(|error| error.to_string())
+}
+
+/// Serves `router` on `listener` until `stop` resolves, then drains the
+/// engine and HTTP; `force` resolving during the drain stops at once.
+pub(crate) async fn run_http(
+    engine: Engine,
+    listener: TcpListener,
+    router: Router,
+    grace_secs: u64,
+    stop: impl Future<Output = ()>,
+    force: impl Future<Output = ()>,
+) -> Result<(), String> {
     let http_stop = CancellationToken::new();
     let server =
         axum::serve(listener, router).with_graceful_shutdown(http_stop.clone().cancelled_owned());
@@ -62,15 +46,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                 Err(error) => Err(format!("server task failed: {error}")),
             };
         }
-        () = shutdown_signal() => {}
+        () = stop => {}
     }
     tracing::info!(
-        grace_secs = args.shutdown_grace_secs,
+        grace_secs,
         "shutting down: taking no new work, finishing running tasks"
     );
     tokio::select! {
         () = drain(&engine, server, http_stop) => tracing::info!("stopped"),
-        () = shutdown_signal() => tracing::warn!(
+        () = force => tracing::warn!(
             "second signal: stopping now; running tasks run again when their leases expire"
         ),
     }
@@ -100,7 +84,7 @@ async fn drain(
 }
 
 /// The URL without any password, for logs.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             format!("{}://***{}", &url[..scheme_end], &url[at..])
@@ -109,7 +93,8 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves at SIGTERM or Ctrl-C.
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::warn!(%error, "cannot listen for Ctrl-C");
