@@ -11,6 +11,7 @@
 //! - [`builtin`]: the nine demo task types.
 //! - [`retry`]: exponential back-off with jitter.
 //! - [`clock`]: the injectable source of time.
+//! - [`trace`]: the W3C trace context a task carries to its attempts.
 //! - [`error`]: errors the engine reports.
 
 pub mod builtin;
@@ -22,6 +23,7 @@ pub mod handler;
 pub mod retry;
 pub mod store;
 pub mod task;
+pub mod trace;
 pub mod typed;
 
 pub use context::TaskContext;

@@ -123,6 +123,10 @@ pub struct Task {
     pub unique_key: Option<String>,
     /// Per-attempt timeout; `None` means the server default.
     pub timeout_ms: Option<u64>,
+    /// The W3C trace context of the request that enqueued it; each attempt's
+    /// span continues that trace. Absent when the request carried none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// A task to insert: every caller-chosen field, validated by the engine.
@@ -146,6 +150,8 @@ pub struct NewTask {
     pub unique_key: Option<String>,
     /// Per-attempt timeout in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// The W3C `traceparent` its attempts continue (well-formed, or `None`).
+    pub traceparent: Option<String>,
 }
 
 impl NewTask {
@@ -169,6 +175,7 @@ impl NewTask {
             result: None,
             unique_key: self.unique_key,
             timeout_ms: self.timeout_ms,
+            traceparent: self.traceparent,
         }
     }
 }

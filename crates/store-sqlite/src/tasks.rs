@@ -48,8 +48,8 @@ pub(crate) fn insert_many(
 fn insert_one(conn: &Connection, new: &NewTask, now: Timestamp) -> rusqlite::Result<()> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO tasks (id, task_type, payload, queue, priority, status, attempts, max_retries, \
-         created_at, updated_at, run_at, unique_key, timeout_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', 0, ?6, ?7, ?7, ?8, ?9, ?10)",
+         created_at, updated_at, run_at, unique_key, timeout_ms, traceparent) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', 0, ?6, ?7, ?7, ?8, ?9, ?10, ?11)",
     )?;
     insert.execute(params![
         new.id,
@@ -62,6 +62,7 @@ fn insert_one(conn: &Connection, new: &NewTask, now: Timestamp) -> rusqlite::Res
         micros(new.run_at),
         new.unique_key,
         timeout_column(new.timeout_ms),
+        new.traceparent,
     ])?;
     Ok(())
 }
@@ -132,7 +133,9 @@ pub(crate) fn delete(conn: &Connection, id: &str) -> Result<Option<Task>, Fault>
     );
     let deleted = conn
         .prepare_cached(sql)?
-        .query_row([id], |row| Ok((rows::task(row)?, row.get::<_, i64>(19)?)))
+        .query_row([id], |row| {
+            Ok((rows::task(row)?, row.get::<_, i64>(rows::TASK_COLUMNS)?))
+        })
         .optional()?;
     let Some((task, rowid)) = deleted else {
         return Ok(None);

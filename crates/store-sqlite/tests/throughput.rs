@@ -38,6 +38,7 @@ async fn fill(store: &SqliteStore) {
                 run_at: now,
                 unique_key: None,
                 timeout_ms: None,
+                traceparent: None,
             })
             .collect();
         store.task_insert_many(news, now).await.expect("insert");

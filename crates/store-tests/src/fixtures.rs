@@ -40,6 +40,7 @@ pub fn task(task_type: &str, run_at: Timestamp) -> NewTask {
         run_at,
         unique_key: None,
         timeout_ms: None,
+        traceparent: None,
     }
 }
 

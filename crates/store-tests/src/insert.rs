@@ -9,6 +9,30 @@ use crate::fixtures::{
     insert, keyed, now, secs, sorted_ids, task,
 };
 
+/// A W3C trace context, as an enqueue stores it.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// The trace context stored with a task comes back with every lease of it,
+/// so each attempt continues the enqueue's trace; a task without one has none.
+pub async fn insert_keeps_the_traceparent_for_claims(store: SharedStore) {
+    let now = now();
+    let traced = NewTask {
+        traceparent: Some(TRACEPARENT.to_owned()),
+        ..task("EMAIL", now)
+    };
+    let traced = insert(&*store, traced, now).await;
+    insert(&*store, task("SMS", now), now).await;
+    let lease = claim_one(&*store, "EMAIL", now, 1).await;
+    assert_eq!(lease.task.id, traced.id);
+    assert_eq!(lease.task.traceparent.as_deref(), Some(TRACEPARENT));
+    assert_eq!(
+        get(&*store, &traced.id).await.traceparent.as_deref(),
+        Some(TRACEPARENT)
+    );
+    let plain = claim_one(&*store, "SMS", now, 2).await;
+    assert_eq!(plain.task.traceparent, None);
+}
+
 /// A batch comes back in input order, each task `QUEUED` with every field as asked.
 pub async fn insert_returns_tasks_in_input_order(store: SharedStore) {
     let now = now();
@@ -18,6 +42,7 @@ pub async fn insert_returns_tasks_in_input_order(store: SharedStore) {
     first.max_retries = 5;
     first.timeout_ms = Some(1500);
     first.unique_key = Some("k-1".to_owned());
+    first.traceparent = Some(TRACEPARENT.to_owned());
     let second = task("SMS", now);
     let third = task("REPORT", secs(now, -5));
     let news = vec![first.clone(), second.clone(), third.clone()];
@@ -48,6 +73,7 @@ pub async fn insert_returns_tasks_in_input_order(store: SharedStore) {
         assert!(t.result.is_none());
         assert_eq!(t.unique_key, asked.unique_key);
         assert_eq!(t.timeout_ms, asked.timeout_ms);
+        assert_eq!(t.traceparent, asked.traceparent);
         assert_same_task(&get(&*store, &t.id).await, t);
     }
     let listed = all_tasks(&*store).await;

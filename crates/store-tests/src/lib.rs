@@ -79,6 +79,7 @@ macro_rules! conformance_suite {
     ($factory:expr $(,)?) => {
         $crate::conformance_suite!(@cases $factory;
             insert::insert_returns_tasks_in_input_order,
+            insert::insert_keeps_the_traceparent_for_claims,
             insert::insert_records_enqueued_event,
             insert::insert_empty_batch,
             insert::insert_batch_is_all_or_nothing,

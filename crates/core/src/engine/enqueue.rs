@@ -7,6 +7,7 @@ use chrono::TimeDelta;
 use crate::error::EngineError;
 use crate::handler::Registry;
 use crate::task::{NewTask, RawJson, Timestamp, json_depth, new_task_id};
+use crate::trace::parse_traceparent;
 
 /// The queue a task goes to when none is named.
 pub const DEFAULT_QUEUE: &str = "default";
@@ -40,6 +41,8 @@ pub struct EnqueueRequest {
     pub unique_key: Option<String>,
     /// Per-attempt timeout in milliseconds; defaults to the server's.
     pub timeout_ms: Option<u64>,
+    /// The W3C `traceparent` of the enqueuing request; a malformed one is dropped.
+    pub traceparent: Option<String>,
 }
 
 impl EnqueueRequest {
@@ -55,6 +58,7 @@ impl EnqueueRequest {
             delay: None,
             unique_key: None,
             timeout_ms: None,
+            traceparent: None,
         }
     }
 
@@ -106,6 +110,7 @@ impl EnqueueRequest {
             run_at,
             unique_key: self.unique_key,
             timeout_ms: self.timeout_ms,
+            traceparent: self.traceparent.as_deref().and_then(parse_traceparent),
         })
     }
 }

@@ -44,6 +44,7 @@ pub fn new_task(task_type: &str) -> rustqueue_core::task::NewTask {
         run_at: now(),
         unique_key: None,
         timeout_ms: None,
+        traceparent: None,
     }
 }
 
