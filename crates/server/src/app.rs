@@ -1,6 +1,7 @@
 //! The axum application: routes, authentication, CORS and the cross-site
 //! guard, body limit and tracing.
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
@@ -12,6 +13,8 @@ use crate::api::{self, AppState};
 use crate::auth::{ApiToken, require_token};
 use crate::error::ApiError;
 use crate::origin::{AllowedOrigins, refuse_cross_site};
+use crate::request_metrics::{RequestMetrics, track};
+use crate::telemetry::request_span;
 
 /// HTTP settings the router needs.
 #[derive(Debug, Clone)]
@@ -28,6 +31,7 @@ pub struct HttpSettings {
 /// Builds the whole router; tests call it directly or serve it on port 0.
 pub fn app(state: AppState, settings: &HttpSettings) -> Result<Router, String> {
     let allowed = AllowedOrigins::new(&settings.cors_origins)?;
+    let requests = RequestMetrics::default();
     // Metrics tell queue names and volumes: they need the token like /api.
     let mut protected = Router::new()
         .nest("/api", api::routes())
@@ -49,13 +53,16 @@ pub fn app(state: AppState, settings: &HttpSettings) -> Result<Router, String> {
             )
         })
         .with_state(state)
+        // Inside the router, so the matched route template is known.
+        .layer(middleware::from_fn_with_state(requests.clone(), track))
+        .layer(Extension(requests))
         .layer(DefaultBodyLimit::max(settings.body_limit))
         .layer(middleware::from_fn_with_state(
             allowed.clone(),
             refuse_cross_site,
         ))
         .layer(cors(&allowed)?)
-        .layer(TraceLayer::new_for_http()))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span)))
 }
 
 fn cors(allowed: &AllowedOrigins) -> Result<CorsLayer, String> {

@@ -132,6 +132,11 @@ pub struct ServeArgs {
     /// Log line format.
     #[arg(long, env = "RUSTQUEUE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Send traces (HTTP requests and task attempts) to this OpenTelemetry
+    /// collector over OTLP/HTTP (protobuf), e.g. http://localhost:4318; none by default.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
 }
 
 fn task_type_name(text: &str) -> Result<String, String> {
@@ -186,6 +191,7 @@ impl ServeArgs {
                 failed: kept_for(self.failed_retention_secs),
                 ..Retention::default()
             },
+            link_span: Some(crate::telemetry::link_span),
             ..EngineConfig::default()
         }
     }

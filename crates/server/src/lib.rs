@@ -10,6 +10,8 @@
 //! - [`storage`]: opening the store a URL names.
 //! - [`auth`], [`extract`], [`error`]: bearer tokens, request extractors, `{"detail"}` errors.
 //! - [`origin`]: allowed browser origins, and the guard against cross-site changes.
+//! - [`request_metrics`]: HTTP requests timed by route and status, for `/metrics`.
+//! - [`telemetry`]: request spans that continue the caller's trace, and OTLP export.
 //! - [`cli`]: the client commands: `rustqueue worker`, `enqueue` and `tasks`.
 
 pub mod api;
@@ -22,5 +24,7 @@ pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod origin;
+pub mod request_metrics;
 pub mod serve;
 pub mod storage;
+pub mod telemetry;

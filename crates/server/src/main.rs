@@ -1,10 +1,15 @@
 //! The `rustqueue` command.
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use opentelemetry_sdk::trace::Tracer;
 use rustqueue_server::cli::tasks::{EnqueueArgs, TasksArgs};
 use rustqueue_server::cli::worker::WorkerArgs;
 use rustqueue_server::config::{LogFormat, ServeArgs};
+use rustqueue_server::telemetry;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// RustQueue: a durable task queue server with a dashboard.
 #[derive(Debug, Parser)]
@@ -38,15 +43,24 @@ enum LogTo {
     Stderr,
 }
 
-fn init_logging(format: LogFormat, to: LogTo) {
+/// Log lines, and spans exported to OpenTelemetry when a tracer is given.
+fn init_logging(format: LogFormat, to: LogTo, tracer: Option<Tracer>) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    match (format, to) {
-        (LogFormat::Text, LogTo::Stdout) => builder.init(),
-        (LogFormat::Json, LogTo::Stdout) => builder.json().init(),
-        (LogFormat::Text, LogTo::Stderr) => builder.with_writer(std::io::stderr).init(),
-        (LogFormat::Json, LogTo::Stderr) => builder.json().with_writer(std::io::stderr).init(),
-    }
+    let writer = match to {
+        LogTo::Stdout => BoxMakeWriter::new(std::io::stdout),
+        LogTo::Stderr => BoxMakeWriter::new(std::io::stderr),
+    };
+    let lines = tracing_subscriber::fmt::layer().with_writer(writer);
+    let lines = match format {
+        LogFormat::Text => lines.boxed(),
+        LogFormat::Json => lines.json().boxed(),
+    };
+    let spans = tracer.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(lines)
+        .with(spans)
+        .init();
 }
 
 /// The top-level help also lists every setting of `serve`, so `rustqueue --help` documents them all.
@@ -66,7 +80,7 @@ async fn main() -> std::process::ExitCode {
     match parse_cli().command {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => {
-            init_logging(args.log_format, LogTo::Stderr);
+            init_logging(args.log_format, LogTo::Stderr, None);
             rustqueue_server::cli::worker::run(args).await
         }
         Command::Enqueue(args) => rustqueue_server::cli::tasks::enqueue(args).await,
@@ -75,13 +89,33 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> std::process::ExitCode {
-    init_logging(args.log_format, LogTo::Stdout);
-    match rustqueue_server::serve::serve(args).await {
+    let endpoint = args.otlp_endpoint.as_deref().filter(|url| !url.is_empty());
+    let traces = match endpoint.map(telemetry::otlp_provider).transpose() {
+        Ok(traces) => traces,
+        Err(error) => {
+            eprintln!("rustqueue: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    init_logging(
+        args.log_format,
+        LogTo::Stdout,
+        traces.as_ref().map(telemetry::tracer),
+    );
+    let code = match rustqueue_server::serve::serve(args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
             eprintln!("rustqueue: {error}");
             std::process::ExitCode::FAILURE
         }
+    };
+    if let Some(traces) = traces {
+        // Sends the last spans; it blocks, so off the async workers.
+        let flushed = tokio::task::spawn_blocking(move || traces.shutdown()).await;
+        if let Ok(Err(error)) = flushed {
+            eprintln!("rustqueue: the last traces were not sent: {error}");
+        }
     }
+    code
 }

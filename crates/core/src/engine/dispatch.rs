@@ -8,7 +8,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{Running, Shared, outcome};
+use super::{Running, Shared, observe, outcome};
 use crate::context::{Deadline, TaskContext};
 use crate::handler::TaskError;
 use crate::store::{ClaimParams, Finish, Lease};
@@ -124,16 +124,19 @@ fn start_attempt(
         Some(TaskStatus::InProgress),
     );
     let shared = shared.clone();
-    tokio::spawn(async move {
-        let started = std::time::Instant::now();
-        let finish = attempt(&shared, &lease, cancel).await;
-        shared
-            .tally
-            .time_attempt(&lease.task.task_type, started.elapsed());
-        drop(permit);
-        // The finisher outlives every attempt (shutdown waits for them first).
-        let _ = finishes.send(finish);
-    });
+    observe::started(&shared, &lease.task);
+    let span = observe::attempt_span(&shared, &lease.task);
+    tokio::spawn(
+        async move {
+            let started = std::time::Instant::now();
+            let finish = attempt(&shared, &lease, cancel).await;
+            observe::ran(&shared, &lease.task, started.elapsed());
+            drop(permit);
+            // The finisher outlives every attempt (shutdown waits for them first).
+            let _ = finishes.send(finish);
+        }
+        .instrument(span),
+    );
 }
 
 /// Runs one attempt to its end: success, error, panic, timeout or cancellation.

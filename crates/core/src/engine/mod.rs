@@ -7,6 +7,7 @@
 //! `lease` (heartbeats and the reaper), `tasks` (one task at a time),
 //! `admin` (pages, counts, bulk operations, queues), `remote` (the worker
 //! protocol), `relay` (transitions shared across nodes), `stats` (metrics),
+//! `observe` and `timings` (attempt spans and histograms),
 //! `clock_sync` (a shared store's clock as every node's time), `retention`
 //! (deleting old finished tasks).
 
@@ -16,12 +17,14 @@ mod dispatch;
 mod enqueue;
 mod finish;
 mod lease;
+mod observe;
 mod outcome;
 mod relay;
 mod remote;
 mod retention;
 mod stats;
 mod tasks;
+mod timings;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
@@ -40,6 +43,7 @@ pub use enqueue::{
 pub use remote::{MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerOutcome};
 pub use retention::Retention;
 pub use stats::{AttemptTimes, NodeStats};
+pub use timings::{BUCKETS, Histogram, MAX_SERIES, OTHER_QUEUE, TaskTimings};
 
 use crate::clock::Clock;
 use crate::error::EngineError;
@@ -70,6 +74,9 @@ pub struct EngineConfig {
     pub idle_poll: Duration,
     /// How long finished tasks are kept.
     pub retention: Retention,
+    /// Makes a task's stored `traceparent` the parent of its attempts' spans
+    /// (the server links them to OpenTelemetry); `None` leaves them unlinked.
+    pub link_span: Option<crate::trace::LinkSpan>,
 }
 
 impl Default for EngineConfig {
@@ -84,6 +91,7 @@ impl Default for EngineConfig {
             shutdown_grace: Duration::from_secs(30),
             idle_poll: Duration::from_secs(1),
             retention: Retention::default(),
+            link_span: None,
         }
     }
 }
@@ -120,6 +128,8 @@ struct Shared {
     resyncs: broadcast::Sender<u64>,
     /// This node's transitions, counted for metrics.
     tally: stats::Tally,
+    /// How long this node's tasks waited and ran, by type and queue, for metrics.
+    timings: timings::Timings,
     /// Tasks this node deleted by retention, for metrics.
     pruned: retention::Pruned,
     /// This node's transitions waiting to be shared, for shared stores.
@@ -205,6 +215,7 @@ impl Engine {
             resyncs,
             outbox,
             tally: stats::Tally::new(&types),
+            timings: timings::Timings::default(),
             pruned: retention::Pruned::default(),
             lease_calls_waiting: AtomicUsize::new(0),
             store,

@@ -102,6 +102,7 @@ impl Engine {
         let mut leases = shared.store.task_claim(&params).await?;
         for lease in &mut leases {
             lease.token = worker_token(&lease.task.id, lease.token);
+            super::observe::started(shared, &lease.task);
             shared.publish(
                 &lease.task.id,
                 EventKind::Started,
@@ -226,6 +227,10 @@ impl Engine {
             .await?;
         if applied.first() != Some(&true) {
             return Err(lost());
+        }
+        if let Some(started) = lease.task.started_at {
+            let took = (shared.now() - started).to_std().unwrap_or_default();
+            super::observe::ran(shared, &lease.task, took);
         }
         shared.publish(task_id, finish.event, Some(status));
         Ok(status)

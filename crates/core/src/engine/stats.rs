@@ -112,6 +112,8 @@ pub struct NodeStats {
     pub pruned: (u64, u64),
     /// Remote workers' lease calls waiting for work now (idle workers).
     pub lease_calls_waiting: usize,
+    /// How long tasks waited to start and attempts ran on this node, by type and queue.
+    pub timings: Vec<super::TaskTimings>,
 }
 
 impl Engine {
@@ -125,6 +127,7 @@ impl Engine {
             attempts: shared.tally.attempt_times(),
             pruned: shared.pruned.totals(),
             lease_calls_waiting: shared.lease_calls_waiting.load(Ordering::Relaxed),
+            timings: shared.timings.snapshot(),
         }
     }
 }

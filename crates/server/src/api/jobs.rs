@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::telemetry::TraceParent;
 
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
@@ -56,12 +57,14 @@ pub struct MessageResponse {
     responses((status = 200, body = EnqueueResponse), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn enqueue(
     State(state): State<AppState>,
+    TraceParent(traceparent): TraceParent,
     JsonBody(body): JsonBody<EnqueueBody>,
 ) -> Result<Json<EnqueueResponse>, ApiError> {
-    let inserted = state
-        .engine
-        .enqueue(EnqueueRequest::new(body.t_type, body.payload))
-        .await?;
+    let request = EnqueueRequest {
+        traceparent,
+        ..EnqueueRequest::new(body.t_type, body.payload)
+    };
+    let inserted = state.engine.enqueue(request).await?;
     let task = inserted.task;
     let message = format!(
         "Job {} (Payload: {}, Type: {}) enqueued!",

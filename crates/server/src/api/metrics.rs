@@ -1,10 +1,15 @@
 //! `GET /metrics`: Prometheus (OpenMetrics text) metrics. Task counts come
 //! from the store's counters, so on a shared store every node reports the
-//! whole cluster; transitions, attempt times and workers are this node's own.
+//! whole cluster: they carry `scope="cluster"`, and are read with `max`, not
+//! `sum`, across nodes. Everything else (transitions, histograms of waits,
+//! attempts and HTTP requests, workers) is this node's own, and sums.
+
+mod timings;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
@@ -19,6 +24,8 @@ use rustqueue_core::engine::{AttemptTimes, StatusCounts, TaskCounts};
 
 use super::AppState;
 use crate::error::ApiError;
+use crate::request_metrics::RequestMetrics;
+use timings::register_timings;
 
 /// The content type of the OpenMetrics text format.
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -34,7 +41,10 @@ pub fn routes() -> Router<AppState> {
 /// `rustqueue_store_up 0` and no task counts, not an error.
 #[utoipa::path(get, path = "/metrics", tag = "health",
     responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+pub async fn metrics(
+    State(state): State<AppState>,
+    Extension(requests): Extension<RequestMetrics>,
+) -> Result<impl IntoResponse, ApiError> {
     let mut registry = Registry::with_prefix("rustqueue");
     let counts = state.engine.counts().await;
     let up = Gauge::<i64>::default();
@@ -44,6 +54,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
         register_counts(&mut registry, counts);
     }
     register_node(&mut registry, &state);
+    requests.register(&mut registry);
     let mut text = String::new();
     encode(&mut text, &registry).map_err(|_| {
         ApiError::new(
@@ -64,13 +75,20 @@ fn status_family(counts: &StatusCounts, labels: &Labels, family: &Family<Labels,
     }
 }
 
+/// The label of gauges every node reports alike, for the whole cluster.
+fn cluster() -> Labels {
+    vec![("scope", "cluster".to_owned())]
+}
+
 fn register_counts(registry: &mut Registry, counts: &TaskCounts) {
     let tasks = Family::<Labels, Gauge>::default();
-    status_family(&counts.by_status, &Vec::new(), &tasks);
+    status_family(&counts.by_status, &cluster(), &tasks);
     registry.register("tasks", "Tasks per status, cluster-wide", tasks);
     let by_queue = Family::<Labels, Gauge>::default();
     for (queue, statuses) in &counts.by_queue {
-        status_family(statuses, &vec![("queue", queue.clone())], &by_queue);
+        let mut labels = cluster();
+        labels.push(("queue", queue.clone()));
+        status_family(statuses, &labels, &by_queue);
     }
     registry.register(
         "queue_tasks",
@@ -79,7 +97,9 @@ fn register_counts(registry: &mut Registry, counts: &TaskCounts) {
     );
     let by_type = Family::<Labels, Gauge>::default();
     for (task_type, statuses) in &counts.by_type {
-        status_family(statuses, &vec![("type", task_type.clone())], &by_type);
+        let mut labels = cluster();
+        labels.push(("type", task_type.clone()));
+        status_family(statuses, &labels, &by_type);
     }
     registry.register(
         "type_tasks",
@@ -102,6 +122,7 @@ fn register_node(registry: &mut Registry, state: &AppState) {
         transitions,
     );
     register_attempts(registry, &stats.attempts);
+    register_timings(registry, stats.timings);
     let pruned = Family::<Labels, Counter>::default();
     let (completed, failed) = stats.pruned;
     for (status, count) in [("COMPLETED", completed), ("FAILED", failed)] {

@@ -19,6 +19,7 @@ use super::AppState;
 use super::filters::{FilterParams, decode_cursor, encode_cursor};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::telemetry::TraceParent;
 
 /// The most tasks one batch may hold.
 pub const MAX_BATCH: usize = 10_000;
@@ -61,9 +62,10 @@ pub struct NewTaskBody {
 }
 
 impl NewTaskBody {
-    fn into_request(self) -> EnqueueRequest {
+    fn into_request(self, traceparent: Option<String>) -> EnqueueRequest {
         let payload = self.payload.unwrap_or_else(null_payload);
         EnqueueRequest {
+            traceparent,
             queue: self.queue,
             priority: self.priority,
             max_retries: self.max_retries,
@@ -106,9 +108,10 @@ impl From<Inserted> for EnqueuedTask {
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn enqueue(
     State(state): State<AppState>,
+    TraceParent(traceparent): TraceParent,
     JsonBody(body): JsonBody<NewTaskBody>,
 ) -> Result<(StatusCode, Json<EnqueuedTask>), ApiError> {
-    let inserted = state.engine.enqueue(body.into_request()).await?;
+    let inserted = state.engine.enqueue(body.into_request(traceparent)).await?;
     let status = if inserted.duplicate {
         StatusCode::OK
     } else {
@@ -137,6 +140,7 @@ pub struct BatchResponse {
     responses((status = 201, body = BatchResponse), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn enqueue_batch(
     State(state): State<AppState>,
+    TraceParent(traceparent): TraceParent,
     JsonBody(body): JsonBody<BatchBody>,
 ) -> Result<(StatusCode, Json<BatchResponse>), ApiError> {
     if body.tasks.is_empty() || body.tasks.len() > MAX_BATCH {
@@ -147,7 +151,7 @@ pub async fn enqueue_batch(
     let requests = body
         .tasks
         .into_iter()
-        .map(NewTaskBody::into_request)
+        .map(|task| task.into_request(traceparent.clone()))
         .collect();
     let inserted = state.engine.enqueue_many(requests).await?;
     let tasks = inserted.into_iter().map(EnqueuedTask::from).collect();
