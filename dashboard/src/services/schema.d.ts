@@ -722,6 +722,11 @@ export interface components {
              * @description Per-attempt timeout; `None` means the server default.
              */
             timeout_ms?: number | null;
+            /**
+             * @description The W3C trace context of the request that enqueued it; each attempt's
+             *     span continues that trace. Absent when the request carried none.
+             */
+            traceparent?: string | null;
             /** @description The handler that runs it. */
             type: string;
             /** @description At most one unfinished task holds a given key. */
