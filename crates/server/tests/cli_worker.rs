@@ -302,6 +302,33 @@ case "$payload" in
        "$payload" "$RUSTQUEUE_TASK_ID" "$RUSTQUEUE_TASK_TYPE" "$RUSTQUEUE_ATTEMPT" "$RUSTQUEUE_QUEUE" ;;
 esac"#;
 
+/// A command can continue the trace of the request that enqueued its task:
+/// it gets the task's W3C context as `TRACEPARENT`, and nothing without one.
+#[tokio::test]
+async fn the_command_gets_the_trace_context_of_the_enqueue() {
+    const SENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let node = server(&[]).await;
+    let api = Api::new(&node, None);
+    let dir = tempfile::tempdir().expect("dir");
+    let script = r#"printf '"%s"' "${TRACEPARENT:-none}""#;
+    let _worker = Worker::start(&node.base, dir.path(), &[], &[], script);
+    let traced = api
+        .client
+        .post(format!("{}/api/tasks", api.base))
+        .header("traceparent", SENT)
+        .json(&json!({"type": "SCRIPT"}))
+        .send()
+        .await
+        .expect("enqueue")
+        .json::<Value>()
+        .await
+        .expect("json");
+    let traced = traced["task"]["id"].as_str().expect("id");
+    let plain = api.enqueue(json!(1), json!({})).await;
+    assert_eq!(api.wait_status(traced, "COMPLETED").await["result"], SENT);
+    assert_eq!(api.wait_status(&plain, "COMPLETED").await["result"], "none");
+}
+
 #[tokio::test]
 async fn each_task_runs_the_command_with_its_payload_and_completes_with_stdout() {
     let node = server(&[]).await;

@@ -47,14 +47,19 @@ fn job<'a>(context: &'a Context, task: &LeasedTask) -> Job<'a> {
         .timeout_ms
         .filter(|ms| *ms > 0)
         .map_or(context.default_timeout, Duration::from_millis);
+    let mut env = vec![
+        ("RUSTQUEUE_TASK_ID", task.id.clone()),
+        ("RUSTQUEUE_TASK_TYPE", task.task_type.clone()),
+        ("RUSTQUEUE_ATTEMPT", task.attempts.to_string()),
+        ("RUSTQUEUE_QUEUE", task.queue.clone()),
+    ];
+    // The variable OpenTelemetry SDKs read to continue a trace in a child process.
+    if let Some(traceparent) = &task.traceparent {
+        env.push(("TRACEPARENT", traceparent.clone()));
+    }
     Job {
         command: &context.command,
-        env: vec![
-            ("RUSTQUEUE_TASK_ID", task.id.clone()),
-            ("RUSTQUEUE_TASK_TYPE", task.task_type.clone()),
-            ("RUSTQUEUE_ATTEMPT", task.attempts.to_string()),
-            ("RUSTQUEUE_QUEUE", task.queue.clone()),
-        ],
+        env,
         stdin: task.payload.get().as_bytes().to_vec(),
         timeout,
     }

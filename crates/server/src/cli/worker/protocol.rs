@@ -47,6 +47,9 @@ pub struct LeasedTask {
     pub started_at: Option<DateTime<Utc>>,
     /// The task's own per-attempt timeout, if it has one.
     pub timeout_ms: Option<u64>,
+    /// The W3C trace context of the enqueue, which the command may continue.
+    #[serde(default)]
+    pub traceparent: Option<String>,
 }
 
 impl Lease {
