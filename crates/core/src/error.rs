@@ -19,6 +19,9 @@ pub enum EngineError {
     /// No task has this id.
     #[error("Job {0} not found")]
     NotFound(String),
+    /// No cron entry has this name.
+    #[error("cron entry {0:?} not found")]
+    CronNotFound(String),
     /// The task is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),

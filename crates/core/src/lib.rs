@@ -11,12 +11,14 @@
 //! - [`builtin`]: the nine demo task types.
 //! - [`retry`]: exponential back-off with jitter.
 //! - [`clock`]: the injectable source of time.
+//! - [`cron`]: recurring tasks: schedules in a time zone, and their entries.
 //! - [`trace`]: the W3C trace context a task carries to its attempts.
 //! - [`error`]: errors the engine reports.
 
 pub mod builtin;
 pub mod clock;
 pub mod context;
+pub mod cron;
 pub mod engine;
 pub mod error;
 pub mod handler;

@@ -51,7 +51,7 @@ impl From<EngineError> for ApiError {
             EngineError::UnknownType { .. } | EngineError::Invalid(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            EngineError::NotFound(_) => StatusCode::NOT_FOUND,
+            EngineError::NotFound(_) | EngineError::CronNotFound(_) => StatusCode::NOT_FOUND,
             EngineError::Conflict(_) => StatusCode::BAD_REQUEST,
             EngineError::LeaseLost(_) => StatusCode::CONFLICT,
             EngineError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,

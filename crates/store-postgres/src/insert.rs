@@ -173,7 +173,7 @@ async fn insert_keyed(
 
 /// Runs [`INSERT`] for `tasks`; returns the ids of the keyed tasks created.
 /// Fails with `Conflict` if any id in `check` existed before.
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     client: &impl GenericClient,
     db: &Db,
     tasks: &[&NewTask],

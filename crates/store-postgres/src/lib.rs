@@ -25,6 +25,7 @@
 //! - `queries`: lists, next run time, expired leases.
 //! - `counters`: per (queue, type, status) counts kept by every change; queues.
 //! - `history`: reading task events.
+//! - `cron`: cron records and enqueuing one tick exactly once across nodes.
 //! - `rows`: how fields map to columns and back.
 //! - [`testing`]: throwaway schemas for tests of code built on this store.
 
@@ -36,6 +37,7 @@ pub mod testing;
 mod bulk;
 mod connection;
 mod counters;
+mod cron;
 mod filter;
 mod history;
 mod insert;

@@ -14,6 +14,7 @@ use crate::errors::{ConnectError, Fault, store_error};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_retention.sql"),
+    include_str!("../migrations/0003_cron.sql"),
     include_str!("../migrations/0004_traceparent.sql"),
 ];
 

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::TimeDelta;
 use rustqueue_core::store::{
-    BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
-    PageParams, PruneParams, QueueState, Selection, Store, StoreResult, TransitionBatch,
+    BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
+    ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreResult,
+    TransitionBatch,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 use tokio::sync::{Notify, broadcast};
@@ -18,7 +19,9 @@ use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
 use crate::notify::{self, Listener};
 use crate::options::{PostgresOptions, driver_config};
-use crate::{bulk, counters, history, insert, lease, migrate, periodic, queries, relay, tasks};
+use crate::{
+    bulk, counters, cron, history, insert, lease, migrate, periodic, queries, relay, tasks,
+};
 
 /// Tasks in a PostgreSQL schema, shared by every RustQueue node connected to it.
 pub struct PostgresStore {
@@ -241,6 +244,27 @@ impl Store for PostgresStore {
 
     async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>> {
         run(tasks::delete(&self.db, id)).await
+    }
+
+    async fn cron_register(&self, names: &[String], now: Timestamp) -> StoreResult<()> {
+        run(cron::register(&self.db, names, now)).await
+    }
+
+    async fn cron_list(&self) -> StoreResult<Vec<CronRecord>> {
+        run(cron::list(&self.db)).await
+    }
+
+    async fn cron_set_enabled(
+        &self,
+        name: &str,
+        enabled: bool,
+        now: Timestamp,
+    ) -> StoreResult<CronRecord> {
+        run(cron::set_enabled(&self.db, name, enabled, now)).await
+    }
+
+    async fn cron_fire(&self, fire: CronFire, now: Timestamp) -> StoreResult<Option<Task>> {
+        run(cron::fire(&self.db, fire, now)).await
     }
 
     async fn task_clear(&self) -> StoreResult<u64> {

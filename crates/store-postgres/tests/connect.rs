@@ -39,13 +39,14 @@ async fn migrations_apply_once_across_reconnects_and_racing_nodes() {
         .task_insert_many(vec![new_task("EMAIL")], now())
         .await
         .expect("insert");
-    // Every migration file, each applied once: 0001_init, 0002_retention, 0004_traceparent.
-    assert_eq!(versions(&schema.name).await, [1, 2, 3]);
+    // Every migration file, each applied once: 0001_init, 0002_retention, 0003_cron,
+    // 0004_traceparent.
+    assert_eq!(versions(&schema.name).await, [1, 2, 3, 4]);
 
     let again = schema.connect().await;
     assert_eq!(
         versions(&schema.name).await,
-        [1, 2, 3],
+        [1, 2, 3, 4],
         "reconnecting applies nothing"
     );
     let counts = again.task_counts().await.expect("counts");

@@ -24,6 +24,7 @@
 //! - `counters`: per-(queue, type, status) counts kept with every change.
 //! - `bulk`: retrying and deleting many tasks.
 //! - `history`: appending and reading task events.
+//! - `cron`: cron records and enqueuing one tick.
 //! - `rows`: how fields map to columns and back.
 
 pub mod errors;
@@ -33,6 +34,7 @@ pub mod store;
 mod bulk;
 mod connection;
 mod counters;
+mod cron;
 mod filter;
 mod history;
 mod id_clock;

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_pages_search_counters.sql"),
     include_str!("../migrations/0003_retention.sql"),
+    include_str!("../migrations/0004_cron.sql"),
     include_str!("../migrations/0005_traceparent.sql"),
 ];
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rustqueue_core::store::{
-    BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
-    PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
+    BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
+    ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -18,7 +18,7 @@ use crate::errors::OpenError;
 use crate::options::{SqliteOptions, path_from_url};
 use crate::reader::Readers;
 use crate::writer::Writer;
-use crate::{bulk, counters, history, lease, migrate, page, queries, tasks};
+use crate::{bulk, counters, cron, history, lease, migrate, page, queries, tasks};
 
 /// Tasks in a SQLite file, owned by this process alone.
 pub struct SqliteStore {
@@ -223,6 +223,35 @@ impl Store for SqliteStore {
     async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>> {
         let id = id.to_owned();
         self.writer.run(move |conn| tasks::delete(conn, &id)).await
+    }
+
+    async fn cron_register(&self, names: &[String], now: Timestamp) -> StoreResult<()> {
+        let names = names.to_vec();
+        self.writer
+            .run(move |conn| cron::register(conn, &names, now))
+            .await
+    }
+
+    async fn cron_list(&self) -> StoreResult<Vec<CronRecord>> {
+        self.readers.run(cron::list).await
+    }
+
+    async fn cron_set_enabled(
+        &self,
+        name: &str,
+        enabled: bool,
+        now: Timestamp,
+    ) -> StoreResult<CronRecord> {
+        let name = name.to_owned();
+        self.writer
+            .run(move |conn| cron::set_enabled(conn, &name, enabled, now))
+            .await
+    }
+
+    async fn cron_fire(&self, fire: CronFire, now: Timestamp) -> StoreResult<Option<Task>> {
+        self.writer
+            .run(move |conn| cron::fire(conn, fire, now))
+            .await
     }
 
     async fn task_clear(&self) -> StoreResult<u64> {

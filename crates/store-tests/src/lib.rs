@@ -15,6 +15,7 @@
 //! - [`counters`]: count rows kept equal to a recount through every change.
 //! - [`bulk`]: retrying and deleting many tasks, by ids and by filter.
 //! - [`prune`]: retention removing old finished tasks, and nothing else.
+//! - [`cron`]: cron records, and each tick enqueued once.
 //!
 //! A backend runs the whole suite with [`conformance_suite!`], which makes one
 //! `#[tokio::test]` per case, each on a fresh store.
@@ -22,6 +23,7 @@
 pub mod bulk;
 pub mod claim;
 pub mod counters;
+pub mod cron;
 pub mod finish;
 pub mod fixtures;
 pub mod insert;
@@ -148,6 +150,9 @@ macro_rules! conformance_suite {
             bulk::delete_many_by_filter_removes_every_match,
             prune::prune_removes_only_old_finished_tasks_of_the_status,
             prune::prune_takes_bounded_batches_oldest_first,
+            cron::cron_records_register_list_and_enable,
+            cron::cron_fire_is_a_compare_and_set,
+            cron::concurrent_fires_of_one_tick_enqueue_one,
         );
     };
     (@cases $factory:expr; $($module:ident :: $case:ident),* $(,)?) => {

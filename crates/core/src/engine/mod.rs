@@ -9,10 +9,11 @@
 //! protocol), `relay` (transitions shared across nodes), `stats` (metrics),
 //! `observe` and `timings` (attempt spans and histograms),
 //! `clock_sync` (a shared store's clock as every node's time), `retention`
-//! (deleting old finished tasks).
+//! (deleting old finished tasks), `cron` (recurring tasks).
 
 mod admin;
 mod clock_sync;
+mod cron;
 mod dispatch;
 mod enqueue;
 mod finish;
@@ -37,6 +38,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage};
+pub use cron::{CronStatus, MISSED_GRACE};
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
@@ -77,6 +79,8 @@ pub struct EngineConfig {
     /// Makes a task's stored `traceparent` the parent of its attempts' spans
     /// (the server links them to OpenTelemetry); `None` leaves them unlinked.
     pub link_span: Option<crate::trace::LinkSpan>,
+    /// Recurring tasks, each tick enqueued once cluster-wide.
+    pub cron: Vec<crate::cron::CronEntry>,
 }
 
 impl Default for EngineConfig {
@@ -92,6 +96,7 @@ impl Default for EngineConfig {
             idle_poll: Duration::from_secs(1),
             retention: Retention::default(),
             link_span: None,
+            cron: Vec::new(),
         }
     }
 }
@@ -190,6 +195,7 @@ struct Services {
     finishes: mpsc::UnboundedSender<Finish>,
     keeper: JoinHandle<()>,
     retention: JoinHandle<()>,
+    cron: JoinHandle<()>,
 }
 
 /// The task engine; cheap to clone, every clone drives the same engine.
@@ -243,6 +249,7 @@ impl Engine {
     /// process (exclusive stores only), then starts the dispatcher, the finisher,
     /// the lease keeper, the reaper and retention.
     pub async fn start(&self) -> Result<(), EngineError> {
+        cron::validate(&self.shared)?;
         clock_sync::sync(&self.shared).await;
         if self.shared.store.is_exclusive() {
             lease::recover_orphans(&self.shared).await?;
@@ -260,6 +267,7 @@ impl Engine {
             finishes,
             keeper: tokio::spawn(lease::run(self.shared.clone())),
             retention: tokio::spawn(retention::run(self.shared.clone())),
+            cron: tokio::spawn(cron::run(self.shared.clone())),
         };
         *self.services.lock().unwrap_or_else(|p| p.into_inner()) = Some(services);
         Ok(())
@@ -406,6 +414,7 @@ async fn drain(shared: &Shared, services: Services) {
     shared.stopped.cancel();
     let _ = services.keeper.await;
     let _ = services.retention.await;
+    let _ = services.cron.await;
 }
 
 /// Waits until no attempt runs on this node, or `limit` passes; true when idle.

@@ -149,3 +149,10 @@ async fn prune_status(shared: &Shared, status: TaskStatus, keep: Duration) {
         );
     }
 }
+
+impl super::Engine {
+    /// How long this node keeps finished tasks.
+    pub fn retention(&self) -> &Retention {
+        &self.shared.config.retention
+    }
+}

@@ -2,8 +2,11 @@
 //! types and errors. Backends are pure storage: each transition is one atomic
 //! statement or transaction, and every business rule lives in the engine.
 
+mod cron;
 pub mod memory;
 mod params;
+
+pub use cron::{CronFire, CronRecord};
 
 pub use params::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
@@ -195,6 +198,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// unfinished task (no `finished_at`) never is. Cheap at any table size:
     /// an index leads to the candidates.
     async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64>;
+
+    /// Creates the records of the cron entries named that have none:
+    /// enabled, counting ticks from `now`. Existing records are left alone.
+    async fn cron_register(&self, names: &[String], now: Timestamp) -> StoreResult<()>;
+
+    /// Every cron record, by name.
+    async fn cron_list(&self) -> StoreResult<Vec<CronRecord>>;
+
+    /// Enables or disables a cron entry, creating its record if needed, and
+    /// returns the record. Enabling a disabled entry sets `since = now`, so
+    /// the ticks it missed while disabled are never backfilled.
+    async fn cron_set_enabled(
+        &self,
+        name: &str,
+        enabled: bool,
+        now: Timestamp,
+    ) -> StoreResult<CronRecord>;
+
+    /// Enqueues one tick's task in one transaction: only if the entry's
+    /// record exists, is enabled, its `last_tick` is still `fire.previous`
+    /// and `fire.tick` is after `since`, it records the tick (with the task
+    /// id and `now`) and inserts the task with its `enqueued` event. Returns
+    /// the task, or `None` when the guard failed (another node enqueued
+    /// this tick, or the entry is disabled).
+    async fn cron_fire(&self, fire: CronFire, now: Timestamp) -> StoreResult<Option<Task>>;
 
     /// Deletes every task and all history (queue pauses stay); returns how many tasks there were.
     async fn task_clear(&self) -> StoreResult<u64>;

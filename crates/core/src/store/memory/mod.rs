@@ -1,6 +1,7 @@
 //! The memory store: the same behaviour as the durable stores, with no durability.
 //! For demos and tests. One `std::sync::Mutex` guards everything; nothing awaits under it.
 
+mod cron;
 mod state;
 
 use state::{Row, State, event};
@@ -12,8 +13,9 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use super::{
-    BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams, PageOrder,
-    PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
+    BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
+    ListParams, PageOrder, PageParams, PruneParams, QueueState, Selection, Store, StoreError,
+    StoreResult,
 };
 use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -306,6 +308,28 @@ impl Store for MemoryStore {
             state.delete_one(id);
         }
         Ok(doomed.len() as u64)
+    }
+
+    async fn cron_register(&self, names: &[String], now: Timestamp) -> StoreResult<()> {
+        self.lock().cron_register(names, now);
+        Ok(())
+    }
+
+    async fn cron_list(&self) -> StoreResult<Vec<CronRecord>> {
+        Ok(self.lock().cron.values().cloned().collect())
+    }
+
+    async fn cron_set_enabled(
+        &self,
+        name: &str,
+        enabled: bool,
+        now: Timestamp,
+    ) -> StoreResult<CronRecord> {
+        Ok(self.lock().cron_set_enabled(name, enabled, now))
+    }
+
+    async fn cron_fire(&self, fire: CronFire, now: Timestamp) -> StoreResult<Option<Task>> {
+        Ok(self.lock().cron_fire(fire, now))
     }
 
     async fn task_clear(&self) -> StoreResult<u64> {

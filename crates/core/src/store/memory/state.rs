@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::store::{
-    Finish, Inserted, Lease, LeaseToken, Outcome, Selection, StoreError, StoreResult,
+    CronRecord, Finish, Inserted, Lease, LeaseToken, Outcome, Selection, StoreError, StoreResult,
 };
 use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -29,6 +29,8 @@ pub(super) struct State {
     pub(super) queues: BTreeMap<String, bool>,
     /// (queue, type, status) → how many tasks, kept with every change.
     pub(super) counts: HashMap<(String, String, TaskStatus), u64>,
+    /// Cron entry name → its record.
+    pub(super) cron: BTreeMap<String, CronRecord>,
 }
 
 pub(super) fn ready_key(task: &Task) -> ReadyKey {
