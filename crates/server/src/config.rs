@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use rustqueue_core::EngineConfig;
+use rustqueue_core::cron::CronEntry;
 use rustqueue_core::engine::Retention;
 use rustqueue_core::retry::Backoff;
+
+use crate::cron_config::CronFile;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -108,6 +111,17 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_FAILED_RETENTION_SECS", default_value_t = 7 * 24 * 3600)]
     pub failed_retention_secs: u64,
 
+    /// A TOML (or .json) file of cron entries, each a `[[cron]]` table with
+    /// name, schedule, timezone, type, payload, queue, priority, max_retries, backfill.
+    #[arg(long, env = "RUSTQUEUE_CRON_FILE", value_parser = crate::cron_config::cron_file)]
+    pub cron_file: Option<CronFile>,
+
+    /// A cron entry, repeatable: NAME=SCHEDULE;TYPE[;timezone=ZONE][;queue=Q]
+    /// [;priority=N][;max_retries=N][;backfill=true][;payload=JSON]; seconds
+    /// are optional in SCHEDULE (the environment twin takes one entry per line).
+    #[arg(long, env = "RUSTQUEUE_CRON", value_delimiter = '\n', value_parser = crate::cron_config::cron_flag)]
+    pub cron: Vec<CronEntry>,
+
     /// Seconds shutdown waits for running tasks before handing them back to the queue.
     #[arg(long, env = "RUSTQUEUE_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
@@ -192,7 +206,14 @@ impl ServeArgs {
                 ..Retention::default()
             },
             link_span: Some(crate::telemetry::link_span),
+            cron: self.cron_entries(),
             ..EngineConfig::default()
         }
+    }
+
+    /// The cron entries of the file, then those of the flags.
+    fn cron_entries(&self) -> Vec<CronEntry> {
+        let file = self.cron_file.iter().flat_map(|file| file.0.iter());
+        file.chain(&self.cron).cloned().collect()
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Layout:
 //! - [`config`]: the flags of `rustqueue serve` and their environment twins.
+//! - [`cron_config`]: cron entries from `--cron` flags and a `--cron-file`.
 //! - [`serve`]: start-up, serving and graceful shutdown.
 //! - [`embed`]: the builder a Rust program uses to run RustQueue with its own handlers and store.
 //! - [`app`]: the router with authentication, CORS, body limit and tracing.
@@ -19,6 +20,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod cron_config;
 pub mod dashboard;
 pub mod embed;
 pub mod error;

@@ -1,6 +1,7 @@
 //! The HTTP API, one module per resource.
 
 pub mod bulk;
+pub mod cron;
 pub mod events;
 pub mod filters;
 pub mod health;
@@ -8,6 +9,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod queues;
+pub mod retention;
 pub mod tasks;
 pub mod worker;
 
@@ -29,4 +31,6 @@ pub fn routes() -> Router<AppState> {
         .merge(queues::routes())
         .merge(events::routes())
         .merge(worker::routes())
+        .merge(cron::routes())
+        .merge(retention::routes())
 }

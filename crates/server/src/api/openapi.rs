@@ -10,7 +10,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
 
-use super::{AppState, bulk, events, health, jobs, metrics, queues, tasks, worker};
+use super::{
+    AppState, bulk, cron, events, health, jobs, metrics, queues, retention, tasks, worker,
+};
 
 /// The whole HTTP API.
 #[derive(OpenApi)]
@@ -20,7 +22,8 @@ use super::{AppState, bulk, events, health, jobs, metrics, queues, tasks, worker
         jobs::enqueue, jobs::list, jobs::show, jobs::retry, jobs::delete, jobs::clear,
         tasks::enqueue, tasks::enqueue_batch, tasks::list, tasks::show, tasks::retry, tasks::delete, tasks::history,
         bulk::retry_many, bulk::delete_many,
-        queues::counts, queues::queues, queues::pause, queues::resume, queues::types,
+        queues::counts, queues::queues, queues::pause, queues::resume, queues::types, retention::show,
+        cron::list, cron::enable, cron::disable,
         events::events, health::healthz, health::readyz, metrics::metrics,
         worker::lease, worker::heartbeat, worker::complete, worker::fail,
     ),
@@ -31,6 +34,7 @@ use super::{AppState, bulk, events, health, jobs, metrics, queues, tasks, worker
         (name = "tasks", description = "Enqueue, list and inspect tasks"),
         (name = "bulk", description = "Retry or delete many tasks at once"),
         (name = "queues", description = "Queues, counts and task types"),
+        (name = "cron", description = "Recurring tasks: list, enable, disable"),
         (name = "events", description = "Live updates"),
         (name = "worker", description = "The worker protocol: run tasks from any language"),
         (name = "health", description = "Probes"),
