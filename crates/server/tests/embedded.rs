@@ -11,6 +11,10 @@ use rustqueue_server::embed::{Builder, RustQueue, Server, TaskContext, TaskError
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+mod common;
+
+use common::node::Node as Process;
+
 #[path = "../examples/embedded.rs"]
 #[allow(dead_code)]
 mod example;
@@ -290,6 +294,29 @@ async fn demo_types_stay_on_by_default() {
         .await;
     assert_eq!(status, 200, "{body}");
     node.server.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn the_binary_leaves_the_demo_types_out_when_told() {
+    let settings = [
+        ("RUSTQUEUE_DATABASE_URL", "memory://".to_owned()),
+        ("RUSTQUEUE_DEMO_TYPES", "false".to_owned()),
+        ("RUSTQUEUE_REMOTE_TYPES", "RESIZE".to_owned()),
+    ];
+    let mut node = Process::start(&settings).await;
+    let client = reqwest::Client::new();
+    let response = client
+        .post(node.url("/api/enqueue"))
+        .json(&json!({"payload": "hello", "t_type": "EMAIL"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("json");
+    let detail = body["detail"].as_str().expect("detail");
+    assert!(detail.contains("known types: RESIZE"), "{detail}");
+    node.terminate();
+    assert!(node.wait_exit(Duration::from_secs(10)).await.success());
 }
 
 #[tokio::test]
