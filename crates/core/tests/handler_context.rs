@@ -126,6 +126,37 @@ async fn a_timeout_fires_the_token_and_the_task_is_retried() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn deleting_a_running_task_fires_its_token() {
+    let (fired_tx, fired) = tokio::sync::oneshot::channel();
+    let fired_tx = Arc::new(Mutex::new(Some(fired_tx)));
+    let mut registry = Registry::new();
+    registry.register(
+        "HELD",
+        handler_fn(move |ctx: TaskContext, (): ()| {
+            let fired_tx = fired_tx.clone();
+            async move {
+                let token = ctx.cancellation().clone();
+                tokio::spawn(async move {
+                    token.cancelled().await;
+                    if let Some(tx) = fired_tx.lock().expect("lock").take() {
+                        let _ = tx.send(());
+                    }
+                });
+                std::future::pending::<Result<(), TaskError>>().await
+            }
+        }),
+    );
+    let engine = engine_with(registry).await;
+    let task = enqueue(&engine, "HELD", "null", None).await;
+    wait_for(&engine, &task.id, TaskStatus::InProgress).await;
+    engine.delete(&task.id).await.expect("deleted");
+    tokio::time::timeout(Duration::from_secs(1), fired)
+        .await
+        .expect("the token fired")
+        .expect("sent");
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_extended_deadline_lets_the_attempt_finish() {
     let mut registry = Registry::new();
     registry.register(
