@@ -1,4 +1,4 @@
-import { formatCount, formatDuration, formatLocal, formatRelative, jsonText, payloadPreview } from './format';
+import { formatCount, formatDuration, formatKeep, formatLocal, formatRelative, jsonText, payloadPreview } from './format';
 
 describe('format', () => {
   it('shows payloads as text: strings as they are, JSON indented', () => {
@@ -31,5 +31,14 @@ describe('format', () => {
   it('groups counts', () => {
     expect(formatCount(1234)).toBe('1,234');
     expect(formatCount(1_250_000)).toBe('1.3M');
+  });
+
+  it('says retentions in the largest whole unit', () => {
+    expect(formatKeep(86_400)).toBe('1 d');
+    expect(formatKeep(604_800)).toBe('7 d');
+    expect(formatKeep(7200)).toBe('2 h');
+    expect(formatKeep(5400)).toBe('90 min');
+    expect(formatKeep(45)).toBe('45 s');
+    expect(formatKeep(null)).toBe('forever');
   });
 });

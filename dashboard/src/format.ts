@@ -77,3 +77,17 @@ export function formatCount(value: number): string {
   if (value >= 1_000_000) return `${(value / 1_000_000).toFixed(value >= 10_000_000 ? 0 : 1)}M`;
   return value.toLocaleString('en-US');
 }
+
+/** A retention in seconds as words: "24 h", "7 d", "90 min", "45 s"; "forever" for null. */
+export function formatKeep(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return 'forever';
+  const units: [number, string][] = [
+    [86_400, 'd'],
+    [3600, 'h'],
+    [60, 'min'],
+  ];
+  for (const [size, unit] of units) {
+    if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}`;
+  }
+  return `${seconds} s`;
+}

@@ -32,6 +32,9 @@ export function Header({ live, hasToken, onForgetToken }: { live: LiveState; has
             Forget token
           </button>
         )}
+        <a className="btn btn-ghost btn-small topbar-wide" href={`${API_BASE}/metrics`} target="_blank" rel="noreferrer" title="Prometheus metrics of this node">
+          Metrics ↗
+        </a>
         <a className="btn btn-ghost btn-small" href={`${API_BASE}/docs/`} target="_blank" rel="noreferrer">
           API docs ↗
         </a>

@@ -3,8 +3,9 @@ import { QueueList } from '../components/QueueList';
 import { useActions } from '../data/actions';
 import { mergeQueues, useCounts, useQueues, useTypes } from '../data/queries';
 import { navigate, type Route } from '../routing';
+import { CronSection } from './CronSection';
 
-/** The enqueue form and the queues, with their actions. */
+/** The enqueue form, the queues and the cron entries, with their actions. */
 export function Sidebar({ route }: { route: Route }) {
   const types = useTypes();
   const queues = useQueues();
@@ -31,6 +32,9 @@ export function Sidebar({ route }: { route: Route }) {
           onSelect={(queue) => navigate({ ...route, filter: { ...route.filter, queue } })}
           onTogglePause={(name, paused) => actions.pause.mutate({ name, paused })}
         />
+      </div>
+      <div className="area-cron">
+        <CronSection />
       </div>
     </div>
   );

@@ -1,5 +1,6 @@
 /** What the dashboard can change, as mutations that confirm with a toast and refresh the caches they touch. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { setCronEnabled } from '../services/cron';
 import { setQueuePaused } from '../services/queues';
 import {
   clearAll,
@@ -10,7 +11,7 @@ import {
   retryMatching,
   retryTask,
 } from '../services/tasks';
-import type { NewTask, QueueInfo, TaskFilter } from '../services/types';
+import type { CronEntry, NewTask, QueueInfo, TaskFilter } from '../services/types';
 import { keys } from './keys';
 import { pushToast } from './toasts';
 
@@ -93,5 +94,13 @@ export function useActions() {
     },
   });
 
-  return { enqueue, retry, remove, retryFailed, removeMatching, clear, pause };
+  const cron = useMutation({
+    mutationFn: ({ name, enabled }: { name: string; enabled: boolean }) => setCronEnabled(name, enabled),
+    onSuccess: (entry) => {
+      pushToast('success', `Cron entry ${entry.name} ${entry.enabled ? 'enabled' : 'disabled'}`);
+      client.setQueryData<CronEntry[]>(keys.cron, (entries) => entries?.map((e) => (e.name === entry.name ? entry : e)));
+    },
+  });
+
+  return { enqueue, retry, remove, retryFailed, removeMatching, clear, pause, cron };
 }

@@ -10,4 +10,6 @@ export const keys = {
   counts: ['counts'] as const,
   queues: ['queues'] as const,
   types: ['types'] as const,
+  cron: ['cron'] as const,
+  retention: ['retention'] as const,
 };

@@ -1,5 +1,6 @@
 /** The reads the dashboard makes, as TanStack Query hooks. */
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
+import { getCronEntries, getRetention } from '../services/cron';
 import { getCounts, getQueues, getTypes } from '../services/queues';
 import { getHistory, getTask, listTasks } from '../services/tasks';
 import type { QueueInfo, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
@@ -62,6 +63,19 @@ export function useQueues() {
 /** The task types the server runs. */
 export function useTypes() {
   return useQuery({ queryKey: keys.types, queryFn: getTypes, staleTime: Infinity });
+}
+
+/**
+ * The cron entries. Their last runs change on the server's schedule and may be
+ * enabled or disabled from another node, so they are polled.
+ */
+export function useCronEntries() {
+  return useQuery({ queryKey: keys.cron, queryFn: getCronEntries, refetchInterval: 5_000 });
+}
+
+/** How long the server keeps finished tasks; fixed while it runs. */
+export function useRetention() {
+  return useQuery({ queryKey: keys.retention, queryFn: getRetention, staleTime: Infinity });
 }
 
 /** A queue as the sidebar shows it: its paused flag with the freshest counts. */

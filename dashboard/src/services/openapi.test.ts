@@ -25,6 +25,10 @@ const CALLS: [string, string][] = [
   ['post', '/api/queues/{name}/resume'],
   ['get', '/api/types'],
   ['get', '/api/events'],
+  ['get', '/api/cron'],
+  ['post', '/api/cron/{name}/enable'],
+  ['post', '/api/cron/{name}/disable'],
+  ['get', '/api/retention'],
 ];
 
 describe('the OpenAPI document', () => {

@@ -38,6 +38,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cron": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every cron entry, by name, with its last and next run. */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cron/{name}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a cron entry on every node: its ticks enqueue nothing until enabled again. */
+        post: operations["disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cron/{name}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a cron entry on every node; ticks it missed while disabled are not backfilled. */
+        post: operations["enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/enqueue": {
         parameters: {
             query?: never;
@@ -174,6 +225,23 @@ export interface paths {
         put?: never;
         /** Resume a paused queue. */
         post: operations["resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How long this server keeps finished tasks. */
+        get: operations["show"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -378,7 +446,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lease up to `limit` ready tasks of the given types. */
+        /**
+         * Lease up to `limit` ready tasks of the given types; with `wait_ms`, wait
+         *     for work when none is ready (long polling).
+         */
         post: operations["lease"];
         delete?: never;
         options?: never;
@@ -480,6 +551,52 @@ export interface components {
             task_id: string;
             /** @description Its lease token. */
             token: string;
+        };
+        /** @description A cron entry: its schedule, the task each tick enqueues, and its runs. */
+        CronEntryInfo: {
+            /** @description Whether ticks missed during downtime are enqueued late (otherwise skipped). */
+            backfill: boolean;
+            /** @description Whether ticks enqueue tasks (on every node). */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description When that task was enqueued.
+             */
+            last_enqueued_at?: string | null;
+            /**
+             * Format: date-time
+             * @description The scheduled time of the last tick that enqueued a task.
+             */
+            last_run?: string | null;
+            /** @description The task that tick enqueued (it may have been deleted since). */
+            last_task_id?: string | null;
+            /**
+             * Format: int32
+             * @description The most attempts each task gets.
+             */
+            max_retries: number;
+            /** @description The entry's name. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description The next tick; null when disabled.
+             */
+            next_run?: string | null;
+            /** @description The payload of each task. */
+            payload: unknown;
+            /**
+             * Format: int32
+             * @description The priority of each task.
+             */
+            priority: number;
+            /** @description The queue of each task. */
+            queue: string;
+            /** @description The cron expression (5 fields, or 6 with seconds first). */
+            schedule: string;
+            /** @description The IANA time zone the expression is read in. */
+            timezone: string;
+            /** @description The task type each tick enqueues. */
+            type: string;
         };
         /** @description The original enqueue body. */
         EnqueueBody: {
@@ -589,6 +706,12 @@ export interface components {
             limit?: number | null;
             /** @description The task types this worker runs. */
             types: string[];
+            /**
+             * Format: int64
+             * @description When nothing is ready, wait up to this many milliseconds for work
+             *     instead of answering empty at once (default 0, at most 60000).
+             */
+            wait_ms?: number | null;
         };
         /** @description One leased task; present `task.id` and `token` to renew, complete or fail it. */
         LeasedTask: {
@@ -661,6 +784,19 @@ export interface components {
             name: string;
             /** @description A paused queue accepts tasks but starts none. */
             paused: boolean;
+        };
+        /** @description How long finished tasks are kept (`--completed-retention-secs`, `--failed-retention-secs`). */
+        RetentionInfo: {
+            /**
+             * Format: int64
+             * @description Seconds a COMPLETED task is kept after it finished; null keeps it forever.
+             */
+            completed_secs?: number | null;
+            /**
+             * Format: int64
+             * @description Seconds a FAILED task is kept after it finished; null keeps it forever.
+             */
+            failed_secs?: number | null;
         };
         /** @description Which tasks: either `ids` (at most 10,000) or `filter`, not both. */
         SelectionBody: {
@@ -845,6 +981,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskCounts"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronEntryInfo"][];
+                };
+            };
+        };
+    };
+    disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronEntryInfo"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CronEntryInfo"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1100,6 +1313,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionInfo"];
                 };
             };
         };

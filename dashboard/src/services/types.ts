@@ -64,5 +64,11 @@ export type BulkDeleted = Schemas['BulkDeletedResponse'];
 /** A message-only answer. */
 export type MessageResponse = Schemas['MessageResponse'];
 
+/** A cron entry: its schedule, the task each tick enqueues, its last and next run. */
+export type CronEntry = Omit<Schemas['CronEntryInfo'], 'payload'> & { payload: JsonValue };
+
+/** How long the server keeps finished tasks (null: forever). */
+export type RetentionInfo = Schemas['RetentionInfo'];
+
 /** Every status, in the order of a task's life. */
 export const STATUSES: readonly TaskStatus[] = ['QUEUED', 'INPROGRESS', 'COMPLETED', 'FAILED'];

@@ -1,5 +1,5 @@
 /** Small factories for tests: a valid value, with whatever a test cares about overridden. */
-import type { Task, TaskEvent, TaskTypeInfo } from '../services/types';
+import type { CronEntry, Task, TaskEvent, TaskTypeInfo } from '../services/types';
 
 let serial = 0;
 
@@ -43,4 +43,25 @@ export const demoTypes: TaskTypeInfo[] = [
 /** A fetch answer with a JSON body. */
 export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/** A cron entry, enabled, that ran once and runs again. */
+export function makeCronEntry(overrides: Partial<CronEntry> = {}): CronEntry {
+  return {
+    name: 'nightly-report',
+    schedule: '0 0 3 * * *',
+    timezone: 'Europe/Paris',
+    type: 'REPORT',
+    payload: { kind: 'daily' },
+    queue: 'reports',
+    priority: 0,
+    max_retries: 3,
+    backfill: false,
+    enabled: true,
+    last_run: '2026-11-28T02:00:00Z',
+    last_enqueued_at: '2026-11-28T02:00:00.012Z',
+    last_task_id: '01a2206a-393c-7065-9572-000000000001',
+    next_run: '2026-11-29T02:00:00Z',
+    ...overrides,
+  };
 }

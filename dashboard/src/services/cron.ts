@@ -1,0 +1,19 @@
+/** Calls on cron entries and on the server's retention. */
+import { request } from './http';
+import type { CronEntry, RetentionInfo } from './types';
+
+/** Every cron entry with its last and next run. */
+export function getCronEntries(): Promise<CronEntry[]> {
+  return request<CronEntry[]>('/api/cron');
+}
+
+/** Enable or disable a cron entry on every node. */
+export function setCronEnabled(name: string, enabled: boolean): Promise<CronEntry> {
+  const action = enabled ? 'enable' : 'disable';
+  return request<CronEntry>(`/api/cron/${encodeURIComponent(name)}/${action}`, { method: 'POST' });
+}
+
+/** How long the server keeps finished tasks. */
+export function getRetention(): Promise<RetentionInfo> {
+  return request<RetentionInfo>('/api/retention');
+}
