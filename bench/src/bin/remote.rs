@@ -15,7 +15,6 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-
 use clap::Parser;
 use rustqueue_bench::http_load::{client, enqueue_batches, set_paused, time_resume_to_done};
 use rustqueue_bench::record::Reporter;
