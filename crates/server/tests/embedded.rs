@@ -257,6 +257,25 @@ async fn a_handler_can_snooze_or_choose_its_back_off() {
     node.server.shutdown().await.expect("clean shutdown");
 }
 
+/// The test runtime has one thread, so this subscriber sees every span.
+#[tokio::test]
+async fn a_handler_runs_in_its_attempts_span() {
+    let _subscriber = tracing::subscriber::set_default(tracing_subscriber::registry());
+    let builder = RustQueue::builder().database_url("memory://").handler(
+        "TRACED",
+        |ctx: TaskContext, (): ()| async move {
+            let name = ctx.span().metadata().map(|meta| meta.name());
+            let current = tracing::Span::current().id() == ctx.span().id();
+            Ok(json!({"span": name, "current": current}))
+        },
+    );
+    let node = start(builder).await;
+    let id = node.enqueue(json!({"type": "TRACED"})).await;
+    let done = node.wait_for(&id, "COMPLETED").await;
+    assert_eq!(done["result"], json!({"span": "attempt", "current": true}));
+    node.server.shutdown().await.expect("clean shutdown");
+}
+
 #[tokio::test]
 async fn without_demo_types_a_demo_enqueue_is_refused() {
     let builder = RustQueue::builder()
