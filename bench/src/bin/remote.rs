@@ -1,7 +1,7 @@
 //! Remote workers against the real `rustqueue serve` binary (SQLite): the
 //! drain rate of `rustqueue worker` running `true` per task, and of a worker
-//! speaking the protocol with batched leases (long polling, one `complete`
-//! per task), side by side with the server's own in-process workers on the
+//! speaking the protocol with batched leases (long polling, one `finish` call
+//! per batch), side by side with the server's own in-process workers on the
 //! same machine in the same run.
 //!
 //! Each drain starts a fresh server on a fresh SQLite file, stores the tasks
@@ -120,29 +120,36 @@ async fn post(client: &reqwest::Client, url: &str, body: Value) -> BenchResult<V
         .await?)
 }
 
-/// One protocol worker loop: lease a batch (waiting for work), complete each
-/// of its tasks concurrently, until `done`.
+/// One protocol worker loop: lease a batch (waiting for work), then report
+/// the whole batch completed in one `finish` call, until `done`.
 async fn protocol_loop(base: String, batch: usize, done: Arc<AtomicBool>) -> BenchResult<()> {
     let client = client()?;
     let lease = format!("{base}/api/worker/lease");
-    let complete = format!("{base}/api/worker/complete");
+    let finish = format!("{base}/api/worker/finish");
     while !done.load(Ordering::Relaxed) {
         let body = json!({"types": [REMOTE_TYPE], "limit": batch, "wait_ms": 200});
         let answer = post(&client, &lease, body).await?;
-        let mut completions = JoinSet::new();
-        for leased in answer["leases"].as_array().into_iter().flatten() {
-            let body = json!({"task_id": leased["task"]["id"], "token": leased["token"]});
-            let (client, url) = (client.clone(), complete.clone());
-            completions.spawn(async move { post(&client, &url, body).await });
+        let completed: Vec<Value> = answer["leases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|leased| json!({"task_id": leased["task"]["id"], "token": leased["token"]}))
+            .collect();
+        if completed.is_empty() {
+            continue;
         }
-        while let Some(finished) = completions.join_next().await {
-            finished??;
+        let answer = post(&client, &finish, json!({"complete": completed})).await?;
+        if answer["lost"]
+            .as_array()
+            .is_some_and(|lost| !lost.is_empty())
+        {
+            return Err(format!("leases lost in a no-op drain: {answer}").into());
         }
     }
     Ok(())
 }
 
-/// Loops of batched leases with one `complete` per task, over HTTP.
+/// Loops of batched leases, each batch finished in one call, over HTTP.
 async fn protocol(args: &Args, binary: &Path, out: &Reporter, baseline: f64) -> BenchResult<()> {
     let dir = tempfile::tempdir()?;
     let server = loaded_server(binary, &dir, REMOTE_TYPE, args.drain).await?;
@@ -160,7 +167,7 @@ async fn protocol(args: &Args, binary: &Path, out: &Reporter, baseline: f64) -> 
     server.stop().await?;
     let per_second = rate(args.drain, took);
     let detail = format!(
-        "{} loops leasing {} at once, one complete per task, {:.3} s; {:.2}x the in-process rate",
+        "{} loops leasing {} at once, one finish call per batch, {:.3} s; {:.2}x the in-process rate",
         args.loops,
         args.batch,
         took.as_secs_f64(),

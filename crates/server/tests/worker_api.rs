@@ -14,6 +14,7 @@ on_every_backend!(
     a_lease_call_can_wait_for_work,
     local_workers_leave_remote_types_alone,
     bad_worker_requests_answer_422,
+    a_batch_of_endings_is_recorded_at_once,
 );
 
 /// Leases `REMOTE` tasks; returns the leases.
@@ -273,4 +274,58 @@ async fn bad_worker_requests_answer_422(backend: Backend) {
         let answer = app.post_expect(path, &body, 422).await;
         assert!(answer["detail"].is_string(), "{path} {body}: {answer}");
     }
+}
+
+/// `/api/worker/finish`: completions and failures of a batch in one call;
+/// lost leases are named and dropped, a malformed entry writes nothing.
+async fn a_batch_of_endings_is_recorded_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for _ in 0..4 {
+        enqueue_remote(&app, json!({"max_retries": 1})).await;
+    }
+    let leases = lease(&app, 4).await;
+    assert_eq!(leases.len(), 4);
+    let id = |n: usize| leases[n]["task"]["id"].as_str().expect("id").to_owned();
+    let mut done = held(&leases[0]);
+    done["result"] = json!({"width": 640});
+    let mut broken = held(&leases[1]);
+    broken["error"] = json!("disk on fire");
+    let forged = json!({"task_id": id(2), "token": leases[3]["token"]});
+
+    let bad_token = json!({"complete": [done, {"task_id": id(3), "token": "x"}]});
+    app.post_expect("/api/worker/finish", &bad_token, 422).await;
+    assert_eq!(
+        app.job(&id(0)).await["status"],
+        "INPROGRESS",
+        "nothing written"
+    );
+    app.post_expect("/api/worker/finish", &json!({}), 422).await;
+
+    let body = json!({"complete": [done, forged], "fail": [broken]});
+    let answer = app.post_expect("/api/worker/finish", &body, 200).await;
+    assert_eq!(
+        answer,
+        json!({
+            "finished": [
+                {"task_id": id(0), "status": "COMPLETED"},
+                {"task_id": id(1), "status": "FAILED"},
+            ],
+            "lost": [id(2)],
+        })
+    );
+    let completed = app.job(&id(0)).await;
+    assert_eq!(completed["result"], json!({"width": 640}));
+    assert_eq!(app.job(&id(1)).await["last_error"], "disk on fire");
+    assert_eq!(
+        app.job(&id(2)).await["status"],
+        "INPROGRESS",
+        "its lease holds"
+    );
+    let again = json!({"complete": [held(&leases[0]), held(&leases[2])]});
+    let answer = app.post_expect("/api/worker/finish", &again, 200).await;
+    assert_eq!(
+        answer,
+        json!({"finished": [{"task_id": id(2), "status": "COMPLETED"}], "lost": [id(0)]}),
+        "a finished lease is lost the second time"
+    );
 }

@@ -420,6 +420,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/worker/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete and fail up to 500 leased tasks in one call; leases no longer
+         *     held are listed in `lost`, the others are recorded together. A malformed
+         *     entry refuses the whole batch (422) and records nothing.
+         */
+        post: operations["finish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/worker/heartbeat": {
         parameters: {
             query?: never;
@@ -667,6 +688,30 @@ export interface components {
         FinishAnswer: {
             /** @description `COMPLETED`; after a failure `QUEUED` (a retry after back-off) or `FAILED`. */
             status: components["schemas"]["TaskStatus"];
+        };
+        /**
+         * @description Several attempts' endings at once: one request and one store transaction
+         *     for a whole batch of leases.
+         */
+        FinishBody: {
+            /** @description Successful attempts. */
+            complete?: components["schemas"]["CompleteBody"][];
+            /** @description Failed attempts; the retry policy decides for each. */
+            fail?: components["schemas"]["FailBody"][];
+        };
+        /** @description What became of a batch of endings. */
+        FinishManyAnswer: {
+            /** @description The endings recorded, completions first, each list in request order. */
+            finished: components["schemas"]["FinishedTask"][];
+            /** @description Task ids whose lease was no longer held: those endings were dropped. */
+            lost: string[];
+        };
+        /** @description One recorded ending. */
+        FinishedTask: {
+            /** @description Its status once the ending was recorded. */
+            status: components["schemas"]["TaskStatus"];
+            /** @description The task. */
+            task_id: string;
         };
         /** @description The leases that could not be renewed. */
         HeartbeatAnswer: {
@@ -1751,6 +1796,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    finish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinishBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinishManyAnswer"];
                 };
             };
             422: {

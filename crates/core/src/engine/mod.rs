@@ -42,7 +42,9 @@ pub use cron::{CronStatus, MISSED_GRACE};
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
-pub use remote::{MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerOutcome};
+pub use remote::{
+    MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerFinish, WorkerOutcome,
+};
 pub use retention::Retention;
 pub use stats::{AttemptTimes, NodeStats};
 pub use timings::{BUCKETS, Histogram, MAX_SERIES, OTHER_QUEUE, TaskTimings};

@@ -185,56 +185,105 @@ impl Engine {
         token: LeaseToken,
         ended: WorkerOutcome,
     ) -> Result<TaskStatus, EngineError> {
+        let finish = WorkerFinish {
+            task_id: task_id.to_owned(),
+            token,
+            outcome: ended,
+        };
+        let statuses = self.worker_finish_many(vec![finish]).await?;
+        statuses.into_iter().flatten().next().ok_or_else(|| {
+            EngineError::LeaseLost(format!("the lease on task {task_id} is no longer held"))
+        })
+    }
+
+    /// Records how several remote attempts ended, in one store transaction:
+    /// for each, in order, the task's status after it, or `None` when the
+    /// worker no longer held that lease. An invalid ending (a malformed id,
+    /// a result nested too deep) refuses the whole batch and writes nothing.
+    pub async fn worker_finish_many(
+        &self,
+        ends: Vec<WorkerFinish>,
+    ) -> Result<Vec<Option<TaskStatus>>, EngineError> {
         let shared = &self.shared;
-        super::tasks::check_id(task_id)?;
-        let lost =
-            || EngineError::LeaseLost(format!("the lease on task {task_id} is no longer held"));
-        let task = shared.store.task_get(task_id).await?.ok_or_else(lost)?;
-        if task.status != TaskStatus::InProgress {
-            return Err(lost());
+        if !(1..=MAX_WORKER_BATCH).contains(&ends.len()) {
+            return Err(EngineError::Invalid(format!(
+                "finish 1 to {MAX_WORKER_BATCH} leases at once"
+            )));
         }
-        // Only the attempt numbers are read from it: the finish itself is
-        // guarded by the token, so a lease lost meanwhile is not overwritten.
-        let lease = Lease {
-            expires_at: shared.now(),
-            token: worker_token(&task.id, token),
-            task,
-        };
-        let finish = match ended {
-            WorkerOutcome::Completed(result) => {
-                if result
-                    .as_ref()
-                    .is_some_and(|r| json_depth(r.get()) > MAX_PAYLOAD_DEPTH)
-                {
-                    return Err(EngineError::Invalid(format!(
-                        "result nests deeper than {MAX_PAYLOAD_DEPTH} levels"
-                    )));
-                }
-                outcome::after_success(&lease, result)
+        for end in &ends {
+            check_ending(end)?;
+        }
+        let count = ends.len();
+        let mut held = Vec::with_capacity(count);
+        for (index, end) in ends.into_iter().enumerate() {
+            let Some(task) = shared.store.task_get(&end.task_id).await? else {
+                continue;
+            };
+            if task.status != TaskStatus::InProgress {
+                continue;
             }
-            WorkerOutcome::Failed { error, permanent } => outcome::after_error(
-                &lease,
-                error,
-                permanent,
-                shared.now(),
-                &shared.config.backoff,
-            ),
-        };
-        let status = finish.outcome.status();
+            // Only the attempt numbers are read from it: the finish itself is
+            // guarded by the token, so a lease lost meanwhile is not overwritten.
+            let lease = Lease {
+                expires_at: shared.now(),
+                token: worker_token(&task.id, end.token),
+                task,
+            };
+            let finish = match end.outcome {
+                WorkerOutcome::Completed(result) => outcome::after_success(&lease, result),
+                WorkerOutcome::Failed { error, permanent } => outcome::after_error(
+                    &lease,
+                    error,
+                    permanent,
+                    shared.now(),
+                    &shared.config.backoff,
+                ),
+            };
+            held.push((index, lease, finish));
+        }
+        let finishes = held.iter().map(|(_, _, finish)| finish.clone()).collect();
         let applied = shared
             .store
-            .task_finish_many(vec![finish.clone()], shared.now())
+            .task_finish_many(finishes, shared.now())
             .await?;
-        if applied.first() != Some(&true) {
-            return Err(lost());
+        let mut statuses = vec![None; count];
+        for ((index, lease, finish), applied) in held.into_iter().zip(applied) {
+            if !applied {
+                continue;
+            }
+            if let Some(started) = lease.task.started_at {
+                let took = (shared.now() - started).to_std().unwrap_or_default();
+                super::observe::ran(shared, &lease.task, took);
+            }
+            let status = finish.outcome.status();
+            shared.publish(&lease.task.id, finish.event, Some(status));
+            statuses[index] = Some(status);
         }
-        if let Some(started) = lease.task.started_at {
-            let took = (shared.now() - started).to_std().unwrap_or_default();
-            super::observe::ran(shared, &lease.task, took);
-        }
-        shared.publish(task_id, finish.event, Some(status));
-        Ok(status)
+        Ok(statuses)
     }
+}
+
+/// One remote attempt's ending, as its worker reports it.
+#[derive(Debug, Clone)]
+pub struct WorkerFinish {
+    /// The task.
+    pub task_id: String,
+    /// The token its lease came with.
+    pub token: LeaseToken,
+    /// How the attempt ended.
+    pub outcome: WorkerOutcome,
+}
+
+fn check_ending(end: &WorkerFinish) -> Result<(), EngineError> {
+    super::tasks::check_id(&end.task_id)?;
+    if let WorkerOutcome::Completed(Some(result)) = &end.outcome
+        && json_depth(result.get()) > MAX_PAYLOAD_DEPTH
+    {
+        return Err(EngineError::Invalid(format!(
+            "result nests deeper than {MAX_PAYLOAD_DEPTH} levels"
+        )));
+    }
+    Ok(())
 }
 
 /// Counts a lease call while it runs; dropped with the call, also when the

@@ -25,7 +25,7 @@ use super::{
         queues::counts, queues::queues, queues::pause, queues::resume, queues::types, retention::show,
         cron::list, cron::enable, cron::disable,
         events::events, health::healthz, health::readyz, metrics::metrics,
-        worker::lease, worker::heartbeat, worker::complete, worker::fail,
+        worker::lease, worker::heartbeat, worker::complete, worker::fail, worker::finish,
     ),
     components(schemas(rustqueue_core::task::TaskStatus, rustqueue_core::task::EventKind, events::TaskTransition, tasks::Order)),
     modifiers(&BearerAuth),

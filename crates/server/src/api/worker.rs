@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use rustqueue_core::engine::WorkerOutcome;
+use rustqueue_core::engine::{WorkerFinish, WorkerOutcome};
 use rustqueue_core::store::{Lease, LeaseToken};
 use rustqueue_core::task::{RawJson, Task, TaskStatus};
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/worker/heartbeat", post(heartbeat))
         .route("/worker/complete", post(complete))
         .route("/worker/fail", post(fail))
+        .route("/worker/finish", post(finish))
 }
 
 /// What a worker asks for.
@@ -226,4 +227,80 @@ pub async fn fail(
         .worker_finish(&body.task_id, token(&body.token)?, ended)
         .await?;
     Ok(Json(FinishAnswer { status }))
+}
+
+/// Several attempts' endings at once: one request and one store transaction
+/// for a whole batch of leases.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinishBody {
+    /// Successful attempts.
+    #[serde(default)]
+    pub complete: Vec<CompleteBody>,
+    /// Failed attempts; the retry policy decides for each.
+    #[serde(default)]
+    pub fail: Vec<FailBody>,
+}
+
+/// One recorded ending.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FinishedTask {
+    /// The task.
+    pub task_id: String,
+    /// Its status once the ending was recorded.
+    pub status: TaskStatus,
+}
+
+/// What became of a batch of endings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FinishManyAnswer {
+    /// The endings recorded, completions first, each list in request order.
+    pub finished: Vec<FinishedTask>,
+    /// Task ids whose lease was no longer held: those endings were dropped.
+    pub lost: Vec<String>,
+}
+
+/// Complete and fail up to 500 leased tasks in one call; leases no longer
+/// held are listed in `lost`, the others are recorded together. A malformed
+/// entry refuses the whole batch (422) and records nothing.
+#[utoipa::path(post, path = "/api/worker/finish", tag = "worker", request_body = FinishBody,
+    responses((status = 200, body = FinishManyAnswer), (status = 422, body = ErrorBody)))]
+pub async fn finish(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<FinishBody>,
+) -> Result<Json<FinishManyAnswer>, ApiError> {
+    let completed = body.complete.into_iter().map(|end| {
+        let outcome = WorkerOutcome::Completed(end.result);
+        (end.task_id, end.token, outcome)
+    });
+    let failed = body.fail.into_iter().map(|end| {
+        let outcome = WorkerOutcome::Failed {
+            error: end.error,
+            permanent: end.permanent,
+        };
+        (end.task_id, end.token, outcome)
+    });
+    let ends = completed
+        .chain(failed)
+        .map(|(task_id, text, outcome)| {
+            Ok(WorkerFinish {
+                token: token(&text)?,
+                task_id,
+                outcome,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let ids: Vec<String> = ends.iter().map(|end| end.task_id.clone()).collect();
+    let statuses = state.engine.worker_finish_many(ends).await?;
+    let mut answer = FinishManyAnswer {
+        finished: Vec::new(),
+        lost: Vec::new(),
+    };
+    for (task_id, status) in ids.into_iter().zip(statuses) {
+        match status {
+            Some(status) => answer.finished.push(FinishedTask { task_id, status }),
+            None => answer.lost.push(task_id),
+        }
+    }
+    Ok(Json(answer))
 }
