@@ -34,13 +34,14 @@ impl Default for Retention {
             completed: Some(Duration::from_secs(24 * 3600)),
             failed: Some(Duration::from_secs(7 * 24 * 3600)),
             every: Duration::from_secs(60),
-            batch: 500,
+            batch: 100,
         }
     }
 }
 
-/// The most batches one turn deletes; the rest waits for the next turn.
-const BATCHES_PER_TURN: usize = 200;
+/// The share of a turn's period it may spend deleting; the rest waits for
+/// the next turn, so turns of two nodes do not overlap.
+const TURN_SHARE: u32 = 2;
 
 /// Tasks this node deleted by retention, per status.
 #[derive(Debug, Default)]
@@ -121,10 +122,9 @@ async fn prune_status(shared: &Shared, status: TaskStatus, keep: Duration) {
         limit: shared.config.retention.batch.max(1),
     };
     let mut total = 0;
-    for _ in 0..BATCHES_PER_TURN {
-        if shared.stopping.is_cancelled() {
-            break;
-        }
+    let deadline = tokio::time::Instant::now() + shared.config.retention.every / TURN_SHARE;
+    while !shared.stopping.is_cancelled() && tokio::time::Instant::now() < deadline {
+        let started = tokio::time::Instant::now();
         match shared.store.task_prune(&params).await {
             Ok(count) => {
                 total += count;
@@ -132,8 +132,9 @@ async fn prune_status(shared: &Shared, status: TaskStatus, keep: Duration) {
                 if count < params.limit as u64 {
                     break;
                 }
-                // Let enqueues and claims in between batches.
-                tokio::task::yield_now().await;
+                // A store writes one thing at a time: rest as long as the
+                // batch took, so enqueues and claims get at least half of it.
+                tokio::time::sleep(started.elapsed()).await;
             }
             Err(error) => {
                 tracing::warn!(%error, status = status.as_str(), "retention failed; next turn tries again");
