@@ -241,12 +241,15 @@ impl Engine {
             };
             held.push((index, lease, finish));
         }
+        let mut statuses = vec![None; count];
+        if held.is_empty() {
+            return Ok(statuses);
+        }
         let finishes = held.iter().map(|(_, _, finish)| finish.clone()).collect();
         let applied = shared
             .store
             .task_finish_many(finishes, shared.now())
             .await?;
-        let mut statuses = vec![None; count];
         for ((index, lease, finish), applied) in held.into_iter().zip(applied) {
             if !applied {
                 continue;
