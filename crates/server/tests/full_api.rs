@@ -65,12 +65,21 @@ async fn enqueue_takes_every_field(backend: Backend) {
 
 async fn unique_keys_return_the_unfinished_holder(backend: Backend) {
     let app = spawn_app(backend).await;
+    // Paused, so the holder cannot finish (and free the key) between the two.
+    app.engine
+        .set_queue_paused("default", true)
+        .await
+        .expect("pause");
     let body = json!({"type": "SMS", "unique_key": "once"});
     let first = app.post_expect("/api/tasks", &body, 201).await;
     let second = app.post_expect("/api/tasks", &body, 200).await;
     assert_eq!(second["duplicate"], true);
     assert_eq!(second["task"]["id"], first["task"]["id"]);
     // Once the holder finished, the key is free again.
+    app.engine
+        .set_queue_paused("default", false)
+        .await
+        .expect("resume");
     let id = first["task"]["id"].as_str().expect("id");
     app.wait_for_status(id, "COMPLETED").await;
     let third = app.post_expect("/api/tasks", &body, 201).await;
