@@ -33,6 +33,17 @@ pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
 /// The result of a benchmark step.
 pub type BenchResult<T> = Result<T, BenchError>;
 
+/// A benchmark's exit status: its error, if any, on stderr after its name.
+pub fn exit_code(name: &str, result: BenchResult<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The no-op task the drains run.
 pub struct Noop;
 

@@ -117,11 +117,5 @@ async fn run(args: Args) -> BenchResult<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("rustqueue-bench: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    rustqueue_bench::exit_code("rustqueue-bench", run(Args::parse()).await)
 }

@@ -126,11 +126,5 @@ async fn run(args: Args) -> BenchResult<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("postgres bench: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    rustqueue_bench::exit_code("postgres bench", run(Args::parse()).await)
 }

@@ -127,11 +127,5 @@ async fn run(args: Args) -> BenchResult<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("prune bench: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    rustqueue_bench::exit_code("prune bench", run(Args::parse()).await)
 }

@@ -196,11 +196,5 @@ async fn run(args: Args) -> BenchResult<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("remote bench: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    rustqueue_bench::exit_code("remote bench", run(Args::parse()).await)
 }

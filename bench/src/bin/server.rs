@@ -239,11 +239,5 @@ async fn run(args: Args) -> BenchResult<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Args::parse()).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("server bench: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    rustqueue_bench::exit_code("server bench", run(Args::parse()).await)
 }
