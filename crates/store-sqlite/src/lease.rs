@@ -10,31 +10,28 @@ use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 
 use crate::counters::Deltas;
 use crate::errors::Fault;
-use crate::history;
-use crate::rows::{self, limit_column, micros, micros_opt, task_columns};
+use crate::rows::{self, micros, micros_opt, task_columns};
+use crate::{history, ready};
 
-/// Leases the first ready tasks in claim order and returns them.
-///
-/// The inner SELECT walks `tasks_ready` in claim order and stops at LIMIT; the
-/// single writer makes select-then-update atomic, so no row can be taken twice.
-/// INDEXED BY, because without statistics SQLite judges `task_type IN (...)`
-/// on `tasks_type` more selective, and that would read every task of the type.
+/// Leases the tasks named (by a JSON array of ids) and returns them. The
+/// single writer makes find-then-update atomic, so no row can be taken twice.
 pub(crate) const CLAIM: &str = concat!(
     "UPDATE tasks SET status = 'INPROGRESS', attempts = attempts + 1, started_at = ?1, updated_at = ?1, ",
     "lease_token = ?2, lease_expires_at = ?3 ",
-    "WHERE id IN (SELECT id FROM tasks INDEXED BY tasks_ready ",
-    "WHERE status = 'QUEUED' AND run_at <= ?1 ",
-    "AND task_type IN (SELECT value FROM json_each(?4)) ",
-    "AND queue NOT IN (SELECT name FROM queues WHERE paused) ",
-    "ORDER BY priority DESC, run_at, id LIMIT ?5) ",
+    "WHERE id IN (SELECT value FROM json_each(?4)) AND status = 'QUEUED' ",
     "RETURNING ",
     task_columns!()
 );
 
 /// Leases up to `limit` ready tasks in claim order, each with a `started` event.
 pub(crate) fn claim(conn: &Connection, params: &ClaimParams) -> Result<Vec<Lease>, Fault> {
-    let types = types_json(&params.types)?;
     let now = params.now;
+    let due = ready::due(conn, &params.types, now, params.limit)?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(&due)
+        .map_err(|err| StoreError::Other(format!("cannot encode task ids: {err}")))?;
     let mut leases = conn
         .prepare_cached(CLAIM)?
         .query_map(
@@ -42,8 +39,7 @@ pub(crate) fn claim(conn: &Connection, params: &ClaimParams) -> Result<Vec<Lease
                 micros(now),
                 params.lease_token,
                 micros(params.lease_expires_at),
-                types,
-                limit_column(params.limit)
+                ids
             ],
             rows::lease,
         )?

@@ -16,7 +16,8 @@
 //! - `reader`: the read connection pool.
 //! - `tasks`: inserts, retries, deletes, clear and queue pauses.
 //! - `lease`: claims, finishes and heartbeats (the hot path).
-//! - `queries`: list, next run time, expired leases, queues.
+//! - `ready`: finding due tasks and the next run time, per queue and priority.
+//! - `queries`: list, expired leases, queues.
 //! - `page`: filtered keyset pages.
 //! - `filter`: a task filter as SQL that walks an index in id order.
 //! - `search`: the trigram index over ids and payloads, and search plans.
@@ -43,6 +44,7 @@ mod migrate;
 mod page;
 mod queries;
 mod reader;
+mod ready;
 mod rows;
 mod search;
 mod tasks;

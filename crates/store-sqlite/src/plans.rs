@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use rustqueue_core::store::TaskFilter;
 use rustqueue_core::task::TaskStatus;
 
-use crate::{counters, filter, history, lease, migrate, page, queries, search, tasks};
+use crate::{counters, filter, history, lease, migrate, page, queries, ready, search, tasks};
 
 fn migrated() -> Connection {
     let mut conn = Connection::open_in_memory().expect("open");
@@ -40,14 +40,29 @@ fn assert_uses(sql: &str, expected: &[&str]) {
     assert!(!full_scan, "full table scan in plan:\n{plan}");
 }
 
+/// Each read of the ready tasks is a range of one queue's index, in order:
+/// none sorts, and none reads outside its queue and priority level.
 #[test]
-fn claims_walk_the_ready_index_in_order() {
-    assert_uses(lease::CLAIM, &["COVERING INDEX tasks_ready"]);
-    assert!(
-        !plan(lease::CLAIM).contains("TEMP B-TREE"),
-        "claims must not sort:\n{}",
-        plan(lease::CLAIM)
-    );
+fn claims_read_ranges_of_the_ready_index_in_order() {
+    let ranges = [
+        (ready::NEXT_LEVEL, "tasks_ready (queue=? AND priority<?)"),
+        (
+            ready::DUE_AT_LEVEL,
+            "tasks_ready (queue=? AND priority=? AND run_at<?)",
+        ),
+        (ready::DUE_BELOW, "tasks_ready (queue=? AND priority<?)"),
+        (
+            ready::FIRST_AT_LEVEL,
+            "tasks_ready (queue=? AND priority=?)",
+        ),
+        (ready::FIRST_BELOW, "tasks_ready (queue=? AND priority<?)"),
+    ];
+    for (sql, range) in ranges {
+        assert_uses(sql, &[range]);
+        assert!(!plan(sql).contains("TEMP B-TREE"), "sorts:\n{}", plan(sql));
+    }
+    assert_uses(ready::ACTIVE_QUEUES, &["task_counts"]);
+    assert_uses(lease::CLAIM, &["sqlite_autoindex_tasks_1 (id=?)"]);
 }
 
 #[test]
@@ -60,7 +75,6 @@ fn finishes_and_events_seek_by_key() {
 #[test]
 fn reaper_and_dispatcher_reads_use_partial_indexes() {
     assert_uses(queries::EXPIRED, &["tasks_leased (lease_expires_at<?)"]);
-    assert_uses(queries::NEXT_RUN_AT, &["COVERING INDEX tasks_ready"]);
     assert_uses(queries::QUEUES, &["COVERING INDEX tasks_queue (queue>?)"]);
     assert_uses(
         queries::list_status_sql(TaskStatus::Failed),
@@ -174,7 +188,8 @@ fn print_plans() {
         lease::CLAIM,
         lease::FINISH,
         counters::BY_STATUS,
-        queries::NEXT_RUN_AT,
+        ready::DUE_AT_LEVEL,
+        ready::FIRST_AT_LEVEL,
     ]
     .iter()
     .chain(&lists)

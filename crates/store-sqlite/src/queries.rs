@@ -6,7 +6,6 @@ use rustqueue_core::store::{Lease, ListParams, QueueState};
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
 
 use crate::errors::Fault;
-use crate::lease::types_json;
 use crate::rows::{self, limit_column, micros, task_columns};
 
 /// Tasks of one status, oldest first. The status is a literal, not a
@@ -49,13 +48,6 @@ pub(crate) const LIST_ALL: &str = concat!(
     " FROM tasks ORDER BY id LIMIT ?1"
 );
 
-/// The earliest `run_at` a dispatcher could wait for, from `tasks_ready` alone
-/// (named, as in the claim, so the type index never looks better).
-pub(crate) const NEXT_RUN_AT: &str = "SELECT min(run_at) FROM tasks INDEXED BY tasks_ready \
-     WHERE status = 'QUEUED' \
-     AND task_type IN (SELECT value FROM json_each(?1)) \
-     AND queue NOT IN (SELECT name FROM queues WHERE paused)";
-
 /// Lapsed leases, soonest expired first.
 pub(crate) const EXPIRED: &str = concat!(
     "SELECT ",
@@ -82,16 +74,6 @@ pub(crate) fn list(conn: &Connection, params: &ListParams) -> Result<Vec<Task>, 
     let mut select = conn.prepare_cached(sql)?;
     let tasks = select.query_map([limit], rows::task)?;
     Ok(tasks.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// The earliest `run_at` among queued tasks of these types in unpaused queues.
-pub(crate) fn next_run_at(conn: &Connection, types: &[String]) -> Result<Option<Timestamp>, Fault> {
-    let mut select = conn.prepare_cached(NEXT_RUN_AT)?;
-    let earliest = select.query_row([types_json(types)?], |row| {
-        let present: Option<i64> = row.get(0)?;
-        present.map(|_| rows::time(row, 0)).transpose()
-    })?;
-    Ok(earliest)
 }
 
 /// Up to `limit` running tasks whose lease ran out at or before `expired_by`, soonest expired first.

@@ -18,7 +18,7 @@ use crate::errors::OpenError;
 use crate::options::{SqliteOptions, path_from_url};
 use crate::reader::Readers;
 use crate::writer::Writer;
-use crate::{bulk, counters, cron, history, lease, migrate, page, queries, tasks};
+use crate::{bulk, counters, cron, history, lease, migrate, page, queries, ready, tasks};
 
 /// Tasks in a SQLite file, owned by this process alone.
 pub struct SqliteStore {
@@ -172,7 +172,7 @@ impl Store for SqliteStore {
     async fn task_next_run_at(&self, types: &[String]) -> StoreResult<Option<Timestamp>> {
         let types = types.to_vec();
         self.readers
-            .run(move |conn| queries::next_run_at(conn, &types))
+            .run(move |conn| ready::next_run_at(conn, &types))
             .await
     }
 

@@ -50,6 +50,64 @@ pub async fn claim_orders_by_priority_then_run_at_then_id(store: SharedStore) {
     assert_eq!(first.len(), 3);
 }
 
+/// Claim order holds across queues and many priority levels, past paused
+/// queues, scheduled tasks and other types; the next run time sees the same.
+pub async fn claim_orders_across_queues_and_levels(store: SharedStore) {
+    let now = now();
+    let mut news = Vec::new();
+    // (queue, priority, run_at offset, type): 40 priority levels in "a", more
+    // than a store might read one by one.
+    for n in 0..120_i64 {
+        let queue = ["a", "b", "c"][usize::try_from(n % 3).expect("small")];
+        let priority = i32::try_from(n % 40 - 20).expect("small");
+        let offset = if n % 7 == 0 { 60 + n } else { -(n % 11) };
+        let task_type = if n % 13 == 0 { "SMS" } else { "EMAIL" };
+        news.push(rustqueue_core::task::NewTask {
+            queue: queue.into(),
+            priority,
+            ..task(task_type, secs(now, offset))
+        });
+    }
+    for n in 0..30 {
+        news.push(rustqueue_core::task::NewTask {
+            queue: "held".into(),
+            priority: 100 - n,
+            ..task("EMAIL", secs(now, -100))
+        });
+    }
+    store
+        .task_insert_many(news.clone(), now)
+        .await
+        .expect("insert");
+    store
+        .queue_set_paused("held", true, now)
+        .await
+        .expect("pause");
+    let mut expected: Vec<_> = news
+        .iter()
+        .filter(|t| t.queue != "held" && t.task_type == "EMAIL" && t.run_at <= now)
+        .collect();
+    expected.sort_by(|a, b| (-a.priority, a.run_at, &a.id).cmp(&(-b.priority, b.run_at, &b.id)));
+    let expected: Vec<&str> = expected.iter().map(|t| t.id.as_str()).collect();
+    let earliest_later = news
+        .iter()
+        .filter(|t| t.queue != "held" && t.task_type == "EMAIL" && t.run_at > now)
+        .map(|t| t.run_at)
+        .min();
+
+    let mut got = Vec::new();
+    for (limit, token) in [(1, 1), (7, 2), (25, 3), (1000, 4)] {
+        got.extend(claim(&*store, &["EMAIL"], limit, now, token).await);
+    }
+    let got: Vec<&str> = got.iter().map(|l| l.task.id.as_str()).collect();
+    assert_eq!(got, expected);
+    let next = store
+        .task_next_run_at(&["EMAIL".to_owned()])
+        .await
+        .expect("next");
+    assert_eq!(next, earliest_later);
+}
+
 /// A task whose `run_at` is in the future waits until then.
 pub async fn claim_skips_future_run_at(store: SharedStore) {
     let now = now();

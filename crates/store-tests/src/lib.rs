@@ -94,6 +94,7 @@ macro_rules! conformance_suite {
             insert::unique_key_dedupes_within_one_batch,
             insert::concurrent_inserts_of_one_key_create_one,
             claim::claim_orders_by_priority_then_run_at_then_id,
+            claim::claim_orders_across_queues_and_levels,
             claim::claim_skips_future_run_at,
             claim::claim_filters_by_type,
             claim::claim_skips_paused_queue_until_resumed,

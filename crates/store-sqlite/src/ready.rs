@@ -1,0 +1,187 @@
+//! Finding ready tasks without reading the ones that cannot run.
+//!
+//! `tasks_ready` is ordered by queue, then priority, then `run_at`. A claim
+//! reads it per unpaused queue that has queued tasks of the wanted types (the
+//! counters say which), and within a queue per priority level, as a range of
+//! `run_at <= now`. So neither a paused queue's backlog nor tasks scheduled for
+//! later are ever stepped over; one walk in global claim order would read all
+//! of them on every claim. The few candidates are merged in Rust into claim
+//! order: priority, then `run_at`, then id.
+
+use std::cmp::Reverse;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rustqueue_core::store::StoreError;
+use rustqueue_core::task::Timestamp;
+
+use crate::errors::Fault;
+use crate::lease::types_json;
+use crate::rows::{self, micros};
+
+/// Priority levels of one queue read one by one; the rest are read in one
+/// walk that may step over scheduled tasks. Real queues use a handful.
+const MAX_LEVELS: usize = 32;
+
+/// Unpaused queues with queued tasks of the types, from the counters.
+pub(crate) const ACTIVE_QUEUES: &str = "SELECT DISTINCT queue FROM task_counts \
+     WHERE status = 'QUEUED' AND count > 0 \
+     AND task_type IN (SELECT value FROM json_each(?1)) \
+     AND queue NOT IN (SELECT name FROM queues WHERE paused)";
+
+/// The next lower priority level among a queue's queued tasks.
+pub(crate) const NEXT_LEVEL: &str = "SELECT priority FROM tasks INDEXED BY tasks_ready \
+     WHERE status = 'QUEUED' AND queue = ?1 AND priority < ?2 \
+     ORDER BY priority DESC LIMIT 1";
+
+/// The first due tasks of one queue and priority level, in claim order.
+pub(crate) const DUE_AT_LEVEL: &str = "SELECT id, run_at FROM tasks INDEXED BY tasks_ready \
+     WHERE status = 'QUEUED' AND queue = ?1 AND priority = ?2 AND run_at <= ?3 \
+     AND task_type IN (SELECT value FROM json_each(?4)) \
+     ORDER BY run_at, id LIMIT ?5";
+
+/// The first due tasks of one queue below a priority level, in claim order.
+pub(crate) const DUE_BELOW: &str = "SELECT id, priority, run_at FROM tasks INDEXED BY tasks_ready \
+     WHERE status = 'QUEUED' AND queue = ?1 AND priority < ?2 AND run_at <= ?3 \
+     AND task_type IN (SELECT value FROM json_each(?4)) \
+     ORDER BY priority DESC, run_at, id LIMIT ?5";
+
+/// The earliest `run_at` of one queue and priority level.
+pub(crate) const FIRST_AT_LEVEL: &str = "SELECT run_at FROM tasks INDEXED BY tasks_ready \
+     WHERE status = 'QUEUED' AND queue = ?1 AND priority = ?2 \
+     AND task_type IN (SELECT value FROM json_each(?3)) \
+     ORDER BY run_at LIMIT 1";
+
+/// The earliest `run_at` of one queue below a priority level.
+pub(crate) const FIRST_BELOW: &str = "SELECT min(run_at) FROM tasks INDEXED BY tasks_ready \
+     WHERE status = 'QUEUED' AND queue = ?1 AND priority < ?2 \
+     AND task_type IN (SELECT value FROM json_each(?3))";
+
+/// A ready task, by the fields that order claims.
+struct Candidate {
+    priority: i64,
+    run_at: i64,
+    id: String,
+}
+
+/// The ids of the first `limit` due tasks of the types, in claim order.
+pub(crate) fn due(
+    conn: &Connection,
+    types: &[String],
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<String>, Fault> {
+    let types = types_json(types)?;
+    let mut candidates = Vec::new();
+    for queue in active_queues(conn, &types)? {
+        due_in_queue(conn, &queue, &types, micros(now), limit, &mut candidates)?;
+    }
+    candidates.sort_unstable_by(|a, b| {
+        (Reverse(a.priority), a.run_at, &a.id).cmp(&(Reverse(b.priority), b.run_at, &b.id))
+    });
+    candidates.truncate(limit);
+    Ok(candidates.into_iter().map(|c| c.id).collect())
+}
+
+/// Adds up to `limit` of one queue's due tasks, highest priority level first.
+fn due_in_queue(
+    conn: &Connection,
+    queue: &str,
+    types: &str,
+    now: i64,
+    limit: usize,
+    candidates: &mut Vec<Candidate>,
+) -> Result<(), Fault> {
+    let mut at_level = conn.prepare_cached(DUE_AT_LEVEL)?;
+    let mut wanted = limit;
+    let mut above = i64::MAX;
+    for _ in 0..MAX_LEVELS {
+        if wanted == 0 {
+            return Ok(());
+        }
+        let Some(priority) = next_level(conn, queue, above)? else {
+            return Ok(());
+        };
+        let rows = at_level.query_map(
+            params![queue, priority, now, types, rows::limit_column(wanted)],
+            |row| {
+                Ok(Candidate {
+                    priority,
+                    run_at: row.get(1)?,
+                    id: row.get(0)?,
+                })
+            },
+        )?;
+        for candidate in rows {
+            candidates.push(candidate?);
+            wanted -= 1;
+        }
+        above = priority;
+    }
+    let mut below = conn.prepare_cached(DUE_BELOW)?;
+    let rows = below.query_map(
+        params![queue, above, now, types, rows::limit_column(wanted)],
+        |row| {
+            Ok(Candidate {
+                id: row.get(0)?,
+                priority: row.get(1)?,
+                run_at: row.get(2)?,
+            })
+        },
+    )?;
+    for candidate in rows {
+        candidates.push(candidate?);
+    }
+    Ok(())
+}
+
+/// The earliest `run_at` among queued tasks of the types in unpaused queues.
+pub(crate) fn next_run_at(conn: &Connection, types: &[String]) -> Result<Option<Timestamp>, Fault> {
+    let types = types_json(types)?;
+    let mut earliest: Option<i64> = None;
+    for queue in active_queues(conn, &types)? {
+        let first = first_in_queue(conn, &queue, &types)?;
+        earliest = match (earliest, first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    let Some(earliest) = earliest else {
+        return Ok(None);
+    };
+    let at = chrono::DateTime::from_timestamp_micros(earliest)
+        .ok_or_else(|| StoreError::Other(format!("stored run_at {earliest} is out of range")))?;
+    Ok(Some(at))
+}
+
+/// The earliest `run_at` of one queue's queued tasks of the types.
+fn first_in_queue(conn: &Connection, queue: &str, types: &str) -> Result<Option<i64>, Fault> {
+    let mut at_level = conn.prepare_cached(FIRST_AT_LEVEL)?;
+    let mut earliest: Option<i64> = None;
+    let mut above = i64::MAX;
+    for _ in 0..MAX_LEVELS {
+        let Some(priority) = next_level(conn, queue, above)? else {
+            return Ok(earliest);
+        };
+        let first: Option<i64> = at_level
+            .query_row(params![queue, priority, types], |row| row.get(0))
+            .optional()?;
+        earliest = earliest.into_iter().chain(first).min();
+        above = priority;
+    }
+    let rest: Option<i64> = conn
+        .prepare_cached(FIRST_BELOW)?
+        .query_row(params![queue, above, types], |row| row.get(0))?;
+    Ok(earliest.into_iter().chain(rest).min())
+}
+
+fn active_queues(conn: &Connection, types: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(ACTIVE_QUEUES)?
+        .query_map([types], |row| row.get(0))?
+        .collect()
+}
+
+fn next_level(conn: &Connection, queue: &str, above: i64) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached(NEXT_LEVEL)?
+        .query_row(params![queue, above], |row| row.get(0))
+        .optional()
+}
