@@ -14,11 +14,11 @@ use crate::errors::Fault;
 use crate::rows::{self, limit_column, storable, task_columns};
 
 /// Leases the first ready tasks in claim order, with a `started` event each,
-/// through `claim_tasks` (see `migrations/0001_init.sql`): a CTE that picks
-/// rows `FOR UPDATE SKIP LOCKED`, so that concurrent claims from any node skip
-/// each other's rows instead of waiting on them, then updates them and appends
-/// the events, all in one statement. It is a function only so that it can fix
-/// the plan (an ordered walk of the ready index) whatever the statistics say.
+/// through `claim_tasks` (see `migrations/0005_ready_by_queue.sql`): it picks
+/// each unpaused queue's due rows per priority level `FOR UPDATE SKIP LOCKED`,
+/// so that concurrent claims from any node skip each other's rows instead of
+/// waiting on them, merges them into claim order, then updates them and
+/// appends the events, all in one statement.
 const CLAIM: &str = concat!(
     "SELECT ",
     task_columns!("c"),

@@ -49,10 +49,9 @@ pub(crate) async fn list(db: &Db, params: &ListParams) -> Result<Vec<Task>, Faul
     rows.iter().map(rows::task).collect()
 }
 
-/// The earliest `run_at` a dispatcher could wait for.
-const NEXT_RUN_AT: &str = "SELECT min(run_at) FROM tasks \
-     WHERE status = 'QUEUED' AND task_type = ANY($1::text[]) \
-     AND queue NOT IN (SELECT name FROM queues WHERE paused)";
+/// The earliest `run_at` a dispatcher could wait for: `next_run_at` (see
+/// `migrations/0005_ready_by_queue.sql`) reads it per queue and priority level.
+const NEXT_RUN_AT: &str = "SELECT next_run_at($1::text[])";
 
 /// The earliest `run_at` among queued tasks of these types in unpaused queues.
 pub(crate) async fn next_run_at(db: &Db, types: &[String]) -> Result<Option<Timestamp>, Fault> {

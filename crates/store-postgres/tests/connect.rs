@@ -40,13 +40,13 @@ async fn migrations_apply_once_across_reconnects_and_racing_nodes() {
         .await
         .expect("insert");
     // Every migration file, each applied once: 0001_init, 0002_retention, 0003_cron,
-    // 0004_traceparent.
-    assert_eq!(versions(&schema.name).await, [1, 2, 3, 4]);
+    // 0004_traceparent, 0005_ready_by_queue.
+    assert_eq!(versions(&schema.name).await, [1, 2, 3, 4, 5]);
 
     let again = schema.connect().await;
     assert_eq!(
         versions(&schema.name).await,
-        [1, 2, 3, 4],
+        [1, 2, 3, 4, 5],
         "reconnecting applies nothing"
     );
     let counts = again.task_counts().await.expect("counts");
