@@ -7,14 +7,21 @@ DROP INDEX tasks_ready;
 CREATE INDEX tasks_ready ON tasks (queue, priority DESC, run_at, id)
     WHERE status = 'QUEUED';
 
--- Unpaused queues with queued tasks of the types, from the counters.
-CREATE FUNCTION active_queues(types text[]) RETURNS SETOF text
+-- Unpaused queues with queued tasks, found in tasks_ready itself (one seek
+-- from each queue name to the next), not in task_counts: a claim must never
+-- depend on a derived number being right.
+CREATE FUNCTION active_queues() RETURNS SETOF text
 LANGUAGE sql STABLE
 AS $$
-    SELECT c.queue FROM task_counts c
-    WHERE c.status = 'QUEUED' AND c.task_type = ANY(types)
-      AND c.queue NOT IN (SELECT q.name FROM queues q WHERE q.paused)
-    GROUP BY c.queue HAVING sum(c.n) > 0
+    WITH RECURSIVE queued(name) AS (
+        SELECT min(t.queue) FROM tasks t WHERE t.status = 'QUEUED'
+        UNION ALL
+        SELECT (SELECT min(t.queue) FROM tasks t WHERE t.status = 'QUEUED' AND t.queue > queued.name)
+        FROM queued WHERE queued.name IS NOT NULL
+    )
+    SELECT queued.name FROM queued
+    WHERE queued.name IS NOT NULL
+      AND queued.name NOT IN (SELECT q.name FROM queues q WHERE q.paused)
 $$;
 
 -- Up to max_tasks due tasks of each active queue, locked (SKIP LOCKED, so
@@ -36,7 +43,7 @@ DECLARE
     wanted bigint;
     taken bigint;
 BEGIN
-    FOR active IN SELECT * FROM active_queues(types) LOOP
+    FOR active IN SELECT * FROM active_queues() LOOP
         wanted := max_tasks;
         above := 2147483648;
         levels := 0;
@@ -81,7 +88,7 @@ DECLARE
     first timestamptz;
     earliest timestamptz;
 BEGIN
-    FOR active IN SELECT * FROM active_queues(types) LOOP
+    FOR active IN SELECT * FROM active_queues() LOOP
         above := 2147483648;
         levels := 0;
         LOOP

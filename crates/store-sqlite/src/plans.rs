@@ -61,7 +61,10 @@ fn claims_read_ranges_of_the_ready_index_in_order() {
         assert_uses(sql, &[range]);
         assert!(!plan(sql).contains("TEMP B-TREE"), "sorts:\n{}", plan(sql));
     }
-    assert_uses(ready::ACTIVE_QUEUES, &["task_counts"]);
+    assert_uses(
+        ready::ACTIVE_QUEUES,
+        &["COVERING INDEX tasks_ready (queue>?)"],
+    );
     assert_uses(lease::CLAIM, &["sqlite_autoindex_tasks_1 (id=?)"]);
 }
 

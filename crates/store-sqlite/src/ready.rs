@@ -1,8 +1,8 @@
 //! Finding ready tasks without reading the ones that cannot run.
 //!
 //! `tasks_ready` is ordered by queue, then priority, then `run_at`. A claim
-//! reads it per unpaused queue that has queued tasks of the wanted types (the
-//! counters say which), and within a queue per priority level, as a range of
+//! reads it per unpaused queue that has queued tasks, and within a queue per
+//! priority level, as a range of
 //! `run_at <= now`. So neither a paused queue's backlog nor tasks scheduled for
 //! later are ever stepped over; one walk in global claim order would read all
 //! of them on every claim. The few candidates are merged in Rust into claim
@@ -22,11 +22,17 @@ use crate::rows::{self, micros};
 /// walk that may step over scheduled tasks. Real queues use a handful.
 const MAX_LEVELS: usize = 32;
 
-/// Unpaused queues with queued tasks of the types, from the counters.
-pub(crate) const ACTIVE_QUEUES: &str = "SELECT DISTINCT queue FROM task_counts \
-     WHERE status = 'QUEUED' AND count > 0 \
-     AND task_type IN (SELECT value FROM json_each(?1)) \
-     AND queue NOT IN (SELECT name FROM queues WHERE paused)";
+/// Unpaused queues with queued tasks, found in `tasks_ready` itself (one
+/// seek from each queue name to the next), not in the counters: a claim must
+/// never depend on a derived number being right.
+pub(crate) const ACTIVE_QUEUES: &str = "WITH RECURSIVE queued(name) AS ( \
+         SELECT min(queue) FROM tasks INDEXED BY tasks_ready WHERE status = 'QUEUED' \
+         UNION ALL \
+         SELECT (SELECT min(queue) FROM tasks INDEXED BY tasks_ready \
+                 WHERE status = 'QUEUED' AND queue > queued.name) \
+         FROM queued WHERE queued.name IS NOT NULL) \
+     SELECT name FROM queued WHERE name IS NOT NULL \
+     AND name NOT IN (SELECT name FROM queues WHERE paused)";
 
 /// The next lower priority level among a queue's queued tasks.
 pub(crate) const NEXT_LEVEL: &str = "SELECT priority FROM tasks INDEXED BY tasks_ready \
@@ -72,7 +78,7 @@ pub(crate) fn due(
 ) -> Result<Vec<String>, Fault> {
     let types = types_json(types)?;
     let mut candidates = Vec::new();
-    for queue in active_queues(conn, &types)? {
+    for queue in active_queues(conn)? {
         due_in_queue(conn, &queue, &types, micros(now), limit, &mut candidates)?;
     }
     candidates.sort_unstable_by(|a, b| {
@@ -138,7 +144,7 @@ fn due_in_queue(
 pub(crate) fn next_run_at(conn: &Connection, types: &[String]) -> Result<Option<Timestamp>, Fault> {
     let types = types_json(types)?;
     let mut earliest: Option<i64> = None;
-    for queue in active_queues(conn, &types)? {
+    for queue in active_queues(conn)? {
         let first = first_in_queue(conn, &queue, &types)?;
         earliest = match (earliest, first) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -174,9 +180,9 @@ fn first_in_queue(conn: &Connection, queue: &str, types: &str) -> Result<Option<
     Ok(earliest.into_iter().chain(rest).min())
 }
 
-fn active_queues(conn: &Connection, types: &str) -> rusqlite::Result<Vec<String>> {
+fn active_queues(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     conn.prepare_cached(ACTIVE_QUEUES)?
-        .query_map([types], |row| row.get(0))?
+        .query_map([], |row| row.get(0))?
         .collect()
 }
 

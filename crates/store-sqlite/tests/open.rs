@@ -185,3 +185,45 @@ async fn a_missing_directory_is_a_clear_error() {
     let err = SqliteStore::open(&path, SqliteOptions::default()).expect_err("no directory");
     assert!(err.to_string().contains("no/such/dir"), "{err}");
 }
+
+/// Claims find queued tasks in the tasks themselves: counters that are wrong
+/// (here wiped behind the store's back) make the counts wrong, never a task stuck.
+#[tokio::test]
+async fn claims_do_not_depend_on_the_counters() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("queue.db");
+    let now = Utc::now().trunc_subsecs(6);
+    let task = NewTask {
+        run_at: now,
+        ..new_task("1")
+    };
+    open(&path)
+        .task_insert_many(vec![task.clone()], now)
+        .await
+        .expect("insert");
+    rusqlite::Connection::open(&path)
+        .expect("inspect")
+        .execute("DELETE FROM task_counts", [])
+        .expect("wipe the counters");
+
+    let store = open(&path);
+    let params = rustqueue_core::store::ClaimParams {
+        types: vec!["EMAIL".to_owned()],
+        limit: 10,
+        now,
+        lease_expires_at: now,
+        lease_token: 1,
+    };
+    assert_eq!(
+        store.task_next_run_at(&params.types).await.expect("next"),
+        Some(now)
+    );
+    let leases = store.task_claim(&params).await.expect("claim");
+    assert_eq!(
+        leases
+            .iter()
+            .map(|l| l.task.id.as_str())
+            .collect::<Vec<_>>(),
+        [task.id.as_str()]
+    );
+}
