@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::checkpointer::WRITER_BACKSTOP_PAGES;
 use crate::errors::OpenError;
 use crate::options::SqliteOptions;
 
@@ -72,6 +73,8 @@ fn configure_writer(conn: &Connection, options: &SqliteOptions) -> rusqlite::Res
     conn.pragma_update(None, "cache_size", -65_536)?;
     // Truncate the WAL back to 64 MiB after checkpoints so it does not stay huge.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    // Checkpoints run on their own thread (see `checkpointer`); this is the backstop.
+    conn.pragma_update(None, "wal_autocheckpoint", WRITER_BACKSTOP_PAGES)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(())
 }

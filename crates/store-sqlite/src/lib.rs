@@ -13,6 +13,7 @@
 //! - `connection`: the exclusive lock file and connection pragmas.
 //! - `migrate`: versioned migrations from `migrations/`, applied at open.
 //! - `writer`: the writer thread and its group commit.
+//! - `checkpointer`: WAL checkpoints on a thread of their own.
 //! - `reader`: the read connection pool.
 //! - `tasks`: inserts, retries, deletes, clear and queue pauses.
 //! - `lease`: claims, finishes and heartbeats (the hot path).
@@ -33,6 +34,7 @@ pub mod options;
 pub mod store;
 
 mod bulk;
+mod checkpointer;
 mod connection;
 mod counters;
 mod cron;

@@ -13,6 +13,7 @@ use rustqueue_core::store::{
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
+use crate::checkpointer::Checkpointer;
 use crate::connection::{lock_exclusive, open_writer};
 use crate::errors::OpenError;
 use crate::options::{SqliteOptions, path_from_url};
@@ -22,6 +23,8 @@ use crate::{bulk, counters, cron, history, lease, migrate, page, queries, ready,
 
 /// Tasks in a SQLite file, owned by this process alone.
 pub struct SqliteStore {
+    /// Held only to be dropped, first, so it stops before the writer closes the file.
+    _checkpointer: Checkpointer,
     path: PathBuf,
     writer: Writer,
     readers: Arc<Readers>,
@@ -44,6 +47,7 @@ impl SqliteStore {
         let mut conn = open_writer(&path, &options)?;
         let before = migrate::migrate(&mut conn, &path)?;
         let writer = Writer::spawn(conn, lock).map_err(OpenError::Thread)?;
+        let checkpointer = Checkpointer::start(&path, &options)?;
         tracing::info!(
             path = %path.display(),
             schema_from = before,
@@ -52,6 +56,7 @@ impl SqliteStore {
             "opened sqlite store"
         );
         Ok(Self {
+            _checkpointer: checkpointer,
             readers: Readers::new(path.clone(), options),
             path,
             writer,

@@ -227,3 +227,28 @@ async fn claims_do_not_depend_on_the_counters() {
         [task.id.as_str()]
     );
 }
+
+/// The WAL is copied into the database file in the background, well before
+/// SQLite's own threshold would make a commit do it on the writer's thread.
+#[tokio::test]
+async fn the_wal_is_checkpointed_in_the_background() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("queue.db");
+    let store = open(&path);
+    let size = || std::fs::metadata(&path).expect("database file").len();
+    let before = size();
+    let tasks: Vec<NewTask> = (0..200).map(|n| new_task(&n.to_string())).collect();
+    store
+        .task_insert_many(tasks, Utc::now().trunc_subsecs(6))
+        .await
+        .expect("insert");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the database file stayed at {before} bytes: nothing was checkpointed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
