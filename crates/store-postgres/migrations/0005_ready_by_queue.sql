@@ -24,6 +24,16 @@ AS $$
       AND queued.name NOT IN (SELECT q.name FROM queues q WHERE q.paused)
 $$;
 
+-- The highest priority level below `above` among a queue's queued tasks
+-- (NULL when none is left): one seek in tasks_ready.
+CREATE FUNCTION next_level(queue_name text, above bigint) RETURNS integer
+LANGUAGE sql STABLE
+AS $$
+    SELECT t.priority FROM tasks t
+    WHERE t.status = 'QUEUED' AND t.queue = queue_name AND t.priority < above
+    ORDER BY t.priority DESC LIMIT 1
+$$;
+
 -- Up to max_tasks due tasks of each active queue, locked (SKIP LOCKED, so
 -- that claims from other nodes take other rows instead of waiting), highest
 -- priority level first. Past 32 levels a queue's rest is read in one walk.
@@ -48,10 +58,8 @@ BEGIN
         above := 2147483648;
         levels := 0;
         WHILE wanted > 0 LOOP
-            SELECT t.priority INTO level FROM tasks t
-            WHERE t.status = 'QUEUED' AND t.queue = active AND t.priority < above
-            ORDER BY t.priority DESC LIMIT 1;
-            EXIT WHEN NOT FOUND;
+            level := next_level(active, above);
+            EXIT WHEN level IS NULL;
             levels := levels + 1;
             IF levels > 32 THEN
                 RETURN QUERY SELECT t.id, t.priority, t.run_at FROM tasks t
@@ -92,10 +100,8 @@ BEGIN
         above := 2147483648;
         levels := 0;
         LOOP
-            SELECT t.priority INTO level FROM tasks t
-            WHERE t.status = 'QUEUED' AND t.queue = active AND t.priority < above
-            ORDER BY t.priority DESC LIMIT 1;
-            EXIT WHEN NOT FOUND;
+            level := next_level(active, above);
+            EXIT WHEN level IS NULL;
             levels := levels + 1;
             IF levels > 32 THEN
                 SELECT min(t.run_at) INTO first FROM tasks t

@@ -123,6 +123,9 @@ fn due_in_queue(
         }
         above = priority;
     }
+    if wanted == 0 {
+        return Ok(());
+    }
     let mut below = conn.prepare_cached(DUE_BELOW)?;
     let rows = below.query_map(
         params![queue, above, now, types, rows::limit_column(wanted)],
