@@ -217,12 +217,14 @@ impl State {
                 .filter(|id| self.rows.contains_key(*id))
                 .cloned()
                 .collect(),
-            Selection::Filter(filter) => self
-                .rows
-                .values()
-                .filter(|row| filter.matches(&row.task))
-                .map(|row| row.task.id.clone())
-                .collect(),
+            Selection::Filter(_) | Selection::All => {
+                let filter = selection.filter().unwrap_or_default();
+                self.rows
+                    .values()
+                    .filter(|row| filter.matches(&row.task))
+                    .map(|row| row.task.id.clone())
+                    .collect()
+            }
         }
     }
 
