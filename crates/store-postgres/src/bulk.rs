@@ -87,7 +87,7 @@ pub(crate) async fn retry_many(
            ORDER BY p.unique_key IS NULL, coalesce(p.unique_key, p.id), p.ord), \
          retried AS (\
            UPDATE tasks t SET status = 'QUEUED', attempts = 0, run_at = ${now}, updated_at = ${now}, \
-           finished_at = NULL FROM eligible e WHERE t.id = e.id AND t.status = 'FAILED' \
+           started_at = NULL, finished_at = NULL FROM eligible e WHERE t.id = e.id AND t.status = 'FAILED' \
            RETURNING t.id, t.attempts, t.queue, t.task_type, e.ord), \
          events AS (\
            INSERT INTO task_events (task_id, at, kind, attempt) \

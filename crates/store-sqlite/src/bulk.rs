@@ -23,7 +23,7 @@ const CHUNK: usize = 500;
 /// index: its key is held by an unfinished task, or by one retried just before
 /// it in this statement.
 const RETRY: &str = "UPDATE OR IGNORE tasks SET status = 'QUEUED', attempts = 0, run_at = ?1, \
-     updated_at = ?1, finished_at = NULL WHERE status = 'FAILED' AND ";
+     updated_at = ?1, started_at = NULL, finished_at = NULL WHERE status = 'FAILED' AND ";
 
 /// What a bulk retry reads back from each retried row.
 const RETRIED: &str = " RETURNING id, queue, task_type";

@@ -36,9 +36,10 @@ async fn assert_retried(store: &dyn Store, before: &Task, at: Timestamp) {
             after.attempts,
             after.run_at,
             after.updated_at,
+            after.started_at,
             after.finished_at
         ),
-        (0, at, at, None)
+        (0, at, at, None, None)
     );
     assert_eq!(
         (after.created_at, &after.last_error, after.max_retries),

@@ -186,6 +186,7 @@ impl State {
         row.task.attempts = 0;
         row.task.run_at = now;
         row.task.updated_at = now;
+        row.task.started_at = None;
         row.task.finished_at = None;
         let recorded = event(&row.task, EventKind::RetriedByUser, now, None);
         row.events.push(recorded);
