@@ -195,3 +195,37 @@ fn held_by_a_node(task: &Task) -> bool {
         .as_deref()
         .is_none_or(|holder| holder.starts_with(NODE_HOLDER_PREFIX))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::NewTask;
+
+    fn held_by(worker: Option<&str>) -> Task {
+        let new = NewTask {
+            id: "t".into(),
+            task_type: "T".into(),
+            payload: serde_json::value::RawValue::from_string("1".into()).expect("json"),
+            queue: "default".into(),
+            priority: 0,
+            max_retries: 3,
+            run_at: Timestamp::MIN_UTC,
+            unique_key: None,
+            timeout_ms: None,
+            traceparent: None,
+        };
+        Task {
+            worker: worker.map(str::to_owned),
+            ..new.into_queued(Timestamp::MIN_UTC)
+        }
+    }
+
+    #[test]
+    fn start_up_rescues_node_attempts_and_unknown_holders_only() {
+        assert!(held_by_a_node(&held_by(Some("node:host:42:0190abcd"))));
+        // Leased before holders were recorded: rescued as before.
+        assert!(held_by_a_node(&held_by(None)));
+        assert!(!held_by_a_node(&held_by(Some("host:42"))));
+        assert!(!held_by_a_node(&held_by(Some("anonymous"))));
+    }
+}
