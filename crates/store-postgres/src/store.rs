@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::TimeDelta;
+use rustqueue_core::store::QueueBacklog;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreResult,
@@ -15,6 +16,7 @@ use rustqueue_core::store::{
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 use tokio::sync::{Notify, broadcast};
 
+use crate::backlog;
 use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
 use crate::notify::{self, Listener};
@@ -277,5 +279,9 @@ impl Store for PostgresStore {
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         run(counters::queues(&self.db)).await
+    }
+
+    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
+        run(backlog::backlog(&self.db, now)).await
     }
 }

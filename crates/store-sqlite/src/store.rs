@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use rustqueue_core::store::QueueBacklog;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
+use crate::backlog;
 use crate::checkpointer::Checkpointer;
 use crate::connection::{lock_exclusive, open_writer};
 use crate::errors::OpenError;
@@ -272,5 +274,11 @@ impl Store for SqliteStore {
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         self.readers.run(queries::queues).await
+    }
+
+    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
+        self.readers
+            .run(move |conn| backlog::backlog(conn, now))
+            .await
     }
 }

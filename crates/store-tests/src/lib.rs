@@ -16,10 +16,12 @@
 //! - [`bulk`]: retrying and deleting many tasks, by ids and by filter.
 //! - [`prune`]: retention removing old finished tasks, and nothing else.
 //! - [`cron`]: cron records, and each tick enqueued once.
+//! - [`backlog`]: due, scheduled and retrying tasks per queue; resumed queues.
 //!
 //! A backend runs the whole suite with [`conformance_suite!`], which makes one
 //! `#[tokio::test]` per case, each on a fresh store.
 
+pub mod backlog;
 pub mod bulk;
 pub mod claim;
 pub mod counters;
@@ -154,6 +156,9 @@ macro_rules! conformance_suite {
             cron::cron_records_register_list_and_enable,
             cron::cron_fire_is_a_compare_and_set,
             cron::concurrent_fires_of_one_tick_enqueue_one,
+            backlog::backlog_splits_due_scheduled_and_retrying,
+            backlog::backlog_counts_every_priority_level,
+            backlog::resuming_a_queue_removes_its_record,
         );
     };
     (@cases $factory:expr; $($module:ident :: $case:ident),* $(,)?) => {
