@@ -12,6 +12,7 @@
 //! (deleting old finished tasks), `cron` (recurring tasks).
 
 mod admin;
+mod backlog;
 mod clock_sync;
 mod cron;
 mod dispatch;
@@ -38,6 +39,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage};
+pub use backlog::Backlog;
 pub use cron::{CronStatus, MISSED_GRACE};
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
