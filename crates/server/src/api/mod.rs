@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod queues;
 pub mod retention;
 pub mod tasks;
+pub mod throughput;
 pub mod worker;
 
 use axum::Router;
@@ -33,4 +34,5 @@ pub fn routes() -> Router<AppState> {
         .merge(worker::routes())
         .merge(cron::routes())
         .merge(retention::routes())
+        .merge(throughput::routes())
 }
