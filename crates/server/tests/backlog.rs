@@ -138,3 +138,32 @@ async fn resuming_an_empty_queue_removes_it(backend: Backend) {
     let kept = queue(&app, "kept").await.expect("a queue with tasks stays");
     assert_eq!(kept["paused"], false);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_backlog() {
+    let app = spawn_app(Backend::Memory).await;
+    let doc: Value = app.get_json("/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    for (schema, fields) in [
+        (
+            "Backlog",
+            &["ready", "scheduled", "retrying", "oldest_ready_at"][..],
+        ),
+        ("TaskCounts", &["backlog", "backlog_by_queue"][..]),
+        ("QueueInfo", &["backlog", "lag_ms"][..]),
+        ("Throughput", &["interval_secs", "points"][..]),
+        ("ThroughputPoint", &["at", "completed", "failed"][..]),
+    ] {
+        for field in fields {
+            assert!(
+                schemas[schema]["properties"].get(field).is_some(),
+                "{schema}.{field} is not documented"
+            );
+        }
+    }
+    let metrics = &doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"];
+    assert!(
+        metrics.get("text/plain; version=0.0.4").is_some(),
+        "{metrics}"
+    );
+}
