@@ -369,8 +369,11 @@ impl Store for MemoryStore {
     async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
         let state = self.lock();
         let mut queues: BTreeMap<&str, QueueBacklog> = BTreeMap::new();
-        let queued = state.rows.values().map(|row| &row.task);
-        for task in queued.filter(|task| task.status == TaskStatus::Queued) {
+        let queued = state
+            .ready
+            .iter()
+            .filter_map(|(_, _, id)| state.rows.get(id));
+        for task in queued.map(|row| &row.task) {
             let backlog = queues.entry(&task.queue).or_insert_with(|| QueueBacklog {
                 queue: task.queue.clone(),
                 scheduled: 0,
