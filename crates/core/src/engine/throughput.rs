@@ -154,8 +154,9 @@ mod tests {
                 .all(|w| w[1].at - w[0].at == TimeDelta::seconds(10))
         );
 
-        // Fifteen minutes on, the old buckets are gone, though their slots are reused.
-        let later = start + TimeDelta::seconds(900);
+        // Once both buckets are over 15 minutes old they are gone, and the
+        // failed one's slot is reused for the bucket now filling.
+        let later = start + TimeDelta::seconds(910);
         assert!(
             history
                 .snapshot(later)
