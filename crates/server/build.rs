@@ -2,6 +2,10 @@
 //! `npm ci && npm run build` when it is missing or older than its sources, so
 //! that `cargo run --release -- serve` on a fresh clone serves it. Fails the
 //! build, with npm's output, when npm is missing or fails.
+//!
+//! `RUSTQUEUE_SKIP_DASHBOARD=1` leaves npm alone (for `cargo check` or a quick
+//! test loop without Node.js): the binary embeds whatever `dashboard/dist`
+//! holds, possibly nothing, and then serves the "dashboard not built" page.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,6 +29,14 @@ fn main() {
     let dashboard = PathBuf::from(manifest_dir).join("../../dashboard");
     for input in INPUTS {
         println!("cargo:rerun-if-changed={}", dashboard.join(input).display());
+    }
+    println!("cargo:rerun-if-env-changed=RUSTQUEUE_SKIP_DASHBOARD");
+    if std::env::var_os("RUSTQUEUE_SKIP_DASHBOARD").is_some_and(|v| v == "1") {
+        println!(
+            "cargo:warning=RUSTQUEUE_SKIP_DASHBOARD=1: the dashboard is not rebuilt; \
+             the binary embeds whatever dashboard/dist holds"
+        );
+        return;
     }
     let built = modified(&dashboard.join("dist/index.html"));
     let sources = INPUTS

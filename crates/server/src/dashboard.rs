@@ -15,9 +15,11 @@ use rust_embed::{EmbeddedFile, RustEmbed};
 
 use crate::error::ApiError;
 
-/// The files of `dashboard/dist`.
+/// The files of `dashboard/dist`; none when the build skipped the dashboard
+/// (`RUSTQUEUE_SKIP_DASHBOARD=1`), and then every page says it was not built.
 #[derive(RustEmbed)]
 #[folder = "../../dashboard/dist/"]
+#[allow_missing = true]
 struct Assets;
 
 /// Paths the server answers itself: never the dashboard.
