@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { formatLocal, formatRelative, payloadPreview } from '../format';
+import { formatLocal, formatAgo, payloadPreview } from '../format';
 import type { Task } from '../services/types';
 import { StatusBadge } from './StatusBadge';
 
@@ -85,7 +85,7 @@ export function TaskTable({
             </td>
             <td className="cell-created">
               <time dateTime={task.created_at} title={formatLocal(task.created_at)}>
-                {formatRelative(task.created_at, now)}
+                {formatAgo(task.created_at, now)}
               </time>
             </td>
           </tr>
