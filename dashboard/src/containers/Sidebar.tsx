@@ -21,6 +21,7 @@ export function Sidebar({ route }: { route: Route }) {
           queues={rows.map((row) => row.name)}
           pending={actions.enqueue.isPending}
           onSubmit={(request) => actions.enqueue.mutateAsync(request)}
+          onOpenTask={(taskId) => navigate({ ...route, taskId })}
         />
       </div>
       <div className="area-queues">

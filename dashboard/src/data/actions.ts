@@ -11,7 +11,7 @@ import {
   retryMatching,
   retryTask,
 } from '../services/tasks';
-import type { CronEntry, NewTask, QueueInfo, TaskFilter } from '../services/types';
+import type { CronEntry, EnqueuedTask, NewTask, QueueInfo, TaskFilter } from '../services/types';
 import { keys } from './keys';
 import { pushToast } from './toasts';
 
@@ -29,15 +29,17 @@ export function useActions() {
   };
 
   const enqueue = useMutation({
-    mutationFn: async ({ task, copies }: { task: NewTask; copies: number }) =>
-      copies > 1 ? (await enqueueBatch(Array.from({ length: copies }, () => task))).map((e) => e.task) : [(await enqueueTask(task)).task],
-    onSuccess: (tasks) => {
-      const first = tasks[0];
-      pushToast('success', tasks.length === 1 && first ? `Enqueued ${first.type} task ${first.id.slice(-8)}` : `Enqueued ${plural(tasks.length, 'task')}`);
+    mutationFn: async ({ task, copies }: { task: NewTask; copies: number }): Promise<EnqueuedTask[]> =>
+      copies > 1 ? enqueueBatch(Array.from({ length: copies }, () => task)) : [await enqueueTask(task)],
+    onSuccess: (answers) => {
+      const created = answers.filter((answer) => !answer.duplicate).map((answer) => answer.task);
+      const first = created[0];
+      // A duplicate created nothing: the form says so and links the task that holds the key.
+      if (created.length === 0) return;
+      pushToast('success', created.length === 1 && first ? `Enqueued ${first.type} task ${first.id.slice(-8)}` : `Enqueued ${plural(created.length, 'task')}`);
       refresh();
     },
   });
-
   const retry = useMutation({
     mutationFn: retryTask,
     onSuccess: (task) => {
