@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { RowSelection } from '../data/selection';
 import { formatLocal, formatAgo, payloadPreview } from '../format';
 import type { Task } from '../services/types';
 import { StatusBadge } from './StatusBadge';
@@ -8,13 +9,15 @@ export function shortId(id: string): string {
   return id.length > 13 ? `…${id.slice(-12)}` : id;
 }
 
-/** The tasks of one page, newest first; a row (or its link) opens the task. */
+/** The tasks of one page, newest first; a row (or its link) opens the task, its box ticks it for a bulk action. */
 export function TaskTable({
   tasks,
   loading,
   selectedId,
   now,
   empty,
+  selection,
+  note,
   onOpen,
 }: {
   tasks: Task[] | undefined;
@@ -22,6 +25,10 @@ export function TaskTable({
   selectedId: string | null;
   now: number;
   empty: ReactNode;
+  /** The ticked rows; without it the table has no boxes. */
+  selection?: RowSelection;
+  /** A warning to show beside a row's status (why it may not run), by task. */
+  note?: (task: Task) => ReactNode;
   onOpen: (id: string) => void;
 }) {
   if (!tasks && loading) {
@@ -38,6 +45,16 @@ export function TaskTable({
     <table className="tasks">
       <thead>
         <tr>
+          {selection && (
+            <th scope="col" className="cell-check">
+              <input
+                type="checkbox"
+                aria-label="Select every task of this page"
+                checked={tasks.every((task) => selection.selected.has(task.id))}
+                onChange={selection.togglePage}
+              />
+            </th>
+          )}
           <th scope="col">Status</th>
           <th scope="col">Task</th>
           <th scope="col">Queue</th>
@@ -52,12 +69,24 @@ export function TaskTable({
         {tasks.map((task) => (
           <tr
             key={task.id}
-            className={task.id === selectedId ? 'selected' : undefined}
+            className={[task.id === selectedId && 'selected', selection?.selected.has(task.id) && 'ticked'].filter(Boolean).join(' ') || undefined}
             onClick={() => onOpen(task.id)}
             data-task-id={task.id}
           >
+            {selection && (
+              <td className="cell-check" onClick={(event) => event.stopPropagation()}>
+                <input
+                  type="checkbox"
+                  aria-label={`Select task ${task.id}`}
+                  checked={selection.selected.has(task.id)}
+                  onChange={() => undefined}
+                  onClick={(event) => selection.toggle(task.id, event.shiftKey)}
+                />
+              </td>
+            )}
             <td className="cell-status">
               <StatusBadge status={task.status} />
+              {note?.(task)}
             </td>
             <td className="cell-task">
               <a

@@ -2,7 +2,7 @@ import { EnqueueForm } from '../components/EnqueueForm';
 import { QueueList } from '../components/QueueList';
 import { useActions } from '../data/actions';
 import { mergeQueues, useCounts, useQueues, useTypes } from '../data/queries';
-import { navigate, type Route } from '../routing';
+import { navigate, withFilter, type Route } from '../routing';
 import { CronSection } from './CronSection';
 
 /** The enqueue form, the queues and the cron entries, with their actions. */
@@ -30,7 +30,7 @@ export function Sidebar({ route }: { route: Route }) {
           loading={queues.isPending}
           active={route.filter.queue ?? null}
           pending={pausing}
-          onSelect={(queue) => navigate({ ...route, filter: { ...route.filter, queue } })}
+          onSelect={(queue) => navigate(withFilter(route, { ...route.filter, queue }))}
           onTogglePause={(name, paused) => actions.pause.mutate({ name, paused })}
         />
       </div>

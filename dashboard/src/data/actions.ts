@@ -2,16 +2,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { setCronEnabled } from '../services/cron';
 import { setQueuePaused } from '../services/queues';
-import {
-  clearAll,
-  deleteMatching,
-  deleteTask,
-  enqueueBatch,
-  enqueueTask,
-  retryMatching,
-  retryTask,
-} from '../services/tasks';
-import type { CronEntry, EnqueuedTask, NewTask, QueueInfo, TaskFilter } from '../services/types';
+import { deleteMany as deleteManyTasks, deleteTask, enqueueBatch, enqueueTask, retryMany as retryManyTasks, retryTask } from '../services/tasks';
+import type { CronEntry, EnqueuedTask, NewTask, QueueInfo } from '../services/types';
 import { keys } from './keys';
 import { pushToast } from './toasts';
 
@@ -60,32 +52,22 @@ export function useActions() {
     },
   });
 
-  const retryFailed = useMutation({
-    mutationFn: (filter: TaskFilter) => retryMatching({ ...filter, status: 'FAILED' }),
+  const retryMany = useMutation({
+    mutationFn: retryManyTasks,
     onSuccess: ({ retried }) => {
       pushToast('success', retried === 0 ? 'No failed tasks to retry' : `${plural(retried, 'failed task')} queued again`);
       refresh();
     },
   });
-
-  const removeMatching = useMutation({
-    mutationFn: deleteMatching,
+  const removeMany = useMutation({
+    mutationFn: deleteManyTasks,
     onSuccess: ({ deleted }) => {
       pushToast('success', `Deleted ${plural(deleted, 'task')}`);
-      refresh();
-    },
-  });
-
-  const clear = useMutation({
-    mutationFn: clearAll,
-    onSuccess: () => {
-      pushToast('success', 'All tasks cleared');
       client.removeQueries({ queryKey: ['task'] });
       client.removeQueries({ queryKey: ['history'] });
       refresh();
     },
   });
-
   const pause = useMutation({
     mutationFn: ({ name, paused }: { name: string; paused: boolean }) => setQueuePaused(name, paused),
     onSuccess: (queue) => {
@@ -104,5 +86,5 @@ export function useActions() {
     },
   });
 
-  return { enqueue, retry, remove, retryFailed, removeMatching, clear, pause, cron };
+  return { enqueue, retry, remove, retryMany, removeMany, pause, cron };
 }

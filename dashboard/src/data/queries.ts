@@ -1,7 +1,7 @@
 /** The reads the dashboard makes, as TanStack Query hooks. */
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { getCronEntries, getRetention } from '../services/cron';
-import { getCounts, getQueues, getTypes } from '../services/queues';
+import { getCounts, getQueues, getTypes, getWorkers } from '../services/queues';
 import { getHistory, getTask, listTasks } from '../services/tasks';
 import type { QueueInfo, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
 import { keys } from './keys';
@@ -60,9 +60,14 @@ export function useQueues() {
   return useQuery({ queryKey: keys.queues, queryFn: getQueues, refetchInterval: 5_000 });
 }
 
-/** The task types the server runs. */
+/** The task types the server runs, polled: remote workers come and go, and with them who serves a type. */
 export function useTypes() {
-  return useQuery({ queryKey: keys.types, queryFn: getTypes, staleTime: Infinity });
+  return useQuery({ queryKey: keys.types, queryFn: getTypes, refetchInterval: 10_000 });
+}
+
+/** The workers, local and remote, polled for their running tasks and heartbeats. */
+export function useWorkers() {
+  return useQuery({ queryKey: keys.workers, queryFn: getWorkers, refetchInterval: 3_000, meta: { quiet: true } });
 }
 
 /**

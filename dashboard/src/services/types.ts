@@ -24,6 +24,8 @@ export type EventKind = Schemas['EventKind'];
 export type Task = Omit<Schemas['Task'], 'payload' | 'result'> & {
   payload: JsonValue;
   result?: JsonValue | null;
+  /** The worker holding the task's lease, while it runs. */
+  worker?: string | null;
 };
 
 /** A page of tasks and the cursor of the next one. */
@@ -32,14 +34,50 @@ export type TaskPage = Omit<Schemas['TaskPage'], 'tasks'> & { tasks: Task[] };
 /** One entry of a task's history. */
 export type TaskEvent = Schemas['TaskEvent'];
 
-/** Tasks per status, overall, per type and per queue. */
-export type TaskCounts = Schemas['TaskCounts'];
+/** The QUEUED tasks told apart: due now, waiting for their time, waiting to retry. */
+export interface Backlog {
+  ready: number;
+  scheduled: number;
+  retrying: number;
+  /** When the oldest ready task became due. */
+  oldest_ready_at?: string | null;
+}
 
-/** A queue, whether it is paused, and its tasks per status. */
-export type QueueInfo = Schemas['QueueInfo'];
+/** Tasks per status, overall, per type and per queue, with the backlog overall and per queue. */
+export type TaskCounts = Schemas['TaskCounts'] & {
+  backlog?: Backlog;
+  backlog_by_queue?: Record<string, Backlog>;
+};
 
-/** A task type the server runs. */
-export type TaskTypeInfo = Schemas['TaskTypeInfo'];
+/** A queue, whether it is paused, its tasks per status, its backlog and how long its oldest due task has waited. */
+export type QueueInfo = Schemas['QueueInfo'] & { backlog?: Backlog; lag_ms?: number | null };
+
+/** A task type the server runs: locally, or by remote workers (how many are live). */
+export type TaskTypeInfo = Schemas['TaskTypeInfo'] & { local?: boolean; workers?: number };
+
+/** A task a worker is running. */
+export interface RunningTask {
+  task_id: string;
+  type: string;
+  queue: string;
+  started_at: string;
+}
+
+/** A worker: this node's pool or a remote process, what it runs and when it was last heard from. */
+export interface WorkerInfo {
+  id: string;
+  kind: 'local' | 'remote';
+  types: string[];
+  running: RunningTask[];
+  last_seen_at: string;
+  concurrency?: number | null;
+}
+
+/** Completed and failed tasks per interval over the last 15 minutes, oldest first. */
+export interface ThroughputHistory {
+  interval_secs: number;
+  points: { at: string; completed: number; failed: number }[];
+}
 
 /** A task to enqueue with every field a caller may set. */
 export type NewTask = Omit<Schemas['NewTaskBody'], 'payload'> & { payload: JsonValue };

@@ -1,4 +1,6 @@
 /** Small factories for tests: a valid value, with whatever a test cares about overridden. */
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createElement, type ReactNode } from 'react';
 import type { CronEntry, Task, TaskEvent, TaskTypeInfo } from '../services/types';
 
 let serial = 0;
@@ -64,4 +66,10 @@ export function makeCronEntry(overrides: Partial<CronEntry> = {}): CronEntry {
     next_run: '2026-11-29T02:00:00Z',
     ...overrides,
   };
+}
+
+/** A fresh query client for a component test, without retries, and its provider. */
+export function withQueryClient(): { client: QueryClient; wrapper: (props: { children: ReactNode }) => ReactNode } {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  return { client, wrapper: ({ children }) => createElement(QueryClientProvider, { client }, children) };
 }
