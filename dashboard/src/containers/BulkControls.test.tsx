@@ -15,9 +15,9 @@ function selection(ids: string[] = []): RowSelection {
   return { selected: new Set(ids), toggle: vi.fn(), togglePage: vi.fn(), clear: vi.fn() };
 }
 
-function sent(fetch: ReturnType<typeof vi.spyOn>): { url: string; body: unknown } {
+function sent(fetch: { mock: { calls: unknown[][] } }): { url: string; body: unknown } {
   const [url, init] = fetch.mock.calls[0] as [string, RequestInit];
-  return { url, body: JSON.parse(String(init.body)) };
+  return { url, body: JSON.parse(typeof init.body === 'string' ? init.body : '') };
 }
 
 describe('BulkControls', () => {
