@@ -14,4 +14,5 @@ export const keys = {
   throughput: ['throughput'] as const,
   cron: ['cron'] as const,
   retention: ['retention'] as const,
+  metrics: ['metrics'] as const,
 };

@@ -79,6 +79,22 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
   return (await response.json()) as T;
 }
 
+/** Fetches a text document (such as `/metrics`) with the bearer token, reporting a 401 like `request`. */
+export async function requestText(path: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, { headers: { Accept: 'text/plain', ...authHeaders() } });
+  } catch {
+    throw new ApiError(0, 'Cannot reach the RustQueue server. Is it running?');
+  }
+  if (!response.ok) {
+    const detail = await errorDetail(response);
+    if (response.status === 401) reportUnauthorized(detail);
+    throw new ApiError(response.status, detail);
+  }
+  return response.text();
+}
+
 /** A JSON body for `request`. */
 export function jsonBody(value: unknown): Pick<RequestInit, 'method' | 'body'> {
   return { method: 'POST', body: JSON.stringify(value) };
