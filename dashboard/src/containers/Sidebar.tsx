@@ -35,7 +35,7 @@ export function Sidebar({ route }: { route: Route }) {
         />
       </div>
       <div className="area-cron">
-        <CronSection />
+        <CronSection route={route} />
       </div>
     </div>
   );

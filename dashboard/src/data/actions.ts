@@ -1,6 +1,6 @@
 /** What the dashboard can change, as mutations that confirm with a toast and refresh the caches they touch. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { setCronEnabled } from '../services/cron';
+import { runCronNow, setCronEnabled } from '../services/cron';
 import { setQueuePaused } from '../services/queues';
 import { deleteMany as deleteManyTasks, deleteTask, enqueueBatch, enqueueTask, retryMany as retryManyTasks, retryTask } from '../services/tasks';
 import type { CronEntry, EnqueuedTask, NewTask, QueueInfo } from '../services/types';
@@ -86,5 +86,13 @@ export function useActions() {
     },
   });
 
-  return { enqueue, retry, remove, retryMany, removeMany, pause, cron };
+  const cronRun = useMutation({
+    mutationFn: runCronNow,
+    onSuccess: (task, name) => {
+      pushToast('success', `Cron entry ${name} enqueued ${task.type} task ${task.id.slice(-8)}`);
+      void client.invalidateQueries({ queryKey: keys.cron });
+      refresh();
+    },
+  });
+  return { enqueue, retry, remove, retryMany, removeMany, pause, cron, cronRun };
 }
