@@ -43,6 +43,24 @@ impl ApiError {
     pub fn unprocessable(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
     }
+
+    /// The same error as a 422 when it was a 400: what is a bad query
+    /// parameter in a URL is a bad field in a body.
+    pub fn into_unprocessable(self) -> Self {
+        match self.status {
+            StatusCode::BAD_REQUEST => Self::unprocessable(self.detail),
+            _ => self,
+        }
+    }
+
+    /// The same error as a 400 when it was a 422: a body's field rule, broken
+    /// by a query parameter.
+    pub fn into_bad_request(self) -> Self {
+        match self.status {
+            StatusCode::UNPROCESSABLE_ENTITY => Self::bad_request(self.detail),
+            _ => self,
+        }
+    }
 }
 
 impl From<EngineError> for ApiError {

@@ -13,7 +13,9 @@ use crate::error::ApiError;
 /// A JSON body. A missing content type is accepted (old clients omit it, as
 /// FastAPI allowed); any other than JSON answers 415, since a browser sends
 /// `text/plain` and form bodies to other sites without asking first. Bad JSON
-/// or wrong field types answer 422, an oversize body 413.
+/// or wrong field types answer 422 naming the field (`tasks[1].run_at`), an
+/// oversize body 413. Every body is a JSON object: serde would also read a
+/// struct from an array of its fields, which no client means.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -32,9 +34,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(body_error)?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|error| ApiError::unprocessable(format!("invalid JSON body: {error}")))
+        if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::unprocessable(
+                "invalid JSON body: it must be a JSON object ({...})",
+            ));
+        }
+        let mut reader = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut reader)
+            .map_err(|error| ApiError::unprocessable(body_detail(&error)))?;
+        reader
+            .end()
+            .map_err(|error| ApiError::unprocessable(format!("invalid JSON body: {error}")))?;
+        Ok(JsonBody(value))
+    }
+}
+
+/// `invalid JSON body: <field>: <what>`, the field left out at the top level
+/// or where the JSON itself is broken.
+fn body_detail(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = error.path().to_string();
+    let inner = error.inner();
+    if path == "." || inner.is_syntax() || inner.is_eof() {
+        format!("invalid JSON body: {inner}")
+    } else {
+        format!("invalid JSON body: {path}: {inner}")
     }
 }
 

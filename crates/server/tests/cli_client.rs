@@ -280,6 +280,29 @@ async fn retry_queues_a_failed_task_again_and_refuses_others() {
 }
 
 #[tokio::test]
+async fn bulk_commands_need_a_selection_and_send_it() {
+    let node = start(&[]).await;
+    // REMOTE tasks stay QUEUED: no worker runs them here.
+    let mut ids = Vec::new();
+    for queue in ["mail", "mail", "reports"] {
+        let answer = rustqueue(&node, &["enqueue", "REMOTE", "1", "--queue", queue]).await;
+        ids.push(id_of(&answer.json()));
+    }
+    rustqueue(&node, &["tasks", "bulk-delete"])
+        .await
+        .failed(2, "--all for every task");
+    rustqueue(&node, &["tasks", "bulk-delete", "--all", "--queue", "mail"])
+        .await
+        .failed(2, "exactly one");
+    let by_queue = rustqueue(&node, &["tasks", "bulk-delete", "--queue", "mail"]).await;
+    assert_eq!(by_queue.json()["deleted"], 2);
+    let none_failed = rustqueue(&node, &["tasks", "bulk-retry", "--ids", &ids[2]]).await;
+    assert_eq!(none_failed.json()["retried"], 0);
+    let everything = rustqueue(&node, &["tasks", "bulk-delete", "--all"]).await;
+    assert_eq!(everything.json()["deleted"], 1);
+}
+
+#[tokio::test]
 async fn the_token_comes_from_the_flag_or_the_environment() {
     let node = start(&[("RUSTQUEUE_API_TOKEN", "s3cret")]).await;
     rustqueue(&node, &["tasks", "list"])

@@ -18,6 +18,7 @@ on_every_backend!(
     a_paused_queue_starts_nothing_until_resumed,
     history_shows_every_transition,
     bulk_retry_and_delete,
+    a_mistyped_or_empty_bulk_filter_selects_nothing,
     bad_requests_answer_4xx_with_detail,
 );
 
@@ -417,6 +418,47 @@ async fn bulk_retry_and_delete(backend: Backend) {
     assert_eq!(left["tasks"].as_array().expect("tasks").len(), 1);
 }
 
+async fn a_mistyped_or_empty_bulk_filter_selects_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.engine
+        .set_queue_paused("default", true)
+        .await
+        .expect("pause");
+    for _ in 0..3 {
+        app.post_expect("/api/tasks", &json!({"type": "SMS"}), 201)
+            .await;
+    }
+    let refusals = [
+        (json!({"filter": {"stauts": "FAILED"}}), "stauts"),
+        (json!({"filter": {}}), "all"),
+        (json!({"filter": {"status": "", "queue": ""}}), "all"),
+        (json!({"all": false}), "all"),
+        (
+            json!({"all": true, "filter": {"status": "FAILED"}}),
+            "exactly one",
+        ),
+        (json!({"ids": [], "all": true}), "exactly one"),
+        (json!({"filter": {"status": "done"}}), "status"),
+        (
+            json!({"filter": {"created_after": "last week"}}),
+            "2030-01-01",
+        ),
+    ];
+    for route in ["/api/tasks/bulk/delete", "/api/tasks/bulk/retry"] {
+        for (body, named) in &refusals {
+            let answer = app.post_expect(route, body, 422).await;
+            let detail = answer["detail"].as_str().expect("detail");
+            assert!(detail.contains(named), "{route} {body}: {detail}");
+        }
+    }
+    let left = app.get_json::<Value>("/api/counts").await;
+    assert_eq!(left["by_status"]["QUEUED"], 3, "nothing was deleted");
+    let everything = app
+        .post_expect("/api/tasks/bulk/delete", &json!({"all": true}), 200)
+        .await;
+    assert_eq!(everything["deleted"], 3);
+}
+
 async fn bad_requests_answer_4xx_with_detail(backend: Backend) {
     let app = spawn_app(backend).await;
     let cases: [(&str, &str, Value, u16); 8] = [
@@ -460,10 +502,19 @@ async fn bad_requests_answer_4xx_with_detail(backend: Backend) {
     }
     for (path, status) in [
         ("/api/tasks?status=done", 400),
-        ("/api/tasks?limit=501", 422),
-        ("/api/tasks?q=ab", 422),
+        ("/api/tasks?limit=501", 400),
+        ("/api/tasks?limit=many", 400),
+        ("/api/tasks?q=ab", 400),
         ("/api/tasks?cursor=%25%25", 400),
+        // The base64 of "01a23c": valid base64, but no task id.
+        ("/api/tasks?cursor=MDFhMjNj", 400),
         ("/api/tasks?order=sideways", 400),
+        ("/api/tasks?stauts=FAILED", 400),
+        ("/api/tasks?created_after=yesterday", 400),
+        (
+            "/api/tasks?created_after=2030-01-01T00:00:00Z&created_before=2029-01-01T00:00:00Z",
+            400,
+        ),
     ] {
         let response = app.send(reqwest::Method::GET, path).await;
         assert_eq!(response.status().as_u16(), status, "{path}");

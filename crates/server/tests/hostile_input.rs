@@ -46,6 +46,41 @@ async fn malformed_and_mistyped_bodies_answer_422() {
 }
 
 #[tokio::test]
+async fn bodies_must_be_objects_and_errors_name_the_field() {
+    let app = spawn_app(Backend::Memory).await;
+    // serde reads a struct from an array of its fields; no client means that.
+    let array = app.post_body("/api/enqueue", r#"["x", "EMAIL"]"#).await;
+    assert_refused(array, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let cases = [
+        (
+            "/api/tasks/batch",
+            r#"{"tasks": [{"type": "SMS"}, {"type": "SMS", "run_at": "tomorrow"}]}"#,
+            ["tasks[1].run_at", "2030-01-01T09:30:00Z"],
+        ),
+        (
+            "/api/tasks/batch",
+            r#"{"tasks": [{"type": "SMS"}, {"type": "NOPE"}]}"#,
+            ["tasks[1]", "known types"],
+        ),
+        (
+            "/api/tasks",
+            r#"{"type": "SMS", "priority": "high"}"#,
+            ["priority", "expected i32"],
+        ),
+    ];
+    for (path, body, named) in cases {
+        let response = app.post_body(path, body).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let detail = response.json::<Value>().await.expect("json")["detail"].to_string();
+        for part in named {
+            assert!(detail.contains(part), "{body}: {detail} lacks {part}");
+        }
+    }
+    let listed: Vec<Value> = app.get_json("/api/jobs").await;
+    assert!(listed.is_empty(), "nothing half-written");
+}
+
+#[tokio::test]
 async fn deep_nesting_is_refused() {
     let app = spawn_app(Backend::Memory).await;
     let payload = format!("{}{}", "[".repeat(1000), "]".repeat(1000));

@@ -49,8 +49,8 @@ fn picked(selection: &Selection, conditions: &mut Conditions) -> String {
                  WHERE t.status = 'FAILED' ORDER BY t.id, s.ord"
             )
         }
-        Selection::Filter(filter) => {
-            *conditions = Conditions::of(filter);
+        Selection::Filter(_) | Selection::All => {
+            *conditions = Conditions::of(&selection.filter().unwrap_or_default());
             conditions.push("t.status = 'FAILED'");
             format!(
                 "SELECT t.id, t.unique_key, row_number() OVER (ORDER BY t.id) AS ord FROM tasks t{}",
@@ -87,7 +87,7 @@ pub(crate) async fn retry_many(
            ORDER BY p.unique_key IS NULL, coalesce(p.unique_key, p.id), p.ord), \
          retried AS (\
            UPDATE tasks t SET status = 'QUEUED', attempts = 0, run_at = ${now}, updated_at = ${now}, \
-           finished_at = NULL FROM eligible e WHERE t.id = e.id AND t.status = 'FAILED' \
+           started_at = NULL, finished_at = NULL FROM eligible e WHERE t.id = e.id AND t.status = 'FAILED' \
            RETURNING t.id, t.attempts, t.queue, t.task_type, e.ord), \
          events AS (\
            INSERT INTO task_events (task_id, at, kind, attempt) \
@@ -110,8 +110,8 @@ pub(crate) async fn delete_many(db: &Db, selection: &Selection) -> Result<BulkDe
             let n = conditions.param(ids.clone());
             format!("DELETE FROM tasks t WHERE t.id = ANY(${n}::text[])")
         }
-        Selection::Filter(filter) => {
-            conditions = Conditions::of(filter);
+        Selection::Filter(_) | Selection::All => {
+            conditions = Conditions::of(&selection.filter().unwrap_or_default());
             format!("DELETE FROM tasks t{}", conditions.where_clause())
         }
     };

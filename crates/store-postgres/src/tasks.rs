@@ -33,7 +33,7 @@ const RETRY: &str = concat!(
     "WITH target AS (SELECT id, status FROM tasks WHERE id = $1), ",
     "retried AS (",
     " UPDATE tasks t SET status = 'QUEUED', attempts = 0, run_at = $2, updated_at = $2,",
-    " finished_at = NULL WHERE t.id = $1 AND t.status = 'FAILED' RETURNING ",
+    " started_at = NULL, finished_at = NULL WHERE t.id = $1 AND t.status = 'FAILED' RETURNING ",
     task_columns!("t"),
     "), ",
     "events AS (",

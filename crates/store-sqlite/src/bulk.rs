@@ -23,7 +23,7 @@ const CHUNK: usize = 500;
 /// index: its key is held by an unfinished task, or by one retried just before
 /// it in this statement.
 const RETRY: &str = "UPDATE OR IGNORE tasks SET status = 'QUEUED', attempts = 0, run_at = ?1, \
-     updated_at = ?1, finished_at = NULL WHERE status = 'FAILED' AND ";
+     updated_at = ?1, started_at = NULL, finished_at = NULL WHERE status = 'FAILED' AND ";
 
 /// What a bulk retry reads back from each retried row.
 const RETRIED: &str = " RETURNING id, queue, task_type";
@@ -77,8 +77,9 @@ fn each_selected<T>(
                 run(BY_IDS, params)?;
             }
         }
-        Selection::Filter(filter) => {
-            let (condition, params) = by_filter(conn, filter)?;
+        Selection::Filter(_) | Selection::All => {
+            let filter = selection.filter().unwrap_or_default();
+            let (condition, params) = by_filter(conn, &filter)?;
             run(&condition, [first, params].concat())?;
         }
     }
@@ -92,16 +93,16 @@ pub(crate) fn retry_many(
     selection: &Selection,
     now: Timestamp,
 ) -> Result<Vec<String>, Fault> {
-    let selection = match selection {
-        Selection::Filter(filter) => match filter.status {
+    let selection = match selection.filter() {
+        Some(filter) => match filter.status {
             Some(status) if status != TaskStatus::Failed => return Ok(Vec::new()),
             // Naming the status lets the filter walk the status index.
             _ => Selection::Filter(TaskFilter {
                 status: Some(TaskStatus::Failed),
-                ..filter.clone()
+                ..filter.into_owned()
             }),
         },
-        ids => ids.clone(),
+        None => selection.clone(),
     };
     let at = Value::Integer(micros(now));
     let retried = each_selected(conn, &selection, RETRY, RETRIED, vec![at], |row| {
@@ -130,7 +131,7 @@ pub(crate) fn retry_many(
                 .cloned()
                 .collect();
         }
-        Selection::Filter(_) => ids.sort(),
+        Selection::Filter(_) | Selection::All => ids.sort(),
     }
     Ok(ids)
 }

@@ -97,7 +97,7 @@ pub(crate) fn retry(conn: &Connection, id: &str, now: Timestamp) -> Result<Task,
         .into());
     }
     let sql = concat!(
-        "UPDATE tasks SET status = 'QUEUED', attempts = 0, run_at = ?2, updated_at = ?2, finished_at = NULL ",
+        "UPDATE tasks SET status = 'QUEUED', attempts = 0, run_at = ?2, updated_at = ?2, started_at = NULL, finished_at = NULL ",
         "WHERE id = ?1 RETURNING ",
         task_columns!()
     );

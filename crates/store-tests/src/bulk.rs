@@ -36,9 +36,10 @@ async fn assert_retried(store: &dyn Store, before: &Task, at: Timestamp) {
             after.attempts,
             after.run_at,
             after.updated_at,
+            after.started_at,
             after.finished_at
         ),
-        (0, at, at, None)
+        (0, at, at, None, None)
     );
     assert_eq!(
         (after.created_at, &after.last_error, after.max_retries),
@@ -128,7 +129,7 @@ pub async fn retry_many_skips_held_unique_keys(store: SharedStore) {
     assert_eq!(history(&*store, &failed[0].id).await.len(), 3);
 
     let again = store
-        .task_retry_many(&Selection::Filter(TaskFilter::default()), at)
+        .task_retry_many(&Selection::All, at)
         .await
         .expect("retry many");
     assert!(again.is_empty(), "keys are still held: {again:?}");
@@ -240,6 +241,13 @@ pub async fn delete_many_by_filter_removes_every_match(store: SharedStore) {
     let deleted = store.task_delete_many(&Selection::Filter(nothing)).await;
     assert_eq!(deleted.expect("delete none").count, 0);
     assert_eq!(all_tasks(&*store).await.len(), 11);
+
+    let deleted = store
+        .task_delete_many(&Selection::All)
+        .await
+        .expect("delete all");
+    assert_eq!(deleted.count, 11, "every task, explicitly");
+    assert!(all_tasks(&*store).await.is_empty());
 
     // A deleted id stored again starts a fresh history.
     let again = NewTask {

@@ -56,9 +56,11 @@ pub async fn retry_requeues_failed_task(store: SharedStore) {
             retried.attempts,
             retried.run_at,
             retried.updated_at,
+            retried.started_at,
             retried.finished_at
         ),
-        (0, at, at, None)
+        (0, at, at, None, None),
+        "a fresh attempt budget, not started since"
     );
     assert_eq!(
         (retried.created_at, retried.max_retries),

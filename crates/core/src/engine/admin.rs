@@ -88,7 +88,12 @@ fn check_selection(selection: &Selection) -> Result<(), EngineError> {
         Selection::Ids(ids) => ids
             .iter()
             .try_for_each(|id| check_id(id).map_err(|_| invalid_id(id))),
+        // A mistyped or emptied filter must never turn into "everything".
+        Selection::Filter(filter) if filter.is_empty() => Err(EngineError::Invalid(
+            "an empty filter would select every task; select all of them explicitly".into(),
+        )),
         Selection::Filter(filter) => check_filter(filter),
+        Selection::All => Ok(()),
     }
 }
 
@@ -189,5 +194,21 @@ impl Engine {
             }
         }
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_filter_is_refused_and_all_must_be_explicit() {
+        assert!(check_selection(&Selection::Filter(TaskFilter::default())).is_err());
+        assert!(check_selection(&Selection::All).is_ok());
+        let failed = TaskFilter {
+            status: Some(TaskStatus::Failed),
+            ..TaskFilter::default()
+        };
+        assert!(check_selection(&Selection::Filter(failed)).is_ok());
     }
 }

@@ -346,23 +346,40 @@ impl Engine {
 
     /// Validates and stores one task, and wakes the dispatcher.
     pub async fn enqueue(&self, request: EnqueueRequest) -> Result<Inserted, EngineError> {
-        let mut inserted = self.enqueue_many(vec![request]).await?;
+        let now = self.shared.now();
+        let task = request.validate(&self.shared.registry, now)?;
+        let mut inserted = self.insert(vec![task], now).await?;
         inserted
             .pop()
             .ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
     }
 
     /// Validates and stores tasks, all or nothing, and wakes the dispatcher.
+    /// A refusal names the task by its place in the batch (`tasks[1]: ...`).
     pub async fn enqueue_many(
         &self,
         requests: Vec<EnqueueRequest>,
     ) -> Result<Vec<Inserted>, EngineError> {
-        let shared = &self.shared;
-        let now = shared.now();
+        let now = self.shared.now();
         let tasks = requests
             .into_iter()
-            .map(|request| request.validate(&shared.registry, now))
+            .enumerate()
+            .map(|(i, request)| {
+                request
+                    .validate(&self.shared.registry, now)
+                    .map_err(|error| EngineError::Invalid(format!("tasks[{i}]: {error}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
+        self.insert(tasks, now).await
+    }
+
+    /// Stores validated tasks, wakes the dispatcher and publishes the new ones.
+    async fn insert(
+        &self,
+        tasks: Vec<crate::task::NewTask>,
+        now: Timestamp,
+    ) -> Result<Vec<Inserted>, EngineError> {
+        let shared = &self.shared;
         let inserted = shared.store.task_insert_many(tasks, now).await?;
         shared.work_ready();
         for new in inserted.iter().filter(|i| !i.duplicate) {

@@ -141,6 +141,11 @@ pub struct TaskFilter {
 }
 
 impl TaskFilter {
+    /// True when no field narrows the selection: it matches every task.
+    pub fn is_empty(&self) -> bool {
+        *self == TaskFilter::default()
+    }
+
     /// Whether `task` passes every field of the filter (the reference semantics stores follow).
     pub fn matches(&self, task: &Task) -> bool {
         self.status.is_none_or(|status| task.status == status)
@@ -213,8 +218,24 @@ pub struct PruneParams {
 pub enum Selection {
     /// These ids (unknown ones are ignored).
     Ids(Vec<String>),
-    /// Every task the filter matches.
+    /// Every task the filter matches. The engine refuses an empty filter, so
+    /// that a mistyped filter never selects everything; stores read an empty
+    /// one as every task.
     Filter(TaskFilter),
+    /// Every task, asked for explicitly.
+    All,
+}
+
+impl Selection {
+    /// The filter that selects the same tasks, `None` for an id list
+    /// (`All` is the empty filter).
+    pub fn filter(&self) -> Option<std::borrow::Cow<'_, TaskFilter>> {
+        match self {
+            Selection::Ids(_) => None,
+            Selection::Filter(filter) => Some(std::borrow::Cow::Borrowed(filter)),
+            Selection::All => Some(std::borrow::Cow::Owned(TaskFilter::default())),
+        }
+    }
 }
 
 /// How many tasks of one queue and type are in one status.

@@ -19,22 +19,41 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/bulk/delete", post(delete_many))
 }
 
-/// Which tasks: either `ids` (at most 10,000) or `filter`, not both.
+/// Which tasks: exactly one of `ids` (at most 10,000), a non-empty `filter`,
+/// or `"all": true`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectionBody {
     /// These tasks.
     pub ids: Option<Vec<String>>,
-    /// Every task matching this filter (an empty filter matches every task).
+    /// Every task matching this filter. Unknown keys answer 422, and so does a
+    /// filter that narrows nothing: selecting every task takes `"all": true`.
     pub filter: Option<FilterParams>,
+    /// `true` selects every task in the store, running ones included.
+    pub all: Option<bool>,
 }
+
+const ONE_SELECTION: &str = "give exactly one of ids, filter or \"all\": true";
 
 impl SelectionBody {
     fn into_selection(self) -> Result<Selection, ApiError> {
-        match (self.ids, self.filter) {
-            (Some(ids), None) => Ok(Selection::Ids(ids)),
-            (None, Some(filter)) => Ok(Selection::Filter(filter.into_filter()?)),
-            _ => Err(ApiError::unprocessable("give either ids or filter")),
+        match (self.ids, self.filter, self.all) {
+            (Some(ids), None, None) => Ok(Selection::Ids(ids)),
+            (None, Some(filter), None) => {
+                let filter = filter.into_filter().map_err(ApiError::into_unprocessable)?;
+                if filter.is_empty() {
+                    return Err(ApiError::unprocessable(
+                        "the filter narrows nothing, so it would select every task; \
+                         send {\"all\": true} to mean every task",
+                    ));
+                }
+                Ok(Selection::Filter(filter))
+            }
+            (None, None, Some(true)) => Ok(Selection::All),
+            (None, None, Some(false)) => Err(ApiError::unprocessable(format!(
+                "\"all\": false selects nothing; {ONE_SELECTION}"
+            ))),
+            _ => Err(ApiError::unprocessable(ONE_SELECTION)),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod cron;
 pub mod events;
 pub mod filters;
 pub mod health;
+mod iso_time;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,9 +16,9 @@ use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::filters::{FilterParams, decode_cursor, encode_cursor};
+use super::filters::{FILTER_KEYS, FilterParams, decode_cursor, encode_cursor, query_part};
 use crate::error::ApiError;
-use crate::extract::{JsonBody, PathParams, QueryParams};
+use crate::extract::{JsonBody, PathParams};
 use crate::telemetry::TraceParent;
 
 /// The most tasks one batch may hold.
@@ -52,6 +52,7 @@ pub struct NewTaskBody {
     /// The most attempts in total (default 3, at most 1000).
     pub max_retries: Option<u32>,
     /// Not before this time (ISO-8601); exclusive with `delay_ms`.
+    #[serde(default, deserialize_with = "super::iso_time::option")]
     pub run_at: Option<DateTime<Utc>>,
     /// Not before this many milliseconds from now; exclusive with `run_at`.
     pub delay_ms: Option<u64>,
@@ -158,6 +159,9 @@ pub async fn enqueue_batch(
     Ok((StatusCode::CREATED, Json(BatchResponse { tasks })))
 }
 
+/// The query keys of [`PageQuery`].
+const PAGE_KEYS: &[&str] = &["order", "limit", "cursor"];
+
 /// Which way a page goes.
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -172,6 +176,7 @@ pub enum Order {
 /// Paging of a list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Newest (default) or oldest first.
     pub order: Option<Order>,
@@ -183,12 +188,14 @@ pub struct PageQuery {
 
 /// A filtered page of tasks; follow `next_cursor` for the next one. Pages cost the same at any depth.
 #[utoipa::path(get, path = "/api/tasks", tag = "tasks", params(FilterParams, PageQuery),
-    responses((status = 200, body = TaskPage), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = TaskPage), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    QueryParams(filter): QueryParams<FilterParams>,
-    QueryParams(page): QueryParams<PageQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<TaskPage>, ApiError> {
+    // One query string, two structs: each refuses the keys neither declares.
+    let filter: FilterParams = query_part(query.as_deref(), PAGE_KEYS)?;
+    let page: PageQuery = query_part(query.as_deref(), FILTER_KEYS)?;
     let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
     let order = match page.order.unwrap_or_default() {
         Order::Newest => PageOrder::NewestFirst,
@@ -200,7 +207,12 @@ pub async fn list(
         after,
         limit: page.limit.unwrap_or(50),
     };
-    let mut page = state.engine.page(params).await?;
+    // Every rule broken here is a query parameter's: 400, as for the status.
+    let mut page = state
+        .engine
+        .page(params)
+        .await
+        .map_err(|error| ApiError::from(error).into_bad_request())?;
     page.next_cursor = page.next_cursor.as_deref().map(encode_cursor);
     Ok(Json(page))
 }

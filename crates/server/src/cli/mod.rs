@@ -7,6 +7,7 @@
 //! - [`client`]: the server address, the token, and call errors the commands share.
 //! - [`pretty`], [`table`]: JSON and tables for people at a terminal.
 
+pub mod bulk;
 pub mod client;
 pub mod pretty;
 pub mod table;

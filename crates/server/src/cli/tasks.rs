@@ -109,11 +109,16 @@ pub enum TaskAction {
         /// The task id.
         id: String,
     },
+    /// Queue every selected FAILED task again: by --ids, by filter flags, or --all.
+    BulkRetry(super::bulk::BulkArgs),
+    /// Delete every selected task and its history, running ones included:
+    /// by --ids, by filter flags, or --all.
+    BulkDelete(super::bulk::BulkArgs),
 }
 
-/// Filters and paging of `tasks list`.
+/// Which tasks: every flag narrows the selection.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub struct FilterArgs {
     /// Only this status: queued, inprogress, completed or failed.
     #[arg(long)]
     status: Option<String>,
@@ -132,6 +137,30 @@ pub struct ListArgs {
     /// Only tasks created before this time (ISO-8601).
     #[arg(long)]
     created_before: Option<String>,
+}
+
+impl FilterArgs {
+    /// The flags given, as the API's filter keys and values.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("status", self.status.as_deref()),
+            ("type", self.task_type.as_deref()),
+            ("queue", self.queue.as_deref()),
+            ("q", self.search.as_deref()),
+            ("created_after", self.created_after.as_deref()),
+            ("created_before", self.created_before.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| (name, value)))
+        .collect()
+    }
+}
+
+/// Filters and paging of `tasks list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Newest or oldest first.
     #[arg(long, value_enum, default_value_t = Order::Newest)]
     order: Order,
@@ -165,7 +194,7 @@ pub enum Format {
 }
 
 /// Why a command failed, and so its exit status.
-enum Failure {
+pub(super) enum Failure {
     Usage(String),
     Client(ClientError),
 }
@@ -192,6 +221,8 @@ pub async fn run(args: TasksArgs) -> ExitCode {
         TaskAction::Retry { id } => by_id(&args.server, Method::POST, id, "/retry").await,
         TaskAction::Delete { id } => by_id(&args.server, Method::DELETE, id, "").await,
         TaskAction::Events { id } => by_id(&args.server, Method::GET, id, "/events").await,
+        TaskAction::BulkRetry(bulk) => super::bulk::send(&args.server, "retry", bulk).await,
+        TaskAction::BulkDelete(bulk) => super::bulk::send(&args.server, "delete", bulk).await,
     };
     finish(result)
 }
@@ -240,19 +271,13 @@ async fn list_text(server: &ServerArgs, list: &ListArgs) -> Result<String, Failu
         Order::Newest => "newest",
         Order::Oldest => "oldest",
     };
-    let filters = [
-        ("status", list.status.as_deref()),
-        ("type", list.task_type.as_deref()),
-        ("queue", list.queue.as_deref()),
-        ("q", list.search.as_deref()),
-        ("created_after", list.created_after.as_deref()),
-        ("created_before", list.created_before.as_deref()),
-        ("cursor", list.cursor.as_deref()),
-        ("order", Some(order)),
-    ];
-    let mut query: Vec<(&str, String)> = filters
-        .iter()
-        .filter_map(|(name, value)| value.map(|value| (*name, value.to_owned())))
+    let mut query: Vec<(&str, String)> = list
+        .filter
+        .pairs()
+        .into_iter()
+        .chain(list.cursor.as_deref().map(|cursor| ("cursor", cursor)))
+        .chain([("order", order)])
+        .map(|(name, value)| (name, value.to_owned()))
         .collect();
     query.push(("limit", list.limit.to_string()));
     let request = client.request(Method::GET, "/api/tasks").query(&query);

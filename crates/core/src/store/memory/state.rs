@@ -186,6 +186,7 @@ impl State {
         row.task.attempts = 0;
         row.task.run_at = now;
         row.task.updated_at = now;
+        row.task.started_at = None;
         row.task.finished_at = None;
         let recorded = event(&row.task, EventKind::RetriedByUser, now, None);
         row.events.push(recorded);
@@ -217,12 +218,14 @@ impl State {
                 .filter(|id| self.rows.contains_key(*id))
                 .cloned()
                 .collect(),
-            Selection::Filter(filter) => self
-                .rows
-                .values()
-                .filter(|row| filter.matches(&row.task))
-                .map(|row| row.task.id.clone())
-                .collect(),
+            Selection::Filter(_) | Selection::All => {
+                let filter = selection.filter().unwrap_or_default();
+                self.rows
+                    .values()
+                    .filter(|row| filter.matches(&row.task))
+                    .map(|row| row.task.id.clone())
+                    .collect()
+            }
         }
     }
 
