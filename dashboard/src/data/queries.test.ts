@@ -16,6 +16,13 @@ describe('mergeQueues', () => {
     ]);
   });
 
+  it('takes the backlog from the live counts, and the lag from its oldest ready task', () => {
+    const now = Date.parse('2026-11-28T12:00:10Z');
+    const backlog = { ready: 4, scheduled: 2, retrying: 1, oldest_ready_at: '2026-11-28T12:00:00Z' };
+    const [row] = mergeQueues([{ name: 'mail', paused: false, counts: {}, lag_ms: 5 }], { by_status: {}, by_type: {}, by_queue: { mail: { QUEUED: 7 } }, backlog_by_queue: { mail: backlog } }, now);
+    expect(row).toEqual({ name: 'mail', paused: false, counts: { QUEUED: 7 }, backlog, lag_ms: 10_000 });
+  });
+
   it('is empty before anything loaded', () => {
     expect(mergeQueues(undefined, undefined)).toEqual([]);
   });
