@@ -1,4 +1,4 @@
-/** The cron panel, the retention note and the metrics link, against a real server with cron entries. */
+/** The cron panel, the retention note and the metrics view, against a real server with cron entries. */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { launchBrowser, openPage, screenshot, startServer, type Server } from './harness';
@@ -69,12 +69,13 @@ test('the cron panel shows runs and disables an entry on the server', async () =
   await expect.poll(async () => total(await tickCount(s)), { timeout: 10_000 }).toBeGreaterThan(before);
 });
 
-test('the overview says the retention in force and links to the metrics', async () => {
+test('the overview says the retention in force and shows the metrics', async () => {
   const s = await startServer(['--completed-retention-secs', '7200', '--failed-retention-secs', '0']);
   server = s;
   ({ page, problems } = await openPage(browser, 1280));
   await page.goto(s.url);
   await page.getByText('Finished tasks are deleted with their history: completed after 2 h, failed kept forever.').waitFor();
-  expect(await page.getByRole('link', { name: 'Metrics ↗' }).getAttribute('href')).toBe('/metrics');
+  await page.getByRole('button', { name: 'Metrics' }).click();
+  await expect.poll(() => page.getByTestId('metrics-text').textContent(), { timeout: 10_000 }).toContain('rustqueue_');
   await page.getByText(/No recurring tasks/).waitFor();
 });

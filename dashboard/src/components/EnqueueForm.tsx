@@ -165,16 +165,20 @@ export function EnqueueForm({
             {description ?? 'The handler that runs the task.'}
           </span>
         </div>
-        <label className="field">
-          <span className="field-label">Payload</span>
+        <div className="field">
+          {/* Labelled by id, not by wrapping: a wrapping label would add the text typed to the field's name. */}
+          <label className="field-label" htmlFor={`${id}-payload`}>
+            Payload
+          </label>
           <textarea
+            id={`${id}-payload`}
             rows={3}
             value={values.payload}
             onChange={(e) => set('payload', e.target.value)}
             placeholder={values.asJson ? '{"to": "ada@example.com"}' : 'hello@example.com'}
             spellCheck={false}
           />
-        </label>
+        </div>
         <label className="check">
           <input type="checkbox" checked={values.asJson} onChange={(e) => set('asJson', e.target.checked)} />
           Send the payload as JSON

@@ -663,7 +663,10 @@ export interface components {
             /** @description Its lease token. */
             token: string;
         };
-        /** @description Which tasks: every field narrows the selection. */
+        /**
+         * @description Which tasks: every field narrows the selection. An unknown key is refused
+         *     (a mistyped `status` must not widen a bulk delete to every task).
+         */
         FilterParams: {
             /**
              * Format: date-time
@@ -843,8 +846,13 @@ export interface components {
              */
             failed_secs?: number | null;
         };
-        /** @description Which tasks: either `ids` (at most 10,000) or `filter`, not both. */
+        /**
+         * @description Which tasks: exactly one of `ids` (at most 10,000), a non-empty `filter`,
+         *     or `"all": true`.
+         */
         SelectionBody: {
+            /** @description `true` selects every task in the store, running ones included. */
+            all?: boolean | null;
             filter?: null | components["schemas"]["FilterParams"];
             /** @description These tasks. */
             ids?: string[] | null;
@@ -1418,14 +1426,6 @@ export interface operations {
                 };
             };
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
