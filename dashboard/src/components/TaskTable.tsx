@@ -55,14 +55,14 @@ export function TaskTable({
               />
             </th>
           )}
-          <th scope="col">Status</th>
-          <th scope="col">Task</th>
-          <th scope="col">Queue</th>
-          <th scope="col">Payload</th>
-          <th scope="col" className="num">
+          <th scope="col" className="col-status">Status</th>
+          <th scope="col" className="col-task">Task</th>
+          <th scope="col" className="col-queue">Queue</th>
+          <th scope="col" className="col-payload">Payload</th>
+          <th scope="col" className="num col-attempts">
             Attempts
           </th>
-          <th scope="col">Created</th>
+          <th scope="col" className="col-created">Created</th>
         </tr>
       </thead>
       <tbody>

@@ -7,8 +7,10 @@ describe('WorkersPanel', () => {
   const now = Date.parse('2026-11-28T04:31:00Z');
   const workers: WorkerInfo[] = [
     {
-      id: 'local',
+      id: 'node:web-1:4242:01a2',
       kind: 'local',
+      hostname: 'web-1',
+      pid: 4242,
       types: ['EMAIL'],
       concurrency: 4,
       last_seen_at: '2026-11-28T04:31:00Z',
@@ -22,7 +24,8 @@ describe('WorkersPanel', () => {
     render(<WorkersPanel workers={workers} unavailable={false} now={now} onOpenTask={onOpenTask} />);
     const [local, remote] = screen.getAllByRole('listitem').filter((item) => item.classList.contains('worker'));
     if (!local || !remote) throw new Error('two workers expected');
-    expect(local).toHaveTextContent('this node');
+    expect(local).toHaveTextContent('web-1:4242');
+    expect(local).toHaveTextContent('server node');
     expect(local).toHaveTextContent('1/4 running');
     expect(local).toHaveTextContent('in mail, for 1.5 s');
     expect(within(local).queryByText('Stale')).toBeNull();
@@ -30,6 +33,12 @@ describe('WorkersPanel', () => {
     expect(within(remote).getByText('Stale')).toBeInTheDocument();
     await userEvent.click(within(local).getByRole('link'));
     expect(onOpenTask).toHaveBeenCalledWith('01a2206a-393c-7065-9572-000000000042');
+  });
+
+  it('marks a lease holder with no heartbeat on record as stale', () => {
+    render(<WorkersPanel workers={[{ id: 'ghost-1', kind: 'remote', types: [], running: [], last_seen_at: null }]} unavailable={false} now={now} onOpenTask={vi.fn()} />);
+    expect(screen.getByText('No heartbeat on record')).toBeInTheDocument();
+    expect(screen.getByText('Stale')).toBeInTheDocument();
   });
 
   it('says when the server cannot list workers', () => {

@@ -6,25 +6,33 @@ import { shortId } from './TaskTable';
 export const STALE_MS = 30_000;
 
 function Worker({ worker, now, onOpenTask }: { worker: WorkerInfo; now: number; onOpenTask: (id: string) => void }) {
-  const stale = now - Date.parse(worker.last_seen_at) > STALE_MS;
+  const seen = worker.last_seen_at;
+  const stale = seen === null || now - Date.parse(seen) > STALE_MS;
+  const name = worker.hostname ? `${worker.hostname}${worker.pid ? `:${worker.pid}` : ''}` : shortId(worker.id);
   const load = worker.concurrency ? `${worker.running.length}/${worker.concurrency}` : String(worker.running.length);
   return (
     <li className={`worker${stale ? ' worker-stale' : ''}`} data-worker={worker.id}>
       <div className="worker-head">
         <span className="worker-id mono" title={worker.id}>
-          {worker.kind === 'local' ? 'this node' : shortId(worker.id)}
+          {name}
         </span>
-        <span className="tag">{worker.kind}</span>
+        <span className="tag">{worker.kind === 'local' ? 'server node' : 'remote'}</span>
         {stale && <span className="tag tag-stale">Stale</span>}
         <span className="worker-load small" title="Running tasks / concurrency">
           {load} running
         </span>
       </div>
       <span className="worker-seen small muted">
-        Heartbeat{' '}
-        <time dateTime={worker.last_seen_at} title={formatLocal(worker.last_seen_at)}>
-          {formatAgo(worker.last_seen_at, now)}
-        </time>
+        {seen === null ? (
+          'No heartbeat on record'
+        ) : (
+          <>
+            Heartbeat{' '}
+            <time dateTime={seen} title={formatLocal(seen)}>
+              {formatAgo(seen, now)}
+            </time>
+          </>
+        )}
         {worker.types.length > 0 && <> · {worker.types.join(', ')}</>}
       </span>
       {worker.running.length > 0 && (
@@ -42,7 +50,8 @@ function Worker({ worker, now, onOpenTask }: { worker: WorkerInfo; now: number; 
                 <span className="task-type">{task.type}</span> <span className="mono">{shortId(task.task_id)}</span>
               </a>{' '}
               <span className="muted">
-                in {task.queue}, for {formatDuration(task.started_at, new Date(Math.max(now, Date.parse(task.started_at))).toISOString())}
+                in {task.queue}
+                {task.started_at && `, for ${formatDuration(task.started_at, new Date(Math.max(now, Date.parse(task.started_at))).toISOString()) ?? ''}`}
               </span>
             </li>
           ))}

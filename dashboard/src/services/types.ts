@@ -60,7 +60,7 @@ export interface RunningTask {
   task_id: string;
   type: string;
   queue: string;
-  started_at: string;
+  started_at: string | null;
 }
 
 /** A worker: this node's pool or a remote process, what it runs and when it was last heard from. */
@@ -69,8 +69,11 @@ export interface WorkerInfo {
   kind: 'local' | 'remote';
   types: string[];
   running: RunningTask[];
-  last_seen_at: string;
+  /** When it last called in; null for a holder of running tasks with no record. */
+  last_seen_at: string | null;
   concurrency?: number | null;
+  hostname?: string | null;
+  pid?: number | null;
 }
 
 /** Completed and failed tasks per interval over the last 15 minutes, oldest first. */
