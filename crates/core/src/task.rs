@@ -152,6 +152,9 @@ pub struct NewTask {
     pub timeout_ms: Option<u64>,
     /// The W3C `traceparent` its attempts continue (well-formed, or `None`).
     pub traceparent: Option<String>,
+    /// The message of its `enqueued` event: what made it (a cron entry, say);
+    /// none for an ordinary enqueue.
+    pub note: Option<String>,
 }
 
 impl NewTask {

@@ -25,6 +25,7 @@ pub mod dashboard;
 pub mod embed;
 pub mod error;
 pub mod extract;
+pub mod logging;
 pub mod origin;
 pub mod request_metrics;
 pub mod serve;

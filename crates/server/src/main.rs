@@ -1,15 +1,11 @@
 //! The `rustqueue` command.
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use opentelemetry_sdk::trace::Tracer;
 use rustqueue_server::cli::tasks::{EnqueueArgs, TasksArgs};
 use rustqueue_server::cli::worker::WorkerArgs;
-use rustqueue_server::config::{LogFormat, ServeArgs};
+use rustqueue_server::config::ServeArgs;
+use rustqueue_server::logging::{self, LogTo};
 use rustqueue_server::telemetry;
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
-use tracing_subscriber::layer::{Layer, SubscriberExt};
-use tracing_subscriber::util::SubscriberInitExt;
 
 /// RustQueue: a durable task queue server with a dashboard.
 #[derive(Debug, Parser)]
@@ -35,34 +31,6 @@ enum Command {
     Tasks(TasksArgs),
 }
 
-/// Where log lines go: the server logs on stdout, as it always has; the
-/// worker on stderr, leaving stdout alone as command-line tools do.
-#[derive(Clone, Copy)]
-enum LogTo {
-    Stdout,
-    Stderr,
-}
-
-/// Log lines, and spans exported to OpenTelemetry when a tracer is given.
-fn init_logging(format: LogFormat, to: LogTo, tracer: Option<Tracer>) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let writer = match to {
-        LogTo::Stdout => BoxMakeWriter::new(std::io::stdout),
-        LogTo::Stderr => BoxMakeWriter::new(std::io::stderr),
-    };
-    let lines = tracing_subscriber::fmt::layer().with_writer(writer);
-    let lines = match format {
-        LogFormat::Text => lines.boxed(),
-        LogFormat::Json => lines.json().boxed(),
-    };
-    let spans = tracer.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer));
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(lines)
-        .with(spans)
-        .init();
-}
-
 /// The top-level help also lists every setting of `serve`, so `rustqueue --help` documents them all.
 fn parse_cli() -> Cli {
     let mut serve =
@@ -80,7 +48,7 @@ async fn main() -> std::process::ExitCode {
     match parse_cli().command {
         Command::Serve(args) => serve(args).await,
         Command::Worker(args) => {
-            init_logging(args.log_format, LogTo::Stderr, None);
+            logging::init(args.log_format, LogTo::Stderr, None);
             rustqueue_server::cli::worker::run(args).await
         }
         Command::Enqueue(args) => rustqueue_server::cli::tasks::enqueue(args).await,
@@ -97,15 +65,16 @@ async fn serve(args: ServeArgs) -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    init_logging(
+    logging::init(
         args.log_format,
         LogTo::Stdout,
         traces.as_ref().map(telemetry::tracer),
     );
     let code = match rustqueue_server::serve::serve(args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // Said once, on stderr as command-line tools do (it used to be
+        // logged on stdout too, so a terminal showed it twice).
         Err(error) => {
-            tracing::error!("{error}");
             eprintln!("rustqueue: {error}");
             std::process::ExitCode::FAILURE
         }

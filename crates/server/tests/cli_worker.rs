@@ -413,7 +413,7 @@ async fn failures_carry_the_stderr_tail_and_the_permanent_code_ends_the_task() {
           *permanent*) echo "bad input" >&2; exit 65 ;;
           *) { printf BEGIN; head -c 3000 /dev/zero | tr '\0' x; printf '\nthe end of stderr\n'; } >&2; exit 3 ;;
         esac"#;
-    let _worker = Worker::start(&node.base, dir.path(), &["--concurrency", "2"], &[], script);
+    let worker = Worker::start(&node.base, dir.path(), &["--concurrency", "2"], &[], script);
     let retried = api.enqueue(json!("again"), json!({"max_retries": 2})).await;
     let permanent = api
         .enqueue(json!("permanent"), json!({"max_retries": 3}))
@@ -436,6 +436,23 @@ async fn failures_carry_the_stderr_tail_and_the_permanent_code_ends_the_task() {
     assert_eq!(
         (task["attempts"].clone(), task["last_error"].clone()),
         (json!(1), json!("exit code 65: bad input"))
+    );
+
+    // Its log goes to a file: one line per record, no colour codes.
+    let log = worker.logged();
+    assert!(!log.contains('\u{1b}'), "colour codes in a file: {log}");
+    let failures: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("attempt failed"))
+        .collect();
+    assert!(
+        failures.len() >= 2 && failures.iter().any(|l| l.contains("the end of stderr")),
+        "each failure, stderr tail included, on its own line: {log}"
+    );
+    // Every record starts with its time; a spilled-over line would not.
+    assert!(
+        log.lines().all(|l| l.starts_with("20")),
+        "a record spilled over lines: {log}"
     );
 }
 

@@ -136,6 +136,44 @@ async fn entries_are_listed_with_their_last_and_next_runs() {
         (Some("TICK"), Some("cron"))
     );
     assert_eq!(task["payload"], serde_json::json!({"n": 1}));
+    let (_, events) = server.get(&format!("/api/tasks/{id}/events")).await;
+    let enqueued = &events[0];
+    assert_eq!(enqueued["kind"], "enqueued");
+    let message = enqueued["message"].as_str().expect("a message");
+    assert_eq!(
+        message,
+        format!(
+            "cron entry tick, tick {}",
+            last.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_now_enqueues_the_entrys_task_once_and_leaves_its_ticks() {
+    let server = start().await;
+    let before = server.entry("nightly").await;
+    let (status, created) = server.post("/api/cron/nightly/run", None).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["task"]["id"].as_str().expect("an id");
+    assert_eq!(created["task"]["type"], "TICK");
+    let (_, events) = server.get(&format!("/api/tasks/{id}/events")).await;
+    assert_eq!(events[0]["message"], "cron entry nightly, run now");
+    let after = server.entry("nightly").await;
+    assert_eq!(
+        (&after["last_run"], &after["next_run"]),
+        (&before["last_run"], &before["next_run"]),
+        "the schedule is untouched"
+    );
+    let (status, _) = server
+        .post("/api/cron/nightly/run", Some("https://evil.example"))
+        .await;
+    assert_eq!(status, 403);
+    let (status, missing) = server.post("/api/cron/nope/run", None).await;
+    assert_eq!(
+        (status, missing["detail"].as_str()),
+        (404, Some("cron entry \"nope\" not found"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

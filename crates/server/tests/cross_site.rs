@@ -172,3 +172,24 @@ fn an_invalid_origin_is_refused_at_start() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_fatal_start_up_error_is_said_once_on_stderr() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = taken.local_addr().expect("address").to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_rustqueue"))
+        .args(["serve", "--database-url", "memory://", "--bind", &address])
+        .output()
+        .expect("rustqueue runs");
+    assert!(!output.status.success(), "served on a taken port");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    let said = |text: &str| text.matches(address.as_str()).count();
+    assert_eq!(
+        (said(&stdout), said(&stderr)),
+        (0, 1),
+        "stdout: {stdout} stderr: {stderr}"
+    );
+}

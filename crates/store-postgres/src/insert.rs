@@ -25,9 +25,9 @@ use crate::rows::{self, task_columns, timeout_column};
 const INSERT: &str = concat!(
     "WITH input AS (",
     " SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[],",
-    " $7::bigint[], $8::timestamptz[], $9::text[], $10::bigint[], $13::text[])",
+    " $7::bigint[], $8::timestamptz[], $9::text[], $10::bigint[], $13::text[], $14::text[])",
     " AS n(id, task_type, payload, queue, priority, max_retries, run_at, unique_key, timeout_ms,",
-    " traceparent)), ",
+    " traceparent, note)), ",
     "plain AS (",
     " INSERT INTO tasks (id, task_type, payload, queue, priority, status, attempts, max_retries,",
     " created_at, updated_at, run_at, unique_key, timeout_ms, traceparent)",
@@ -43,8 +43,8 @@ const INSERT: &str = concat!(
     " DO NOTHING RETURNING id, queue, task_type), ",
     "created AS (SELECT * FROM plain UNION ALL SELECT * FROM keyed), ",
     "events AS (",
-    " INSERT INTO task_events (task_id, at, kind, attempt)",
-    " SELECT id, $1, 'enqueued', 0 FROM created), ",
+    " INSERT INTO task_events (task_id, at, kind, attempt, message)",
+    " SELECT c.id, $1, 'enqueued', 0, i.note FROM created c JOIN input i ON i.id = c.id), ",
     count_changes!("SELECT queue, task_type, 'QUEUED' AS status, 1 AS delta FROM created"),
     ", wake AS (SELECT pg_notify($11, '') FROM (SELECT 1 FROM created LIMIT 1) AS any_created) ",
     "SELECT ARRAY(SELECT id FROM keyed), (SELECT count(*) FROM wake),",
@@ -190,6 +190,7 @@ pub(crate) async fn insert_rows(
     let keys: Vec<Option<&str>> = tasks.iter().map(|t| t.unique_key.as_deref()).collect();
     let timeouts: Vec<Option<i64>> = tasks.iter().map(|t| timeout_column(t.timeout_ms)).collect();
     let traceparents: Vec<Option<&str>> = tasks.iter().map(|t| t.traceparent.as_deref()).collect();
+    let notes: Vec<Option<&str>> = tasks.iter().map(|t| t.note.as_deref()).collect();
     let insert = client.prepare_cached(INSERT).await?;
     let row = client
         .query_one(
@@ -208,6 +209,7 @@ pub(crate) async fn insert_rows(
                 &db.channel,
                 &check,
                 &traceparents,
+                &notes,
             ],
         )
         .await?;

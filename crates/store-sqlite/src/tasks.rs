@@ -32,7 +32,8 @@ pub(crate) fn insert_many(
         }
         insert_one(conn, &new, now)?;
         search::index(conn, conn.last_insert_rowid(), &new.id, new.payload.get())?;
-        history::append(conn, &new.id, now, EventKind::Enqueued, 0, None)?;
+        let note = new.note.as_deref();
+        history::append(conn, &new.id, now, EventKind::Enqueued, 0, note)?;
         deltas.add(&new.queue, &new.task_type, TaskStatus::Queued, 1);
         inserted.push(Inserted {
             task: rows::inserted_task(new, now),

@@ -24,6 +24,7 @@ fn new_task(payload: &str) -> NewTask {
         unique_key: None,
         timeout_ms: Some(250),
         traceparent: None,
+        note: None,
     }
 }
 

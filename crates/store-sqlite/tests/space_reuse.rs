@@ -26,6 +26,7 @@ fn new_task(n: usize, at: Timestamp) -> NewTask {
         unique_key: None,
         timeout_ms: None,
         traceparent: None,
+        note: None,
     }
 }
 

@@ -39,6 +39,7 @@ async fn fill(store: &SqliteStore) {
                 unique_key: None,
                 timeout_ms: None,
                 traceparent: None,
+                note: None,
             })
             .collect();
         store.task_insert_many(news, now).await.expect("insert");

@@ -41,6 +41,7 @@ pub fn task(task_type: &str, run_at: Timestamp) -> NewTask {
         unique_key: None,
         timeout_ms: None,
         traceparent: None,
+        note: None,
     }
 }
 

@@ -98,6 +98,35 @@ pub async fn insert_records_enqueued_event(store: SharedStore) {
     assert_eq!(e.message, None);
 }
 
+/// A task's note (what made it) is the message of its `enqueued` event, for
+/// each task of a batch on its own.
+pub async fn insert_writes_each_note_into_its_enqueued_event(store: SharedStore) {
+    let now = now();
+    let noted = NewTask {
+        note: Some("cron entry nightly, tick 2030-01-01T00:00:00Z".to_owned()),
+        ..task("EMAIL", now)
+    };
+    let keyed_noted = NewTask {
+        note: Some("by hand".to_owned()),
+        ..keyed("SMS", now, "noted-key")
+    };
+    let batch = vec![task("EMAIL", now), noted, keyed_noted];
+    let inserted = store.task_insert_many(batch, now).await.expect("insert");
+    let mut messages = Vec::new();
+    for row in &inserted {
+        let events = store.task_events(&row.task.id).await.expect("events");
+        messages.push(events[0].message.clone());
+    }
+    assert_eq!(
+        messages,
+        [
+            None,
+            Some("cron entry nightly, tick 2030-01-01T00:00:00Z".to_owned()),
+            Some("by hand".to_owned())
+        ]
+    );
+}
+
 /// An empty batch inserts nothing and succeeds.
 pub async fn insert_empty_batch(store: SharedStore) {
     let inserted = store

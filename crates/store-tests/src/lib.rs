@@ -83,6 +83,7 @@ macro_rules! conformance_suite {
             insert::insert_returns_tasks_in_input_order,
             insert::insert_keeps_the_traceparent_for_claims,
             insert::insert_records_enqueued_event,
+            insert::insert_writes_each_note_into_its_enqueued_event,
             insert::insert_empty_batch,
             insert::insert_batch_is_all_or_nothing,
             insert::insert_batch_with_repeated_id_is_refused,

@@ -25,6 +25,7 @@ use chrono::TimeDelta;
 use super::{Engine, Shared};
 use crate::cron::CronEntry;
 use crate::error::EngineError;
+use crate::store::Inserted;
 use crate::store::{CronFire, CronRecord};
 use crate::task::{EventKind, TaskStatus, Timestamp};
 
@@ -211,7 +212,13 @@ async fn fire(
     tick: Timestamp,
     now: Timestamp,
 ) -> bool {
-    let task = match entry.request().validate(&shared.registry, now) {
+    let mut request = entry.request();
+    request.note = Some(format!(
+        "cron entry {}, tick {}",
+        entry.name,
+        tick.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    ));
+    let task = match request.validate(&shared.registry, now) {
         Ok(task) => task,
         Err(error) => {
             tracing::warn!(entry = %entry.name, %error, "cron entry cannot enqueue");
@@ -254,6 +261,18 @@ impl Engine {
             .collect();
         entries.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
         Ok(entries)
+    }
+
+    /// Enqueues the task of the cron entry `name` now, once, outside its
+    /// schedule: the entry's ticks and record are left as they are, and it
+    /// runs even while the entry is disabled (a person asked for it).
+    pub async fn cron_run_now(&self, name: &str) -> Result<Inserted, EngineError> {
+        let entry = (self.shared.config.cron.iter())
+            .find(|entry| entry.name == name)
+            .ok_or_else(|| EngineError::CronNotFound(name.to_owned()))?;
+        let mut request = entry.request();
+        request.note = Some(format!("cron entry {}, run now", entry.name));
+        self.enqueue(request).await
     }
 
     /// Enables or disables the cron entry `name` on every node.

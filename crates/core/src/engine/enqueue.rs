@@ -43,6 +43,8 @@ pub struct EnqueueRequest {
     pub timeout_ms: Option<u64>,
     /// The W3C `traceparent` of the enqueuing request; a malformed one is dropped.
     pub traceparent: Option<String>,
+    /// The message of the task's `enqueued` event (what made it); none by default.
+    pub note: Option<String>,
 }
 
 impl EnqueueRequest {
@@ -59,6 +61,7 @@ impl EnqueueRequest {
             unique_key: None,
             timeout_ms: None,
             traceparent: None,
+            note: None,
         }
     }
 
@@ -111,6 +114,7 @@ impl EnqueueRequest {
             unique_key: self.unique_key,
             timeout_ms: self.timeout_ms,
             traceparent: self.traceparent.as_deref().and_then(parse_traceparent),
+            note: self.note,
         })
     }
 }

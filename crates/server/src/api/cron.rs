@@ -2,6 +2,7 @@
 //! on every node. The entries themselves come from `--cron` and `--cron-file`.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cron", get(list))
         .route("/cron/{name}/enable", post(enable))
         .route("/cron/{name}/disable", post(disable))
+        .route("/cron/{name}/run", post(run_now))
 }
 
 /// A cron entry: its schedule, the task each tick enqueues, and its runs.
@@ -110,4 +112,17 @@ pub async fn disable(
 ) -> Result<Json<CronEntryInfo>, ApiError> {
     let status = state.engine.cron_set_enabled(&name, false).await?;
     Ok(Json(status.into()))
+}
+
+/// Enqueue a cron entry's task now, once, outside its schedule (also while
+/// it is disabled); its ticks are left as they are. Its `enqueued` event says so.
+#[utoipa::path(post, path = "/api/cron/{name}/run", tag = "cron", params(("name" = String, Path)),
+    responses((status = 201, body = super::tasks::EnqueuedTask), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn run_now(
+    State(state): State<AppState>,
+    PathParams(name): PathParams<String>,
+) -> Result<(StatusCode, Json<super::tasks::EnqueuedTask>), ApiError> {
+    // Entries carry no unique key, so this always creates a task.
+    let inserted = state.engine.cron_run_now(&name).await?;
+    Ok((StatusCode::CREATED, Json(inserted.into())))
 }

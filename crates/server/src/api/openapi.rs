@@ -23,7 +23,7 @@ use super::{
         tasks::enqueue, tasks::enqueue_batch, tasks::list, tasks::show, tasks::retry, tasks::delete, tasks::history,
         bulk::retry_many, bulk::delete_many,
         queues::counts, queues::queues, queues::pause, queues::resume, queues::types, retention::show,
-        cron::list, cron::enable, cron::disable,
+        cron::list, cron::enable, cron::disable, cron::run_now,
         events::events, health::healthz, health::readyz, metrics::metrics,
         worker::lease, worker::heartbeat, worker::complete, worker::fail, worker::finish,
     ),

@@ -45,6 +45,7 @@ pub fn new_task(task_type: &str) -> rustqueue_core::task::NewTask {
         unique_key: None,
         timeout_ms: None,
         traceparent: None,
+        note: None,
     }
 }
 

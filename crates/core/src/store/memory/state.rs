@@ -101,8 +101,9 @@ impl State {
     }
 
     pub(super) fn insert(&mut self, new: NewTask, now: Timestamp) -> Inserted {
+        let note = new.note.clone();
         let task = new.into_queued(now);
-        let events = vec![event(&task, EventKind::Enqueued, now, None)];
+        let events = vec![event(&task, EventKind::Enqueued, now, note)];
         let id = task.id.clone();
         // Counted here; set_status below moves it from QUEUED to QUEUED, a no-op for the counters.
         let group = (

@@ -122,6 +122,6 @@ fn refused_result(report: &Report, error: &ClientError) -> Option<Report> {
 fn log_finished(id: &str, report: &Report, status: &str) {
     match report {
         Report::Complete(_) => tracing::debug!(task = %id, status, "completed"),
-        Report::Fail { error, .. } => tracing::info!(task = %id, status, "attempt failed: {error}"),
+        Report::Fail { error, .. } => tracing::warn!(task = %id, status, %error, "attempt failed"),
     }
 }
