@@ -83,7 +83,8 @@ export function QueueList({
             >
               <span className="queue-title">
                 <span className="queue-label">{queue.name}</span>
-                {queue.paused ? <span className="tag tag-paused">Paused</span> : <Lag ms={queue.lag_ms} />}
+                {queue.paused && <span className="tag tag-paused">Paused</span>}
+                <Lag ms={queue.lag_ms} />
               </span>
               <Depth queue={queue} />
             </button>

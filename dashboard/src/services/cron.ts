@@ -1,6 +1,6 @@
 /** Calls on cron entries and on the server's retention. */
 import { request } from './http';
-import type { CronEntry, RetentionInfo, Task } from './types';
+import type { CronEntry, EnqueuedTask, RetentionInfo, Task } from './types';
 
 /** Every cron entry with its last and next run. */
 export function getCronEntries(): Promise<CronEntry[]> {
@@ -20,6 +20,6 @@ export function getRetention(): Promise<RetentionInfo> {
 
 /** Enqueue the entry's task now, outside its schedule. */
 export async function runCronNow(name: string): Promise<Task> {
-  const answer = await request<{ task: Task }>(`/api/cron/${encodeURIComponent(name)}/run`, { method: 'POST' });
+  const answer = await request<EnqueuedTask>(`/api/cron/${encodeURIComponent(name)}/run`, { method: 'POST' });
   return answer.task;
 }
