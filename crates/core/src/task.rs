@@ -127,6 +127,10 @@ pub struct Task {
     /// span continues that trace. Absent when the request carried none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
+    /// Who holds the lease while it runs: a remote worker's id, or
+    /// `node:<hostname>:<pid>:<start id>` for an attempt of a server node;
+    /// null when it is not running (or was leased before holders were kept).
+    pub worker: Option<String>,
 }
 
 /// A task to insert: every caller-chosen field, validated by the engine.
@@ -179,6 +183,7 @@ impl NewTask {
             unique_key: self.unique_key,
             timeout_ms: self.timeout_ms,
             traceparent: self.traceparent,
+            worker: None,
         }
     }
 }

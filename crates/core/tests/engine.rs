@@ -447,6 +447,7 @@ async fn an_expired_lease_is_rescued_and_the_task_runs_again() {
         now: now + chrono::TimeDelta::days(1),
         lease_expires_at: now,
         lease_token: 7,
+        holder: "test-worker".to_owned(),
     };
     store
         .queue_set_paused("default", false, now)
@@ -464,39 +465,50 @@ async fn an_expired_lease_is_rescued_and_the_task_runs_again() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn start_up_recovers_tasks_orphaned_by_a_dead_process() {
+async fn start_up_recovers_tasks_orphaned_by_a_dead_process_but_not_remote_leases() {
     let store = Arc::new(MemoryStore::new());
     let lease_far_away = chrono::Utc::now() + chrono::TimeDelta::hours(1);
     {
-        // The "previous process": it leases a task with a long lease, then vanishes.
+        // The "previous process": it leases one task for itself and hands
+        // another to a remote worker, both with long leases, then vanishes.
         let engine = Engine::new(
             store.clone(),
             registry_with("JOB", FnHandler(|_| async { Ok(None) })),
             EngineConfig::default(),
             TokioClock::new(),
         );
-        engine
-            .enqueue(EnqueueRequest::new("JOB", json("0")))
-            .await
-            .expect("enqueued");
-        let params = ClaimParams {
-            types: vec!["JOB".into()],
-            limit: 10,
-            now: lease_far_away,
-            lease_expires_at: lease_far_away,
-            lease_token: 1,
-        };
-        assert_eq!(store.task_claim(&params).await.expect("claimed").len(), 1);
+        for _ in 0..2 {
+            engine
+                .enqueue(EnqueueRequest::new("JOB", json("0")))
+                .await
+                .expect("enqueued");
+        }
+        for holder in [engine.node_id(), "host-1:99"] {
+            let params = ClaimParams {
+                types: vec!["JOB".into()],
+                limit: 1,
+                now: lease_far_away,
+                lease_expires_at: lease_far_away,
+                lease_token: 1,
+                holder: holder.to_owned(),
+            };
+            assert_eq!(store.task_claim(&params).await.expect("claimed").len(), 1);
+        }
     }
-    let orphan = store
-        .task_list(&Default::default())
-        .await
-        .expect("list")
-        .remove(0);
-    assert_eq!(orphan.status, TaskStatus::InProgress);
+    let tasks = store.task_list(&Default::default()).await.expect("list");
+    let [orphan, remote] = tasks.as_slice() else {
+        panic!("two tasks")
+    };
+    assert!(
+        orphan
+            .worker
+            .as_deref()
+            .is_some_and(|w| w.starts_with("node:"))
+    );
+    assert_eq!(remote.worker.as_deref(), Some("host-1:99"));
     let started = tokio::time::Instant::now();
     let mut h = start_on(
-        store,
+        store.clone(),
         registry_with("JOB", FnHandler(|_| async { Ok(None) })),
         quick_backoff(),
     )
@@ -505,5 +517,15 @@ async fn start_up_recovers_tasks_orphaned_by_a_dead_process() {
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "recovered without waiting for the lease"
+    );
+    let kept = store
+        .task_get(&remote.id)
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(
+        (kept.status, kept.attempts, kept.worker.as_deref()),
+        (TaskStatus::InProgress, 1, Some("host-1:99")),
+        "a remote worker's lease lives until its own expiry"
     );
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustqueue_core::clock::TokioClock;
+use rustqueue_core::engine::WorkerInfo;
 use rustqueue_core::store::memory::MemoryStore;
 use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, Registry};
 use serde_json::value::RawValue;
@@ -37,7 +38,7 @@ async fn waiting_call(engine: &Engine, wait: Duration) -> tokio::task::JoinHandl
     let engine = engine.clone();
     let call = tokio::spawn(async move {
         let leases = engine
-            .worker_lease_waiting(&remote(), 5, LEASE, wait)
+            .worker_lease_waiting(&WorkerInfo::named("waiting"), &remote(), 5, LEASE, wait)
             .await
             .expect("lease");
         leases.len()
@@ -69,14 +70,26 @@ async fn a_wait_with_no_work_ends_empty_at_its_deadline() {
     let engine = engine().await;
     let started = Instant::now();
     let leases = engine
-        .worker_lease_waiting(&remote(), 5, LEASE, Duration::from_secs(2))
+        .worker_lease_waiting(
+            &WorkerInfo::named("waiting"),
+            &remote(),
+            5,
+            LEASE,
+            Duration::from_secs(2),
+        )
         .await
         .expect("lease");
     assert!(leases.is_empty());
     assert!(started.elapsed() >= Duration::from_secs(2));
     assert!(started.elapsed() < Duration::from_secs(3));
     let too_long = engine
-        .worker_lease_waiting(&remote(), 5, LEASE, Duration::from_secs(61))
+        .worker_lease_waiting(
+            &WorkerInfo::named("waiting"),
+            &remote(),
+            5,
+            LEASE,
+            Duration::from_secs(61),
+        )
         .await;
     assert!(too_long.is_err(), "waits are capped");
 }

@@ -3,7 +3,9 @@
 //! complete, fail or permanently fail it; timeouts and lost leases kill the
 //! command's whole process group; a SIGKILLed worker's task runs again on
 //! another; SIGTERM lets running commands finish (or kills them after the
-//! grace period); and the worker rides out a server restart.
+//! grace period and hands their tasks back); the worker rides out a server
+//! restart, and its running task survives one; and it warns about types the
+//! server runs itself.
 
 mod common;
 
@@ -250,6 +252,36 @@ impl Api {
             }
             assert!(Instant::now() < deadline, "task never got there: {task}");
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The kinds of the task's events, oldest first.
+    async fn event_kinds(&self, id: &str) -> Vec<String> {
+        let events = self.get(&format!("/api/tasks/{id}/events")).await;
+        let events = events.as_array().cloned().unwrap_or_default();
+        events
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Waits until `GET /api/workers` shows the worker seen after `since`.
+    async fn wait_heartbeat_since(&self, worker_id: &str, since: chrono::DateTime<chrono::Utc>) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let workers = self.get("/api/workers").await;
+            let seen = workers.as_array().into_iter().flatten().find_map(|w| {
+                let at = w["last_seen_at"].as_str()?;
+                (w["id"] == worker_id).then(|| at.parse::<chrono::DateTime<chrono::Utc>>().ok())?
+            });
+            if seen.is_some_and(|at| at > since) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{worker_id} never seen again: {workers}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -571,7 +603,7 @@ async fn sigterm_lets_running_commands_finish_and_leases_nothing_new() {
 }
 
 #[tokio::test]
-async fn past_the_grace_period_commands_are_killed_and_their_tasks_run_again() {
+async fn past_the_grace_period_commands_are_killed_and_their_tasks_handed_back() {
     let node = server(&[]).await;
     let api = Api::new(&node, None);
     let dir = tempfile::tempdir().expect("dir");
@@ -583,7 +615,8 @@ async fn past_the_grace_period_commands_are_killed_and_their_tasks_run_again() {
         &[],
         script,
     );
-    let id = api.enqueue(json!(1), json!({})).await;
+    // One attempt in all: a hand-back that used it would leave the task FAILED.
+    let id = api.enqueue(json!(1), json!({"max_retries": 1})).await;
     let pid = wait_file(&dir.path().join(format!("{id}.pid"))).await;
     worker.signal("-TERM");
     let status = worker.wait_exit(Duration::from_secs(10)).await;
@@ -592,13 +625,88 @@ async fn past_the_grace_period_commands_are_killed_and_their_tasks_run_again() {
     let task = api.task(&id).await;
     assert_eq!(
         (task["status"].clone(), task["attempts"].clone()),
-        (json!("QUEUED"), json!(1))
+        (json!("QUEUED"), json!(0)),
+        "{task}"
+    );
+    let kinds = api.event_kinds(&id).await;
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("released"),
+        "{kinds:?}"
+    );
+}
+
+/// The server restarts, gracefully and by a crash, on the same SQLite file
+/// while a remote worker runs a task that spans both restarts: the task is
+/// neither rescued nor killed, the worker's heartbeats reach the new
+/// process, and the task completes on its first attempt.
+#[tokio::test]
+async fn a_server_restart_leaves_a_remote_workers_task_running() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let db = dir.path().join("q.db");
+    let mut node = serve_on(port, &db).await;
+    let api = Api::new(&node, None);
+    let script = r#"touch "$TEST_DIR/started"
+        while [ ! -e "$TEST_DIR/finish" ]; do sleep 0.02; done; echo '"done"'"#;
+    // Heartbeats every 2 s: the lease (6 s) outlives each restart's downtime.
+    let flags = ["--lease-secs", "6", "--worker-id", "restart-test"];
+    let mut worker = Worker::start(&node.base, dir.path(), &flags, &[], script);
+    let id = api.enqueue(json!(1), json!({"max_retries": 1})).await;
+    wait_file_exists(&dir.path().join("started")).await;
+
+    for crash in [false, true] {
+        let restarted_at = chrono::Utc::now();
+        if crash {
+            node.kill();
+        } else {
+            node.terminate();
+            assert!(node.wait_exit(Duration::from_secs(15)).await.success());
+        }
+        node = serve_on(port, &db).await;
+        let task = api.task(&id).await;
+        assert_eq!(
+            (&task["status"], &task["attempts"], &task["worker"]),
+            (&json!("INPROGRESS"), &json!(1), &json!("restart-test")),
+            "after the restart (crash: {crash}): {task}"
+        );
+        api.wait_heartbeat_since("restart-test", restarted_at).await;
+    }
+    std::fs::write(dir.path().join("finish"), "").expect("finish");
+    let done = api.wait_status(&id, "COMPLETED").await;
+    assert_eq!(
+        (&done["attempts"], &done["result"]),
+        (&json!(1), &json!("done"))
+    );
+    let kinds = api.event_kinds(&id).await;
+    assert_eq!(
+        kinds,
+        ["enqueued", "started", "completed"],
+        "{}",
+        worker.logged()
     );
     assert!(
-        task["last_error"]
-            .as_str()
-            .is_some_and(|e| e.contains("shut down")),
-        "{task}"
+        !worker.logged().contains("lease lost"),
+        "{}",
+        worker.logged()
+    );
+    worker.signal("-TERM");
+    assert!(worker.wait_exit(Duration::from_secs(10)).await.success());
+}
+
+/// A type the server runs itself is taken by its own pool: the worker says so.
+#[tokio::test]
+async fn the_worker_warns_about_types_the_server_runs_itself() {
+    let node = server(&[]).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let worker = Worker::start(&node.base, dir.path(), &["--types", "EMAIL"], &[], "cat");
+    worker
+        .wait_log("the server runs task type EMAIL itself")
+        .await;
+    assert!(
+        !worker.logged().contains("type SCRIPT"),
+        "{}",
+        worker.logged()
     );
 }
 

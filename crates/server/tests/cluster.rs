@@ -1,7 +1,7 @@
 //! Several `rustqueue` processes on one PostgreSQL schema: 10,000 tasks
 //! enqueued across three nodes, one node SIGKILLed mid-run, and every task
-//! still completes exactly once; and each node's event stream shows the
-//! tasks the other nodes run.
+//! still completes exactly once; each node's event stream shows the
+//! tasks the other nodes run; and every node lists every worker.
 
 mod common;
 
@@ -178,4 +178,70 @@ async fn each_nodes_event_stream_shows_tasks_run_by_the_others() {
         .collect();
     assert_eq!(ids.len(), 200);
     completed_on_stream(stream, &ids, Duration::from_secs(30)).await;
+}
+
+/// A remote worker that leased through one node shows on every node, with
+/// its running task, beside every node's own pool; so do its types.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_lists_every_worker() {
+    let schema = TestSchema::new();
+    let mut settings = node_settings(&schema);
+    settings.push(("RUSTQUEUE_REMOTE_TYPES", "REMOTE".into()));
+    let a = Node::start(&settings).await;
+    let b = Node::start(&settings).await;
+    let client = reqwest::Client::new();
+    let post =
+        |node: &Node, path: &str, body: Value| client.post(node.url(path)).json(&body).send();
+    let created: Value = post(&a, "/api/tasks", json!({"type": "REMOTE", "payload": 1}))
+        .await
+        .expect("enqueue")
+        .json()
+        .await
+        .expect("json");
+    let id = created["task"]["id"].clone();
+    let body =
+        json!({"types": ["REMOTE"], "worker_id": "far-worker", "wait_ms": 5000, "lease_ms": 60000});
+    let leased: Value = post(&a, "/api/worker/lease", body)
+        .await
+        .expect("lease")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(leased["leases"][0]["task"]["id"], id);
+
+    let workers: Value = reqwest::get(b.url("/api/workers"))
+        .await
+        .expect("workers")
+        .json()
+        .await
+        .expect("json");
+    let workers = workers.as_array().expect("list");
+    let nodes: Vec<&Value> = workers.iter().filter(|w| w["kind"] == "local").collect();
+    assert_eq!(nodes.len(), 2, "both nodes: {workers:#?}");
+    assert!(
+        nodes
+            .iter()
+            .all(|n| n["id"].as_str().is_some_and(|id| id.starts_with("node:")))
+    );
+    let far = workers
+        .iter()
+        .find(|w| w["id"] == "far-worker")
+        .expect("the remote worker, seen through the other node");
+    assert_eq!(far["running"][0]["task_id"], id);
+    assert!(far["last_seen_at"].is_string());
+
+    let types: Value = reqwest::get(b.url("/api/types"))
+        .await
+        .expect("types")
+        .json()
+        .await
+        .expect("json");
+    let remote = types
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["name"] == "REMOTE"))
+        .expect("REMOTE listed");
+    assert_eq!(
+        (&remote["local"], &remote["workers"]),
+        (&json!(false), &json!(1))
+    );
 }

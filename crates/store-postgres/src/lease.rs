@@ -13,8 +13,9 @@ use crate::counters::count_changes;
 use crate::errors::Fault;
 use crate::rows::{self, limit_column, storable, task_columns};
 
-/// Leases the first ready tasks in claim order, with a `started` event each,
-/// through `claim_tasks` (see `migrations/0005_ready_by_queue.sql`): it picks
+/// Leases the first ready tasks in claim order to a holder, with a `started` event each,
+/// through `claim_tasks` (see `migrations/0005_ready_by_queue.sql`, and 0006
+/// for the holder): it picks
 /// each unpaused queue's due rows per priority level `FOR UPDATE SKIP LOCKED`,
 /// so that concurrent claims from any node skip each other's rows instead of
 /// waiting on them, merges them into claim order, then updates them and
@@ -22,7 +23,7 @@ use crate::rows::{self, limit_column, storable, task_columns};
 const CLAIM: &str = concat!(
     "SELECT ",
     task_columns!("c"),
-    " FROM claim_tasks($1, $2, $3, $4::text[], $5) c",
+    " FROM claim_tasks($1, $2, $3, $4::text[], $5, $6) c",
     " ORDER BY c.priority DESC, c.run_at, c.id"
 );
 
@@ -39,6 +40,7 @@ pub(crate) async fn claim(db: &Db, params: &ClaimParams) -> Result<Vec<Lease>, F
                 &params.lease_expires_at,
                 &params.types,
                 &limit_column(params.limit),
+                &params.holder,
             ],
         )
         .await?;
@@ -77,7 +79,7 @@ const FINISH: &str = concat!(
     " run_at = coalesce(c.run_at, t.run_at), finished_at = c.finished_at,",
     " last_error = coalesce(c.error, t.last_error),",
     " result = CASE WHEN c.set_result THEN c.result ELSE t.result END,",
-    " updated_at = $1, lease_token = NULL, lease_expires_at = NULL",
+    " updated_at = $1, lease_token = NULL, lease_expires_at = NULL, leased_by = NULL",
     " FROM chosen c",
     " WHERE t.id = ANY($3::text[]) AND t.id = c.id AND t.lease_token = c.token",
     " AND (c.expired_by IS NULL OR t.lease_expires_at <= c.expired_by)",

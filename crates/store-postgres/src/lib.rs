@@ -49,6 +49,7 @@ mod queries;
 mod relay;
 mod rows;
 mod tasks;
+mod workers;
 
 pub use errors::ConnectError;
 pub use options::{MAX_SCHEMA_LEN, PostgresOptions};

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_cron.sql"),
     include_str!("../migrations/0004_traceparent.sql"),
     include_str!("../migrations/0005_ready_by_queue.sql"),
+    include_str!("../migrations/0006_workers.sql"),
 ];
 
 /// The schema version this build writes.

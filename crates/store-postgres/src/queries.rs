@@ -70,6 +70,28 @@ const EXPIRED: &str = concat!(
     " ORDER BY t.lease_expires_at LIMIT $2"
 );
 
+const RUNNING: &str = concat!(
+    "SELECT ",
+    task_columns!("t"),
+    " FROM tasks t WHERE t.status = 'INPROGRESS' AND t.id > $1 ORDER BY t.id LIMIT $2"
+);
+
+/// Up to `limit` running tasks with their leases, by id, after `after`.
+pub(crate) async fn running(
+    db: &Db,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Lease>, Fault> {
+    let client = db.client().await?;
+    let select = client.prepare_cached(RUNNING).await?;
+    // Every id sorts after the empty string.
+    let after = after.unwrap_or("");
+    let rows = client
+        .query(&select, &[&after, &limit_column(limit)])
+        .await?;
+    rows.iter().map(rows::lease).collect()
+}
+
 /// Up to `limit` running tasks whose lease ran out at or before `expired_by`.
 pub(crate) async fn expired(
     db: &Db,

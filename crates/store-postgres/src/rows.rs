@@ -55,14 +55,16 @@ macro_rules! task_columns {
             $t,
             ".lease_expires_at, ",
             $t,
-            ".traceparent"
+            ".traceparent, ",
+            $t,
+            ".leased_by"
         )
     };
 }
 pub(crate) use task_columns;
 
 /// How many columns [`task_columns!`] names.
-pub(crate) const TASK_COLUMNS: usize = 20;
+pub(crate) const TASK_COLUMNS: usize = 21;
 
 /// A stored `timeout_ms`.
 pub(crate) fn timeout_column(timeout_ms: Option<u64>) -> Option<i64> {
@@ -131,6 +133,7 @@ pub(crate) fn task(row: &Row) -> Result<Task, Fault> {
         // Stored from a u64, so never negative; clamp rather than fail if edited by hand.
         timeout_ms: timeout_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
         traceparent: row.try_get(19)?,
+        worker: row.try_get(20)?,
     })
 }
 

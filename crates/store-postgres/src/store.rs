@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreResult,
-    TransitionBatch,
+    TransitionBatch, WorkerRecord,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 use tokio::sync::{Notify, broadcast};
@@ -20,7 +20,7 @@ use crate::errors::{ConnectError, Fault, store_error};
 use crate::notify::{self, Listener};
 use crate::options::{PostgresOptions, driver_config};
 use crate::{
-    bulk, counters, cron, history, insert, lease, migrate, periodic, queries, relay, tasks,
+    bulk, counters, cron, history, insert, lease, migrate, periodic, queries, relay, tasks, workers,
 };
 
 /// Tasks in a PostgreSQL schema, shared by every RustQueue node connected to it.
@@ -238,6 +238,17 @@ impl Store for PostgresStore {
         run(queries::expired(&self.db, expired_by, limit)).await
     }
 
+    async fn task_list_running(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Lease>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        run(queries::running(&self.db, after, limit)).await
+    }
+
     async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task> {
         run(tasks::retry(&self.db, id, now)).await
     }
@@ -277,5 +288,17 @@ impl Store for PostgresStore {
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         run(counters::queues(&self.db)).await
+    }
+
+    async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {
+        run(workers::record(&self.db, record)).await
+    }
+
+    async fn worker_list(&self, seen_since: Timestamp) -> StoreResult<Vec<WorkerRecord>> {
+        run(workers::list(&self.db, seen_since)).await
+    }
+
+    async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
+        run(workers::prune(&self.db, seen_before)).await
     }
 }

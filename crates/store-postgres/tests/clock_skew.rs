@@ -46,6 +46,7 @@ async fn hold(store: &dyn Store, token: i64, expires_at: Timestamp) -> String {
         now: now(),
         lease_expires_at: expires_at,
         lease_token: token,
+        holder: "test-worker".to_owned(),
     };
     let mut leases = store.task_claim(&params).await.expect("claim");
     leases.pop().expect("a ready task").task.id
@@ -96,7 +97,12 @@ async fn a_node_running_ahead_leases_by_the_database_clock() {
         .expect("insert");
 
     let leases = ahead
-        .worker_lease(&["REMOTE".to_owned()], 10, Duration::from_secs(30))
+        .worker_lease(
+            &rustqueue_core::engine::WorkerInfo::named("skewed"),
+            &["REMOTE".to_owned()],
+            10,
+            Duration::from_secs(30),
+        )
         .await
         .expect("lease");
     assert_eq!(leases.len(), 1, "the task delayed by 30 minutes is not due");

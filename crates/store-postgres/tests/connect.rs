@@ -40,13 +40,13 @@ async fn migrations_apply_once_across_reconnects_and_racing_nodes() {
         .await
         .expect("insert");
     // Every migration file, each applied once: 0001_init, 0002_retention, 0003_cron,
-    // 0004_traceparent, 0005_ready_by_queue.
-    assert_eq!(versions(&schema.name).await, [1, 2, 3, 4, 5]);
+    // 0004_traceparent, 0005_ready_by_queue, 0006_workers.
+    assert_eq!(versions(&schema.name).await, [1, 2, 3, 4, 5, 6]);
 
     let again = schema.connect().await;
     assert_eq!(
         versions(&schema.name).await,
-        [1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5, 6],
         "reconnecting applies nothing"
     );
     let counts = again.task_counts().await.expect("counts");
@@ -113,6 +113,7 @@ async fn nul_in_an_error_message_is_stored_as_a_replacement_character() {
         now: now(),
         lease_expires_at: now() + chrono::TimeDelta::seconds(30),
         lease_token: 1,
+        holder: "test-worker".to_owned(),
     };
     let lease = store
         .task_claim(&params)

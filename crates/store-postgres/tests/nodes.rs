@@ -32,6 +32,7 @@ fn claim_params(limit: usize, token: i64) -> ClaimParams {
         now,
         lease_expires_at: now + TimeDelta::seconds(30),
         lease_token: token,
+        holder: "test-worker".to_owned(),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::{history, ready};
 /// single writer makes find-then-update atomic, so no row can be taken twice.
 pub(crate) const CLAIM: &str = concat!(
     "UPDATE tasks SET status = 'INPROGRESS', attempts = attempts + 1, started_at = ?1, updated_at = ?1, ",
-    "lease_token = ?2, lease_expires_at = ?3 ",
+    "lease_token = ?2, lease_expires_at = ?3, leased_by = ?5 ",
     "WHERE id IN (SELECT value FROM json_each(?4)) AND status = 'QUEUED' ",
     "RETURNING ",
     task_columns!()
@@ -39,7 +39,8 @@ pub(crate) fn claim(conn: &Connection, params: &ClaimParams) -> Result<Vec<Lease
                 micros(now),
                 params.lease_token,
                 micros(params.lease_expires_at),
-                ids
+                ids,
+                params.holder
             ],
             rows::lease,
         )?
@@ -164,7 +165,7 @@ pub(crate) const FINISH: &str = "UPDATE tasks SET status = ?3, \
      attempts = CASE WHEN ?4 THEN max(attempts - 1, 0) ELSE attempts END, \
      run_at = coalesce(?5, run_at), finished_at = ?6, last_error = coalesce(?7, last_error), \
      result = CASE WHEN ?8 THEN ?9 ELSE result END, \
-     updated_at = ?1, lease_token = NULL, lease_expires_at = NULL \
+     updated_at = ?1, lease_token = NULL, lease_expires_at = NULL, leased_by = NULL \
      WHERE id = ?2 AND status = 'INPROGRESS' AND lease_token = ?10 \
      AND (?11 IS NULL OR lease_expires_at <= ?11) \
      RETURNING attempts, queue, task_type";

@@ -50,6 +50,7 @@ mod ready;
 mod rows;
 mod search;
 mod tasks;
+mod workers;
 mod writer;
 
 #[cfg(test)]

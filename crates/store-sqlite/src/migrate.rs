@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_cron.sql"),
     include_str!("../migrations/0005_traceparent.sql"),
     include_str!("../migrations/0006_ready_by_queue.sql"),
+    include_str!("../migrations/0007_workers.sql"),
 ];
 
 /// The schema version this build writes.

@@ -55,6 +55,13 @@ pub(crate) const EXPIRED: &str = concat!(
     " FROM tasks WHERE status = 'INPROGRESS' AND lease_expires_at <= ?1 ORDER BY lease_expires_at LIMIT ?2"
 );
 
+/// Running tasks by id after a given id, for walking them all.
+pub(crate) const RUNNING: &str = concat!(
+    "SELECT ",
+    task_columns!(),
+    " FROM tasks WHERE status = 'INPROGRESS' AND id > ?1 ORDER BY id LIMIT ?2"
+);
+
 /// Queue names in use and queue records. The recursive CTE jumps from one
 /// distinct name to the next through `tasks_queue`: one seek per queue instead
 /// of a scan of every task.
@@ -85,6 +92,21 @@ pub(crate) fn expired(
     let mut select = conn.prepare_cached(EXPIRED)?;
     let leases = select.query_map(
         params![micros(expired_by), limit_column(limit)],
+        rows::lease,
+    )?;
+    Ok(leases.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Up to `limit` running tasks with their leases, by id, after `after`.
+pub(crate) fn running(
+    conn: &Connection,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Lease>, Fault> {
+    let mut select = conn.prepare_cached(RUNNING)?;
+    // Every id sorts after the empty string.
+    let leases = select.query_map(
+        params![after.unwrap_or(""), limit_column(limit)],
         rows::lease,
     )?;
     Ok(leases.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -13,13 +13,13 @@ macro_rules! task_columns {
     () => {
         "id, task_type, payload, queue, priority, status, attempts, max_retries, created_at, updated_at, \
          run_at, started_at, finished_at, last_error, result, unique_key, timeout_ms, lease_token, lease_expires_at, \
-         traceparent"
+         traceparent, leased_by"
     };
 }
 pub(crate) use task_columns;
 
 /// How many columns [`task_columns!`] names: a statement's own extra columns start here.
-pub(crate) const TASK_COLUMNS: usize = 20;
+pub(crate) const TASK_COLUMNS: usize = 21;
 
 /// A time as stored: microseconds since the Unix epoch.
 pub(crate) fn micros(at: Timestamp) -> i64 {
@@ -107,6 +107,7 @@ pub(crate) fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
         // Stored from a u64, so never negative; clamp rather than fail if edited by hand.
         timeout_ms: timeout_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
         traceparent: row.get(19)?,
+        worker: row.get(20)?,
     })
 }
 

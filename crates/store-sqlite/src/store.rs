@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
+    WorkerRecord,
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -19,7 +20,7 @@ use crate::errors::OpenError;
 use crate::options::{SqliteOptions, path_from_url};
 use crate::reader::Readers;
 use crate::writer::Writer;
-use crate::{bulk, counters, cron, history, lease, migrate, page, queries, ready, tasks};
+use crate::{bulk, counters, cron, history, lease, migrate, page, queries, ready, tasks, workers};
 
 /// Tasks in a SQLite file, owned by this process alone.
 pub struct SqliteStore {
@@ -218,6 +219,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn task_list_running(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Lease>> {
+        let after = after.map(str::to_owned);
+        self.readers
+            .run(move |conn| queries::running(conn, after.as_deref(), limit))
+            .await
+    }
+
     async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task> {
         let id = id.to_owned();
         self.writer
@@ -272,5 +284,24 @@ impl Store for SqliteStore {
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         self.readers.run(queries::queues).await
+    }
+
+    async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {
+        let record = record.clone();
+        self.writer
+            .run(move |conn| workers::record(conn, &record))
+            .await
+    }
+
+    async fn worker_list(&self, seen_since: Timestamp) -> StoreResult<Vec<WorkerRecord>> {
+        self.readers
+            .run(move |conn| workers::list(conn, seen_since))
+            .await
+    }
+
+    async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
+        self.writer
+            .run(move |conn| workers::prune(conn, seen_before))
+            .await
     }
 }

@@ -80,6 +80,7 @@ async fn data_survives_close_and_reopen() {
             now,
             lease_expires_at: now,
             lease_token: 9,
+            holder: "test-worker".to_owned(),
         };
         let lease = store.task_claim(&params).await.expect("claim").remove(0);
         let finish = rustqueue_core::store::Finish {
@@ -214,6 +215,7 @@ async fn claims_do_not_depend_on_the_counters() {
         now,
         lease_expires_at: now,
         lease_token: 1,
+        holder: "test-worker".to_owned(),
     };
     assert_eq!(
         store.task_next_run_at(&params.types).await.expect("next"),

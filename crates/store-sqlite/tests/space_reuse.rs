@@ -44,6 +44,7 @@ async fn round(path: &Path) -> u64 {
             now,
             lease_expires_at: now + TimeDelta::seconds(60),
             lease_token: 7,
+            holder: "test-worker".to_owned(),
         };
         let leases = store.task_claim(&params).await.expect("claim");
         if leases.is_empty() {

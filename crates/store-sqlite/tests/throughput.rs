@@ -65,6 +65,7 @@ async fn drain(store: Arc<SqliteStore>, token: i64) -> Drained {
             now,
             lease_expires_at: now + TimeDelta::seconds(30),
             lease_token: token,
+            holder: "test-worker".to_owned(),
         };
         let clock = Instant::now();
         let leases = store.task_claim(&params).await.expect("claim");

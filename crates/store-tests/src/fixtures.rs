@@ -76,6 +76,7 @@ pub fn claim_params(types: &[&str], limit: usize, now: Timestamp, token: i64) ->
         now,
         lease_expires_at: now + LEASE,
         lease_token: token,
+        holder: "test-worker".to_owned(),
     }
 }
 

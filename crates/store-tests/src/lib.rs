@@ -16,6 +16,7 @@
 //! - [`bulk`]: retrying and deleting many tasks, by ids and by filter.
 //! - [`prune`]: retention removing old finished tasks, and nothing else.
 //! - [`cron`]: cron records, and each tick enqueued once.
+//! - [`workers`]: lease holders, running tasks, and worker records.
 //!
 //! A backend runs the whole suite with [`conformance_suite!`], which makes one
 //! `#[tokio::test]` per case, each on a fresh store.
@@ -34,6 +35,7 @@ pub mod page;
 pub mod payload;
 pub mod prune;
 pub mod search;
+pub mod workers;
 
 use std::sync::Arc;
 
@@ -155,6 +157,9 @@ macro_rules! conformance_suite {
             cron::cron_records_register_list_and_enable,
             cron::cron_fire_is_a_compare_and_set,
             cron::concurrent_fires_of_one_tick_enqueue_one,
+            workers::claim_records_the_holder_until_the_task_leaves_inprogress,
+            workers::list_running_walks_running_tasks_with_their_holders,
+            workers::worker_records_upsert_list_and_prune,
         );
     };
     (@cases $factory:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -1,7 +1,7 @@
 """A sample remote worker: runs RESIZE tasks until Ctrl-C or SIGTERM.
 
     rustqueue serve --remote-types RESIZE
-    python3 example_worker.py                       # RUSTQUEUE_URL, RUSTQUEUE_TOKEN to change
+    python3 example_worker.py                # RUSTQUEUE_SERVER, RUSTQUEUE_API_TOKEN to change
     curl -s -X POST localhost:8000/api/tasks -H 'content-type: application/json' \\
          -d '{"type": "RESIZE", "payload": {"url": "cat.png", "width": 640}}'
 """
@@ -24,10 +24,10 @@ def resize(job: Job) -> dict:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    url = os.environ.get("RUSTQUEUE_URL", "http://127.0.0.1:8000")
-    client = Client(url, token=os.environ.get("RUSTQUEUE_TOKEN"))
-    worker = Worker(client, {"RESIZE": resize}, concurrency=4, lease_ms=30_000, wait_ms=20_000)
-    logging.info("running RESIZE tasks from %s; Ctrl-C to stop", url)
+    client = Client.from_env()
+    worker = Worker(client, {"RESIZE": resize}, concurrency=4, lease_ms=30_000, wait_ms=20_000,
+                    worker_id=os.environ.get("RUSTQUEUE_WORKER_ID"))
+    logging.info("running RESIZE tasks as %s; Ctrl-C to stop", worker.worker_id)
     worker.run_until_signal()
     logging.info("stopped: %s", worker.stats)
 

@@ -2,15 +2,17 @@
 
 Copy this file next to your code. Two parts:
 
-* ``Client``: enqueue tasks (one or a batch), read them back, and the four
-  calls of the worker protocol (lease, heartbeat, complete, fail).
+* ``Client``: enqueue tasks (one or a batch), read them back, and the calls
+  of the worker protocol (lease, heartbeat, complete, fail, release).
 * ``Worker``: runs handlers for some task types. It leases with long polling
   (``wait_ms``), renews the leases it holds every third of ``lease_ms`` from a
   heartbeat thread, completes each task with its handler's result or fails it
   with the error (``PermanentError``: no retry), and stops gracefully: no new
-  leases, the running tasks finish.
+  leases, the running tasks get ``shutdown_grace`` seconds to finish, and the
+  rest are handed back (released) so the restart uses up no attempt. Every
+  call names the worker (``worker_id``, by default ``<hostname>:<pid>``).
 
-    client = Client("http://127.0.0.1:8000")
+    client = Client.from_env()         # RUSTQUEUE_SERVER, RUSTQUEUE_API_TOKEN
     worker = Worker(client, {"RESIZE": lambda job: {"width": job.payload["width"]}})
     worker.run_until_signal()          # Ctrl-C or SIGTERM: finish, then return
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
 import signal
 import socket
 import threading
@@ -85,9 +88,24 @@ class Abort:
             self._conn = conn
 
 
+def default_worker_id() -> str:
+    """``<hostname>:<pid>``, what ``rustqueue worker`` calls itself too."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class Client:
     """The HTTP API. Every method raises ``ApiError`` on a 4xx/5xx answer and
     ``OSError`` when the server cannot be reached."""
+
+    @classmethod
+    def from_env(cls, **options: Any) -> "Client":
+        """A client for the server the ``rustqueue`` CLI would use:
+        ``RUSTQUEUE_SERVER`` (default ``http://127.0.0.1:8000``) and
+        ``RUSTQUEUE_API_TOKEN``. The older ``RUSTQUEUE_URL`` and
+        ``RUSTQUEUE_TOKEN`` are still read when those are unset (deprecated)."""
+        url = os.environ.get("RUSTQUEUE_SERVER") or os.environ.get("RUSTQUEUE_URL") or "http://127.0.0.1:8000"
+        token = os.environ.get("RUSTQUEUE_API_TOKEN") or os.environ.get("RUSTQUEUE_TOKEN")
+        return cls(url, token=token, **options)
 
     def __init__(self, base_url: str = "http://127.0.0.1:8000", token: Optional[str] = None,
                  timeout: float = 30.0):
@@ -163,33 +181,59 @@ class Client:
     # --- the worker protocol -------------------------------------------------
 
     def lease(self, types: list, limit: int = 1, lease_ms: Optional[int] = None,
-              wait_ms: int = 0, abort: Optional[Abort] = None) -> list:
+              wait_ms: int = 0, abort: Optional[Abort] = None, worker_id: Optional[str] = None,
+              concurrency: Optional[int] = None) -> list:
         """Lease up to ``limit`` ready tasks; with ``wait_ms`` (at most 60000)
         the server holds the call until work arrives. Returns
         ``[{"task", "token", "expires_at"}, ...]``, possibly empty."""
         body: dict = {"types": types, "limit": limit, "wait_ms": wait_ms}
         if lease_ms is not None:
             body["lease_ms"] = lease_ms
+        if worker_id is not None:
+            body.update(worker_id=worker_id, hostname=socket.gethostname(), pid=os.getpid())
+        if concurrency is not None:
+            body["concurrency"] = concurrency
         answer = self.request("POST", "/api/worker/lease", body,
                               timeout=self.timeout + wait_ms / 1000, abort=abort)
         return answer["leases"]
 
-    def heartbeat(self, leases: list, lease_ms: Optional[int] = None) -> list:
+    def heartbeat(self, leases: list, lease_ms: Optional[int] = None,
+                  worker_id: Optional[str] = None) -> list:
         """Renew ``[(task_id, token), ...]``; returns the ids whose lease is gone."""
         body: dict = {"leases": [{"task_id": i, "token": t} for i, t in leases]}
         if lease_ms is not None:
             body["lease_ms"] = lease_ms
+        if worker_id is not None:
+            body["worker_id"] = worker_id
         return self.request("POST", "/api/worker/heartbeat", body)["lost"]
 
-    def complete(self, task_id: str, token: str, result: Any = None) -> str:
+    def complete(self, task_id: str, token: str, result: Any = None,
+                 worker_id: Optional[str] = None) -> str:
         """Returns ``"COMPLETED"``; ``LeaseLost`` when the lease is gone."""
         body = {"task_id": task_id, "token": token, "result": result}
+        if worker_id is not None:
+            body["worker_id"] = worker_id
         return self.request("POST", "/api/worker/complete", body)["status"]
 
-    def fail(self, task_id: str, token: str, error: str, permanent: bool = False) -> str:
+    def fail(self, task_id: str, token: str, error: str, permanent: bool = False,
+             worker_id: Optional[str] = None) -> str:
         """Returns ``"QUEUED"`` (it will be retried) or ``"FAILED"``; ``LeaseLost`` when the lease is gone."""
         body = {"task_id": task_id, "token": token, "error": error, "permanent": permanent}
+        if worker_id is not None:
+            body["worker_id"] = worker_id
         return self.request("POST", "/api/worker/fail", body)["status"]
+
+    def release(self, leases: list, delay_ms: Optional[int] = None,
+                worker_id: Optional[str] = None) -> dict:
+        """Hand ``[(task_id, token), ...]`` (up to 500) back without using their
+        attempts: each task is ``QUEUED`` again (after ``delay_ms``). Returns
+        ``{"released": [ids], "lost": [ids]}``."""
+        body: dict = {"leases": [{"task_id": i, "token": t} for i, t in leases]}
+        if delay_ms is not None:
+            body["delay_ms"] = delay_ms
+        if worker_id is not None:
+            body["worker_id"] = worker_id
+        return self.request("POST", "/api/worker/release", body)
 
 
 @dataclass
@@ -224,7 +268,8 @@ class Worker:
     """Leases tasks of the handlers' types and runs up to ``concurrency`` at once."""
 
     def __init__(self, client: Client, handlers: dict[str, Handler], *, concurrency: int = 4,
-                 lease_ms: int = 30_000, wait_ms: int = 20_000):
+                 lease_ms: int = 30_000, wait_ms: int = 20_000, worker_id: Optional[str] = None,
+                 shutdown_grace: float = 30.0):
         if not handlers:
             raise ValueError("a worker needs at least one handler")
         if not 1 <= concurrency <= 500:
@@ -234,9 +279,14 @@ class Worker:
         self.concurrency = concurrency
         self.lease_ms = lease_ms
         self.wait_ms = wait_ms
+        self.worker_id = worker_id or default_worker_id()
+        # After stop(), how long running tasks get before their leases are handed back.
+        self.shutdown_grace = shutdown_grace
         # Counters, for logs and tests.
-        # "dropped": the lease was known lost, no answer sent; "rejected": the answer got 409.
-        self.stats = {"lease_calls": 0, "leased": 0, "completed": 0, "failed": 0, "dropped": 0, "rejected": 0}
+        # "dropped": the lease was known lost, no answer sent; "rejected": the answer got 409;
+        # "released": handed back at shutdown, past the grace period.
+        self.stats = {"lease_calls": 0, "leased": 0, "completed": 0, "failed": 0, "dropped": 0, "rejected": 0,
+                      "released": 0}
         # Set to skip heartbeats (tests use it to simulate a stalled worker).
         self.heartbeats_paused = threading.Event()
         self._jobs: dict = {}  # (task id, token) -> Job, the attempts running
@@ -248,7 +298,8 @@ class Worker:
     # --- running -------------------------------------------------------------
 
     def run(self) -> None:
-        """Lease and run tasks until ``stop()``; returns once the running tasks finished."""
+        """Lease and run tasks until ``stop()``; returns once the running tasks
+        finished, or, past ``shutdown_grace``, once the rest were handed back."""
         beats_done = threading.Event()
         beats = threading.Thread(target=self._heartbeats, args=(beats_done,),
                                  name="rustqueue-heartbeat", daemon=True)
@@ -266,7 +317,8 @@ class Worker:
                     self.stats["lease_calls"] += 1
                 try:
                     leases = self.client.lease(list(self.handlers), limit=free, lease_ms=self.lease_ms,
-                                               wait_ms=self.wait_ms, abort=abort)
+                                               wait_ms=self.wait_ms, abort=abort, worker_id=self.worker_id,
+                                               concurrency=self.concurrency)
                     pause = 0.0
                 except Aborted:
                     break
@@ -280,8 +332,10 @@ class Worker:
         finally:
             with self._cond:
                 threads = list(self._threads)
+            deadline = time.monotonic() + self.shutdown_grace
             for thread in threads:
-                thread.join()
+                thread.join(max(deadline - time.monotonic(), 0))
+            self._release_running()
             beats_done.set()
             beats.join()
 
@@ -293,7 +347,8 @@ class Worker:
 
     def stop(self) -> None:
         """Graceful stop: lease nothing more (a waiting lease call ends at once);
-        the running tasks finish and ``run()`` returns."""
+        the running tasks get ``shutdown_grace`` seconds to finish, the rest are
+        handed back, and ``run()`` returns."""
         with self._cond:
             self._stopping.set()
             if self._abort is not None:
@@ -313,6 +368,26 @@ class Worker:
         thread = self.start()
         while thread.is_alive():  # the main thread waits here so that it can take signals
             thread.join(0.5)
+
+    def _release_running(self) -> None:
+        """Hands back the tasks still running past the grace period: their
+        attempts do not count, and their handlers' outcomes are dropped
+        (``job.lost`` is set, so long handlers can give up)."""
+        with self._cond:
+            running = [job for job in self._jobs.values() if not job.lost.is_set()]
+            for job in running:
+                job.lost.set()
+        for start in range(0, len(running), 500):
+            batch = running[start:start + 500]
+            try:
+                answer = self.client.release([(job.id, job.token) for job in batch], worker_id=self.worker_id)
+            except (ApiError, OSError, http.client.HTTPException) as err:
+                log.warning("could not hand %d tasks back (%s); they run again when their leases expire",
+                            len(batch), err)
+                continue
+            log.info("handed %d running tasks back to the server", len(answer["released"]))
+            with self._cond:
+                self.stats["released"] += len(answer["released"])
 
     # --- one attempt -----------------------------------------------------------
 
@@ -349,10 +424,11 @@ class Worker:
         for delay in (0.5, 1.0, 2.0, None):  # retry transient errors a few times
             try:
                 if outcome[0] == "complete":
-                    self.client.complete(job.id, job.token, outcome[1])
+                    self.client.complete(job.id, job.token, outcome[1], worker_id=self.worker_id)
                     self._count("completed")
                 else:
-                    status = self.client.fail(job.id, job.token, outcome[1], permanent=outcome[2])
+                    status = self.client.fail(job.id, job.token, outcome[1], permanent=outcome[2],
+                                              worker_id=self.worker_id)
                     log.info("task %s attempt %d failed (%s): %s", job.id, job.attempt, status, outcome[1])
                     self._count("failed")
                 return
@@ -382,7 +458,8 @@ class Worker:
             if not held:
                 continue
             try:
-                lost = set(self.client.heartbeat([(job.id, job.token) for job in held], self.lease_ms))
+                lost = set(self.client.heartbeat([(job.id, job.token) for job in held], self.lease_ms,
+                                                 worker_id=self.worker_id))
             except (ApiError, OSError, http.client.HTTPException) as err:
                 log.warning("heartbeat failed (%s); again in %.1f s", err, self.lease_ms / 3000)
                 continue

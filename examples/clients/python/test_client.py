@@ -277,8 +277,52 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(self.client.get_task(first)["status"], "COMPLETED")
         self.assertEqual(self.client.get_task(later)["status"], "QUEUED")
 
+    def test_stop_past_the_grace_period_hands_running_tasks_back(self):
+        running, unblock = threading.Event(), threading.Event()
+        self.addCleanup(unblock.set)
+
+        def stuck(job: Job):
+            running.set()
+            unblock.wait(timeout=30)
+            return "too late"
+
+        worker, thread = self.start_worker({"RESIZE": stuck}, shutdown_grace=0.2, worker_id="py-grace")
+        # One attempt in all: a hand-back that used it would leave the task FAILED.
+        task_id = self.client.add_task("RESIZE", {"width": 1}, max_retries=1)["task"]["id"]
+        wait_until(running.is_set, 10, "the handler to start")
+        self.assertEqual(self.client.get_task(task_id)["worker"], "py-grace")
+        worker.stop()
+        thread.join(timeout=10)
+        self.assertFalse(thread.is_alive(), "run() returns after the grace period")
+        task = self.client.get_task(task_id)
+        self.assertEqual((task["status"], task["attempts"]), ("QUEUED", 0))
+        self.assertEqual(self.client.task_events(task_id)[-1]["kind"], "released")
+        self.assertEqual(worker.stats["released"], 1)
+
+    def test_release_hands_leases_back_and_names_the_worker(self):
+        task_id = self.client.add_task("FLAKY", {"n": 1})["task"]["id"]
+        lease = self.client.lease(["FLAKY"], worker_id="py-release", concurrency=2)[0]
+        workers = self.client.request("GET", "/api/workers")
+        mine = next(w for w in workers if w["id"] == "py-release")
+        self.assertEqual((mine["kind"], mine["concurrency"]), ("remote", 2))
+        self.assertEqual([r["task_id"] for r in mine["running"]], [task_id])
+        answer = self.client.release([(task_id, lease["token"]), ("missing", "1")], worker_id="py-release")
+        self.assertEqual(answer, {"released": [task_id], "lost": ["missing"]})
+        self.assertEqual(self.client.get_task(task_id)["attempts"], 0)
+
+    def test_from_env_reads_the_cli_variables_then_the_old_names(self):
+        saved = {k: os.environ.pop(k, None)
+                 for k in ("RUSTQUEUE_SERVER", "RUSTQUEUE_API_TOKEN", "RUSTQUEUE_URL", "RUSTQUEUE_TOKEN")}
+        self.addCleanup(lambda: [os.environ.__setitem__(k, v) for k, v in saved.items() if v is not None])
+        os.environ.update(RUSTQUEUE_URL="http://old:1", RUSTQUEUE_TOKEN="old")
+        old = Client.from_env()
+        self.assertEqual((old._host, old._port, old._token), ("old", 1, "old"))
+        os.environ.update(RUSTQUEUE_SERVER="http://new:2", RUSTQUEUE_API_TOKEN="new")
+        new = Client.from_env()
+        self.assertEqual((new._host, new._port, new._token), ("new", 2, "new"))
+
     def test_example_worker_runs_tasks_and_stops_on_sigterm(self):
-        env = {**os.environ, "RUSTQUEUE_URL": SERVER["url"], "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "RUSTQUEUE_SERVER": SERVER["url"], "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen([sys.executable, str(HERE / "example_worker.py")], cwd=HERE, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.addCleanup(lambda: process.poll() is None and (process.kill(), process.wait()))

@@ -74,6 +74,7 @@ async fn claim(shared: &Shared, limit: usize) -> Result<Vec<Lease>, crate::store
         now,
         lease_expires_at: now + lease_for,
         lease_token: rand::random(),
+        holder: shared.node_id.clone(),
     };
     shared.store.task_claim(&params).await
 }

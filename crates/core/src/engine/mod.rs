@@ -6,7 +6,8 @@
 //! `finish` (recording endings in batches), `outcome` (the retry rules),
 //! `lease` (heartbeats and the reaper), `tasks` (one task at a time),
 //! `admin` (pages, counts, bulk operations, queues), `remote` (the worker
-//! protocol), `relay` (transitions shared across nodes), `stats` (metrics),
+//! protocol), `release` (remote hand-backs), `identity` (lease holders),
+//! `workers` (who runs what, and when each was last seen), `relay` (transitions shared across nodes), `stats` (metrics),
 //! `observe` and `timings` (attempt spans and histograms),
 //! `clock_sync` (a shared store's clock as every node's time), `retention`
 //! (deleting old finished tasks), `cron` (recurring tasks).
@@ -17,15 +18,18 @@ mod cron;
 mod dispatch;
 mod enqueue;
 mod finish;
+mod identity;
 mod lease;
 mod observe;
 mod outcome;
 mod relay;
+mod release;
 mod remote;
 mod retention;
 mod stats;
 mod tasks;
 mod timings;
+mod workers;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
@@ -42,12 +46,19 @@ pub use cron::{CronStatus, MISSED_GRACE};
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
+pub use identity::{
+    DEFAULT_WORKER_ID, MAX_WORKER_ID_LEN, NODE_HOLDER_PREFIX, check_worker_id, hostname,
+};
+pub use release::MAX_RELEASE_DELAY;
 pub use remote::{
-    MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerFinish, WorkerOutcome,
+    MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerFinish, WorkerInfo, WorkerOutcome,
 };
 pub use retention::Retention;
 pub use stats::{AttemptTimes, NodeStats};
 pub use timings::{BUCKETS, Histogram, MAX_SERIES, OTHER_QUEUE, TaskTimings};
+pub use workers::{
+    RunningAttempt, TypeService, WORKER_FORGOTTEN_AFTER, WORKER_LIVE_FOR, WorkerView,
+};
 
 use crate::clock::Clock;
 use crate::error::EngineError;
@@ -114,6 +125,8 @@ struct Running {
 #[derive(Debug)]
 struct Shared {
     store: Arc<dyn Store>,
+    /// The lease holder of this node's own attempts (see `identity`).
+    node_id: String,
     registry: Registry,
     types: Vec<String>,
     config: EngineConfig,
@@ -124,6 +137,8 @@ struct Shared {
     wake: Notify,
     /// Wakes remote workers waiting in a lease call (every one of them).
     remote_wake: Notify,
+    /// When this node last wrote each worker's record.
+    seen: workers::SeenLog,
     /// Lease calls waiting for work now (long polls), for metrics.
     lease_calls_waiting: AtomicUsize,
     /// Signalled whenever the last running attempt finishes.
@@ -226,7 +241,9 @@ impl Engine {
             timings: timings::Timings::default(),
             pruned: retention::Pruned::default(),
             lease_calls_waiting: AtomicUsize::new(0),
+            seen: workers::SeenLog::default(),
             store,
+            node_id: identity::node_identity(),
             types,
             registry,
             config,
@@ -256,6 +273,7 @@ impl Engine {
         if self.shared.store.is_exclusive() {
             lease::recover_orphans(&self.shared).await?;
         }
+        workers::note_node_seen(&self.shared).await;
         if let Some(signal) = self.shared.store.work_signal() {
             tokio::spawn(forward_work_signal(self.shared.clone(), signal));
         }
@@ -332,6 +350,11 @@ impl Engine {
     /// number (another node had too many to share), so live views should reload.
     pub fn subscribe_resyncs(&self) -> broadcast::Receiver<u64> {
         self.shared.resyncs.subscribe()
+    }
+
+    /// The lease holder this node writes on its own attempts: `node:<hostname>:<pid>:<start id>`.
+    pub fn node_id(&self) -> &str {
+        &self.shared.node_id
     }
 
     /// How long a lease lasts without a heartbeat (the default for remote workers).

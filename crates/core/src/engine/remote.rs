@@ -9,9 +9,10 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use super::enqueue::MAX_PAYLOAD_DEPTH;
+use super::identity::check_worker_id;
 use super::{Engine, outcome};
 use crate::error::EngineError;
-use crate::store::{ClaimParams, Lease, LeaseToken};
+use crate::store::{ClaimParams, Lease, LeaseToken, WorkerKind, WorkerRecord};
 use crate::task::{EventKind, RawJson, TaskStatus, json_depth};
 
 /// The most tasks one lease call hands out.
@@ -55,7 +56,7 @@ fn check_lease_for(lease_for: Duration) -> Result<TimeDelta, EngineError> {
 /// one token on every task it leases, so the worker's token mixes in the
 /// task id (reversibly: XOR is its own inverse) to give each lease a token of
 /// its own. The guard stays the task id plus the stored token.
-fn worker_token(task_id: &str, token: LeaseToken) -> LeaseToken {
+pub(super) fn worker_token(task_id: &str, token: LeaseToken) -> LeaseToken {
     LeaseToken(token.0 ^ fnv1a(task_id.as_bytes()))
 }
 
@@ -68,10 +69,12 @@ fn fnv1a(bytes: &[u8]) -> i64 {
 }
 
 impl Engine {
-    /// Leases up to `limit` ready tasks of `types` to a remote worker for
-    /// `lease_for`; each lease comes with a token of its own.
+    /// Leases up to `limit` ready tasks of `types` to the remote worker
+    /// `worker` for `lease_for`; each lease comes with a token of its own,
+    /// and the worker's id is written as each task's lease holder.
     pub async fn worker_lease(
         &self,
+        worker: &WorkerInfo,
         types: &[String],
         limit: usize,
         lease_for: Duration,
@@ -80,6 +83,7 @@ impl Engine {
         if self.is_draining() {
             return Err(EngineError::ShuttingDown);
         }
+        check_worker_id(&worker.id)?;
         if let Some(unknown) = types.iter().find(|t| !shared.registry.knows(t)) {
             return Err(EngineError::UnknownType {
                 task_type: unknown.clone(),
@@ -98,7 +102,9 @@ impl Engine {
             now,
             lease_expires_at: now + check_lease_for(lease_for)?,
             lease_token: rand::random(),
+            holder: worker.id.clone(),
         };
+        super::workers::note_seen(shared, worker.record(types, now)).await;
         let mut leases = shared.store.task_claim(&params).await?;
         for lease in &mut leases {
             lease.token = worker_token(&lease.task.id, lease.token);
@@ -119,6 +125,7 @@ impl Engine {
     /// wait runs out or the node starts shutting down.
     pub async fn worker_lease_waiting(
         &self,
+        worker: &WorkerInfo,
         types: &[String],
         limit: usize,
         lease_for: Duration,
@@ -138,7 +145,7 @@ impl Engine {
             let ready = shared.remote_wake.notified();
             tokio::pin!(ready);
             ready.as_mut().enable();
-            let leases = self.worker_lease(types, limit, lease_for).await?;
+            let leases = self.worker_lease(worker, types, limit, lease_for).await?;
             let now = tokio::time::Instant::now();
             if !leases.is_empty() || now >= deadline {
                 return Ok(leases);
@@ -153,10 +160,11 @@ impl Engine {
         }
     }
 
-    /// Renews a remote worker's leases for `lease_for`; returns the ids of
-    /// the leases it lost (the worker should stop those attempts).
+    /// Renews the leases of the remote worker `worker_id` for `lease_for`;
+    /// returns the ids of the leases it lost (the worker should stop those attempts).
     pub async fn worker_heartbeat(
         &self,
+        worker_id: &str,
         leases: &[(String, LeaseToken)],
         lease_for: Duration,
     ) -> Result<Vec<String>, EngineError> {
@@ -165,7 +173,11 @@ impl Engine {
                 "at most {MAX_WORKER_BATCH} leases per heartbeat"
             )));
         }
-        let expires_at = self.shared.now() + check_lease_for(lease_for)?;
+        check_worker_id(worker_id)?;
+        let now = self.shared.now();
+        let expires_at = now + check_lease_for(lease_for)?;
+        super::workers::note_seen(&self.shared, WorkerInfo::named(worker_id).record(&[], now))
+            .await;
         let stored: Vec<_> = leases
             .iter()
             .map(|(id, token)| (id.clone(), worker_token(id, *token)))
@@ -181,6 +193,7 @@ impl Engine {
     /// `LeaseLost` when the worker no longer holds the lease.
     pub async fn worker_finish(
         &self,
+        worker_id: &str,
         task_id: &str,
         token: LeaseToken,
         ended: WorkerOutcome,
@@ -190,7 +203,7 @@ impl Engine {
             token,
             outcome: ended,
         };
-        let statuses = self.worker_finish_many(vec![finish]).await?;
+        let statuses = self.worker_finish_many(worker_id, vec![finish]).await?;
         statuses.into_iter().flatten().next().ok_or_else(|| {
             EngineError::LeaseLost(format!("the lease on task {task_id} is no longer held"))
         })
@@ -202,6 +215,7 @@ impl Engine {
     /// a result nested too deep) refuses the whole batch and writes nothing.
     pub async fn worker_finish_many(
         &self,
+        worker_id: &str,
         ends: Vec<WorkerFinish>,
     ) -> Result<Vec<Option<TaskStatus>>, EngineError> {
         let shared = &self.shared;
@@ -210,9 +224,12 @@ impl Engine {
                 "finish 1 to {MAX_WORKER_BATCH} leases at once"
             )));
         }
+        check_worker_id(worker_id)?;
         for end in &ends {
             check_ending(end)?;
         }
+        let seen = WorkerInfo::named(worker_id).record(&[], shared.now());
+        super::workers::note_seen(shared, seen).await;
         let count = ends.len();
         let mut held = Vec::with_capacity(count);
         for (index, end) in ends.into_iter().enumerate() {
@@ -263,6 +280,44 @@ impl Engine {
             statuses[index] = Some(status);
         }
         Ok(statuses)
+    }
+}
+
+/// Who a remote worker says it is: its id (the lease holder of its tasks)
+/// and, optionally, where it runs and how much at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerInfo {
+    /// 1 to 255 bytes, not beginning with `node:`.
+    pub id: String,
+    /// Its host.
+    pub hostname: Option<String>,
+    /// Its process id.
+    pub pid: Option<u32>,
+    /// How many attempts it runs at once.
+    pub concurrency: Option<u32>,
+}
+
+impl WorkerInfo {
+    /// A worker known by its id alone.
+    pub fn named(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            hostname: None,
+            pid: None,
+            concurrency: None,
+        }
+    }
+
+    pub(super) fn record(&self, types: &[String], now: crate::task::Timestamp) -> WorkerRecord {
+        WorkerRecord {
+            id: self.id.clone(),
+            kind: WorkerKind::Remote,
+            types: types.to_vec(),
+            hostname: self.hostname.clone(),
+            pid: self.pid,
+            concurrency: self.concurrency,
+            last_seen_at: now,
+        }
     }
 }
 

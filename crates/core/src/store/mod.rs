@@ -5,8 +5,10 @@
 mod cron;
 pub mod memory;
 mod params;
+mod workers;
 
 pub use cron::{CronFire, CronRecord};
+pub use workers::{WorkerKind, WorkerRecord};
 
 pub use params::{
     BulkDeleted, ClaimParams, CountRow, Finish, Inserted, Lease, LeaseToken, ListParams,
@@ -146,7 +148,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Atomically leases up to `limit` ready tasks: `QUEUED`, `run_at <= now`,
     /// type in `types`, queue not paused; ordered by priority (high first),
     /// then `run_at`, then id. Each becomes `INPROGRESS` with `attempts + 1`,
-    /// `started_at = now`, the given lease, and a `started` event. No two
+    /// `started_at = now`, the given lease and holder, and a `started` event. No two
     /// concurrent claims (even from other processes) return the same task.
     /// Leases come back in claim order.
     async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>>;
@@ -158,7 +160,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// which were applied. `Completed` and `Failed` set `finished_at = now`;
     /// `Retry` and `Failed` set `last_error`; `Completed` sets `result`;
     /// `Released` sets `attempts - 1` and its `run_at`. Every applied one clears the
-    /// lease and appends its event with the attempt number after the change.
+    /// lease and its holder and appends its event with the attempt number after the change.
     /// `last_error` is kept by `Completed` (it tells of earlier attempts).
     async fn task_finish_many(
         &self,
@@ -181,6 +183,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expired_by: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<Lease>>;
+
+    /// Up to `limit` `INPROGRESS` tasks with their leases, by id, after the
+    /// id `after` (a keyset, so a caller can walk every running task whatever
+    /// it changes meanwhile), each with its lease holder in `task.worker`.
+    async fn task_list_running(&self, after: Option<&str>, limit: usize)
+    -> StoreResult<Vec<Lease>>;
 
     /// Moves a `FAILED` task back to `QUEUED` with `attempts = 0`, `run_at = now`,
     /// no `finished_at`, and a `retried_by_user` event; history kept.
@@ -232,4 +240,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Every queue that has tasks or a record, with its paused flag, by name.
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>>;
+
+    /// Records that a worker called in: creates its record, or updates it
+    /// (`last_seen_at` never moves back; empty `types` and absent details
+    /// keep the stored ones).
+    async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()>;
+
+    /// Every worker record seen at or after `seen_since`, by id.
+    async fn worker_list(&self, seen_since: Timestamp) -> StoreResult<Vec<WorkerRecord>>;
+
+    /// Deletes the records of workers last seen before `seen_before`; returns how many.
+    async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64>;
 }

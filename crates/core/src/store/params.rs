@@ -25,6 +25,9 @@ pub struct ClaimParams {
     pub lease_expires_at: Timestamp,
     /// Written on every claimed task; finishing and heartbeats must present it.
     pub lease_token: i64,
+    /// Who holds the leases (written as each task's `worker` until it leaves
+    /// `INPROGRESS`): a remote worker's id, or this node's identity.
+    pub holder: String,
 }
 
 /// The identity of one lease: a task and the token its claim wrote.

@@ -13,6 +13,7 @@ pub mod queues;
 pub mod retention;
 pub mod tasks;
 pub mod worker;
+pub mod workers;
 
 use axum::Router;
 use rustqueue_core::Engine;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .merge(queues::routes())
         .merge(events::routes())
         .merge(worker::routes())
+        .merge(workers::routes())
         .merge(cron::routes())
         .merge(retention::routes())
 }

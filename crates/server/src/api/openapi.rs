@@ -11,7 +11,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::ApiError;
 
 use super::{
-    AppState, bulk, cron, events, health, jobs, metrics, queues, retention, tasks, worker,
+    AppState, bulk, cron, events, health, jobs, metrics, queues, retention, tasks, worker, workers,
 };
 
 /// The whole HTTP API.
@@ -26,6 +26,7 @@ use super::{
         cron::list, cron::enable, cron::disable, cron::run_now,
         events::events, health::healthz, health::readyz, metrics::metrics,
         worker::lease, worker::heartbeat, worker::complete, worker::fail, worker::finish,
+        worker::release, workers::workers,
     ),
     components(schemas(rustqueue_core::task::TaskStatus, rustqueue_core::task::EventKind, events::TaskTransition, tasks::Order)),
     modifiers(&BearerAuth),

@@ -74,22 +74,33 @@ async fn set_paused(
     })
 }
 
-/// A task type this server runs.
+/// A task type this server knows, and who serves it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskTypeInfo {
     /// The name to enqueue it with.
     pub name: String,
     /// What it does (the demo types give their simulated duration).
     pub description: String,
+    /// Whether this server runs it itself.
+    pub local: bool,
+    /// How many remote workers asked for it in the last minute: a remote
+    /// type with none sits `QUEUED` until a worker comes.
+    pub workers: usize,
 }
 
 /// The registered task types.
 #[utoipa::path(get, path = "/api/types", tag = "queues", responses((status = 200, body = Vec<TaskTypeInfo>)))]
-pub async fn types(State(state): State<AppState>) -> Json<Vec<TaskTypeInfo>> {
+pub async fn types(State(state): State<AppState>) -> Result<Json<Vec<TaskTypeInfo>>, ApiError> {
     let types = state
         .engine
-        .task_types()
+        .type_services()
+        .await?
         .into_iter()
-        .map(|(name, description)| TaskTypeInfo { name, description });
-    Json(types.collect())
+        .map(|t| TaskTypeInfo {
+            name: t.name,
+            description: t.description,
+            local: t.local,
+            workers: t.workers,
+        });
+    Ok(Json(types.collect()))
 }

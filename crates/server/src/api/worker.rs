@@ -1,8 +1,10 @@
 //! The worker protocol over HTTP, so workers in any language can run tasks:
 //! lease a batch of tasks of given types, renew the leases while working,
-//! then complete each with a result or fail it with an error. A worker that
-//! lost a lease (it expired and was rescued, or the task was deleted) is
-//! answered 409 and should drop that attempt.
+//! then complete each with a result, fail it with an error, or hand it back
+//! (at shutdown) without using an attempt. A worker that lost a lease (it
+//! expired and was rescued, or the task was deleted) is answered 409 and
+//! should drop that attempt. Every call may name the worker (`worker_id`),
+//! which is written as the lease holder and listed by `GET /api/workers`.
 
 use std::time::Duration;
 
@@ -10,7 +12,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use rustqueue_core::engine::{WorkerFinish, WorkerOutcome};
+use rustqueue_core::engine::{DEFAULT_WORKER_ID, WorkerFinish, WorkerInfo, WorkerOutcome};
 use rustqueue_core::store::{Lease, LeaseToken};
 use rustqueue_core::task::{RawJson, Task, TaskStatus};
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,12 @@ pub fn routes() -> Router<AppState> {
         .route("/worker/complete", post(complete))
         .route("/worker/fail", post(fail))
         .route("/worker/finish", post(finish))
+        .route("/worker/release", post(release))
+}
+
+/// The id a worker gave, or the default for workers that give none.
+fn worker_id(given: Option<String>) -> String {
+    given.unwrap_or_else(|| DEFAULT_WORKER_ID.to_owned())
 }
 
 /// What a worker asks for.
@@ -47,6 +55,15 @@ pub struct LeaseBody {
     /// instead of answering empty at once (default 0, at most 60000).
     #[schema(minimum = 0, maximum = 60_000)]
     pub wait_ms: Option<u64>,
+    /// Who asks: 1 to 255 bytes, not beginning with `node:` (default
+    /// `anonymous`). Written as the lease holder of the tasks it gets.
+    pub worker_id: Option<String>,
+    /// The worker's host, shown by `GET /api/workers`.
+    pub hostname: Option<String>,
+    /// The worker's process id, shown by `GET /api/workers`.
+    pub pid: Option<u32>,
+    /// How many attempts the worker runs at once, shown by `GET /api/workers`.
+    pub concurrency: Option<u32>,
 }
 
 /// One leased task; present `task.id` and `token` to renew, complete or fail it.
@@ -96,9 +113,16 @@ pub async fn lease(
 ) -> Result<Json<LeaseAnswer>, ApiError> {
     let limit = body.limit.unwrap_or(1);
     let lease_for = lease_duration(&state, body.lease_ms);
+    let worker = WorkerInfo {
+        id: worker_id(body.worker_id),
+        hostname: body.hostname,
+        pid: body.pid,
+        concurrency: body.concurrency,
+    };
     let leases = state
         .engine
         .worker_lease_waiting(
+            &worker,
             &body.types,
             limit,
             lease_for,
@@ -131,6 +155,15 @@ pub struct HeartbeatBody {
     /// How long they last from now, in milliseconds (default: the server's lease).
     #[schema(minimum = 1000, maximum = 3_600_000)]
     pub lease_ms: Option<u64>,
+    /// Who renews them (default `anonymous`); refreshes its last-seen time.
+    pub worker_id: Option<String>,
+}
+
+fn held_leases(leases: Vec<HeldLease>) -> Result<Vec<(String, LeaseToken)>, ApiError> {
+    leases
+        .into_iter()
+        .map(|lease| Ok((lease.task_id, token(&lease.token)?)))
+        .collect()
 }
 
 /// The leases that could not be renewed.
@@ -147,13 +180,13 @@ pub async fn heartbeat(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<HeartbeatBody>,
 ) -> Result<Json<HeartbeatAnswer>, ApiError> {
-    let held = body
-        .leases
-        .into_iter()
-        .map(|lease| Ok((lease.task_id, token(&lease.token)?)))
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let held = held_leases(body.leases)?;
     let lease_for = lease_duration(&state, body.lease_ms);
-    let lost = state.engine.worker_heartbeat(&held, lease_for).await?;
+    let worker = worker_id(body.worker_id);
+    let lost = state
+        .engine
+        .worker_heartbeat(&worker, &held, lease_for)
+        .await?;
     Ok(Json(HeartbeatAnswer { lost }))
 }
 
@@ -169,6 +202,8 @@ pub struct CompleteBody {
     /// Any JSON value, stored as the task's `result`; `null` when absent.
     #[schema(value_type = Value, required = false)]
     pub result: Option<RawJson>,
+    /// Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's).
+    pub worker_id: Option<String>,
 }
 
 /// A failed attempt.
@@ -185,6 +220,8 @@ pub struct FailBody {
     /// True when no retry can help: the task ends `FAILED` at once.
     #[serde(default)]
     pub permanent: bool,
+    /// Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's).
+    pub worker_id: Option<String>,
 }
 
 /// The task's status once the attempt's ending was recorded.
@@ -203,9 +240,10 @@ pub async fn complete(
     JsonBody(body): JsonBody<CompleteBody>,
 ) -> Result<Json<FinishAnswer>, ApiError> {
     let ended = WorkerOutcome::Completed(body.result);
+    let worker = worker_id(body.worker_id);
     let status = state
         .engine
-        .worker_finish(&body.task_id, token(&body.token)?, ended)
+        .worker_finish(&worker, &body.task_id, token(&body.token)?, ended)
         .await?;
     Ok(Json(FinishAnswer { status }))
 }
@@ -222,9 +260,10 @@ pub async fn fail(
         error: body.error,
         permanent: body.permanent,
     };
+    let worker = worker_id(body.worker_id);
     let status = state
         .engine
-        .worker_finish(&body.task_id, token(&body.token)?, ended)
+        .worker_finish(&worker, &body.task_id, token(&body.token)?, ended)
         .await?;
     Ok(Json(FinishAnswer { status }))
 }
@@ -240,6 +279,8 @@ pub struct FinishBody {
     /// Failed attempts; the retry policy decides for each.
     #[serde(default)]
     pub fail: Vec<FailBody>,
+    /// Who reports them (default `anonymous`).
+    pub worker_id: Option<String>,
 }
 
 /// One recorded ending.
@@ -291,7 +332,8 @@ pub async fn finish(
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     let ids: Vec<String> = ends.iter().map(|end| end.task_id.clone()).collect();
-    let statuses = state.engine.worker_finish_many(ends).await?;
+    let worker = worker_id(body.worker_id);
+    let statuses = state.engine.worker_finish_many(&worker, ends).await?;
     let mut answer = FinishManyAnswer {
         finished: Vec::new(),
         lost: Vec::new(),
@@ -303,4 +345,56 @@ pub async fn finish(
         }
     }
     Ok(Json(answer))
+}
+
+/// Leases a worker hands back without running them to the end (it is
+/// shutting down): each task is queued again and its attempt does not count.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseBody {
+    /// Up to 500 leases.
+    #[schema(min_items = 1, max_items = 500)]
+    pub leases: Vec<HeldLease>,
+    /// Who hands them back (default `anonymous`).
+    pub worker_id: Option<String>,
+    /// Keep the tasks from starting again for this many milliseconds
+    /// (default 0, at most 3600000).
+    #[schema(minimum = 0, maximum = 3_600_000)]
+    pub delay_ms: Option<u64>,
+}
+
+/// What became of a batch of hand-backs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseAnswer {
+    /// Task ids queued again, in request order, each with a `released` event.
+    pub released: Vec<String>,
+    /// Task ids whose lease was no longer held: nothing was done to them.
+    pub lost: Vec<String>,
+}
+
+/// Hand up to 500 leased tasks back, in one call and one store transaction:
+/// each is `QUEUED` again with its attempt given back (as the server's own
+/// shutdown does), so a worker's restart costs no attempt. A malformed entry
+/// refuses the whole batch (422) and records nothing.
+#[utoipa::path(post, path = "/api/worker/release", tag = "worker", request_body = ReleaseBody,
+    responses((status = 200, body = ReleaseAnswer), (status = 422, body = ErrorBody)))]
+pub async fn release(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<ReleaseBody>,
+) -> Result<Json<ReleaseAnswer>, ApiError> {
+    let held = held_leases(body.leases)?;
+    let worker = worker_id(body.worker_id);
+    let delay = Duration::from_millis(body.delay_ms.unwrap_or(0));
+    let applied = state
+        .engine
+        .worker_release_many(&worker, &held, delay)
+        .await?;
+    let (released, lost): (Vec<_>, Vec<_>) = held
+        .into_iter()
+        .zip(applied)
+        .partition(|(_, applied)| *applied);
+    Ok(Json(ReleaseAnswer {
+        released: released.into_iter().map(|((id, _), _)| id).collect(),
+        lost: lost.into_iter().map(|((id, _), _)| id).collect(),
+    }))
 }

@@ -1,6 +1,9 @@
 // A small RustQueue client for Node 20+, on the built-in fetch: enqueue
-// tasks (one or a batch), read them back, and the four calls of the worker
-// protocol (lease, heartbeat, complete, fail). No dependencies.
+// tasks (one or a batch), read them back, and the calls of the worker
+// protocol (lease, heartbeat, complete, fail, release), each naming the
+// worker. No dependencies.
+
+import { hostname } from "node:os";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -26,6 +29,8 @@ export interface Task {
   result: Json;
   unique_key: string | null;
   timeout_ms: number | null;
+  /** Who holds the lease while it runs (a worker id, or a server node's `node:...`). */
+  worker: string | null;
 }
 
 /** The body of `POST /api/tasks` (and of each task in a batch). */
@@ -77,6 +82,23 @@ export interface LeaseOptions {
   waitMs?: number;
   /** Aborting it ends the call (and a long poll) at once. */
   signal?: AbortSignal;
+  /** Who asks (the lease holder of the tasks it gets); sent with this host and pid. */
+  workerId?: string;
+  /** How many tasks the worker runs at once, shown by `GET /api/workers`. */
+  concurrency?: number;
+}
+
+/** What became of leases handed back. */
+export interface Released {
+  /** Queued again, their attempts not counted. */
+  released: string[];
+  /** No longer held: nothing was done. */
+  lost: string[];
+}
+
+/** `<hostname>:<pid>`, what `rustqueue worker` calls itself too. */
+export function defaultWorkerId(): string {
+  return `${hostname()}:${process.pid}`;
 }
 
 /** The server answered with an error status; `detail` is its message. */
@@ -111,6 +133,20 @@ export class Client {
   readonly baseUrl: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+
+  /** A client for the server the `rustqueue` CLI would use: `RUSTQUEUE_SERVER`
+   * (default `http://127.0.0.1:8000`) and `RUSTQUEUE_API_TOKEN`. The older
+   * `RUSTQUEUE_URL` and `RUSTQUEUE_TOKEN` are still read when those are unset (deprecated). */
+  static fromEnv(options: Omit<ClientOptions, "token"> = {}, env: NodeJS.ProcessEnv = process.env): Client {
+    const url = env.RUSTQUEUE_SERVER || env.RUSTQUEUE_URL || "http://127.0.0.1:8000";
+    const token = env.RUSTQUEUE_API_TOKEN || env.RUSTQUEUE_TOKEN;
+    return new Client(url, token ? { ...options, token } : options);
+  }
+
+  /** Whether calls send a bearer token. */
+  get hasToken(): boolean {
+    return this.token !== undefined;
+  }
 
   constructor(baseUrl = "http://127.0.0.1:8000", options: ClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
@@ -187,6 +223,8 @@ export class Client {
       limit: options.limit ?? 1,
       wait_ms: waitMs,
       ...(options.leaseMs === undefined ? {} : { lease_ms: options.leaseMs }),
+      ...(options.workerId === undefined ? {} : { worker_id: options.workerId, hostname: hostname(), pid: process.pid }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     };
     const answer = await this.request<{ leases: LeasedTask[] }>("POST", "/api/worker/lease", body, {
       timeoutMs: this.timeoutMs + waitMs,
@@ -196,23 +234,38 @@ export class Client {
   }
 
   /** Renew leases; resolves to the task ids whose lease is gone. */
-  async heartbeat(leases: HeldLease[], leaseMs?: number): Promise<string[]> {
-    const body = { leases, ...(leaseMs === undefined ? {} : { lease_ms: leaseMs }) };
+  async heartbeat(leases: HeldLease[], leaseMs?: number, workerId?: string): Promise<string[]> {
+    const body = { leases, ...(leaseMs === undefined ? {} : { lease_ms: leaseMs }), ...named(workerId) };
     const answer = await this.request<{ lost: string[] }>("POST", "/api/worker/heartbeat", body);
     return answer.lost;
   }
 
   /** Resolves to `"COMPLETED"`; rejects with `LeaseLost` when the lease is gone. */
-  async complete(taskId: string, token: string, result: Json = null): Promise<TaskStatus> {
-    const body = { task_id: taskId, token, result };
+  async complete(taskId: string, token: string, result: Json = null, workerId?: string): Promise<TaskStatus> {
+    const body = { task_id: taskId, token, result, ...named(workerId) };
     return (await this.request<{ status: TaskStatus }>("POST", "/api/worker/complete", body)).status;
   }
 
   /** Resolves to `"QUEUED"` (to be retried) or `"FAILED"`; rejects with `LeaseLost` when the lease is gone. */
-  async fail(taskId: string, token: string, error: string, permanent = false): Promise<TaskStatus> {
-    const body = { task_id: taskId, token, error, permanent };
+  async fail(taskId: string, token: string, error: string, permanent = false, workerId?: string): Promise<TaskStatus> {
+    const body = { task_id: taskId, token, error, permanent, ...named(workerId) };
     return (await this.request<{ status: TaskStatus }>("POST", "/api/worker/fail", body)).status;
   }
+
+  /** Hand up to 500 leases back without using their attempts: each task is
+   * `QUEUED` again (after `delayMs`). */
+  release(leases: HeldLease[], options: { delayMs?: number; workerId?: string } = {}): Promise<Released> {
+    const body = {
+      leases,
+      ...(options.delayMs === undefined ? {} : { delay_ms: options.delayMs }),
+      ...named(options.workerId),
+    };
+    return this.request<Released>("POST", "/api/worker/release", body);
+  }
+}
+
+function named(workerId: string | undefined): { worker_id?: string } {
+  return workerId === undefined ? {} : { worker_id: workerId };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

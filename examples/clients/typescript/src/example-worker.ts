@@ -1,7 +1,7 @@
 // A sample remote worker: runs RESIZE tasks until Ctrl-C or SIGTERM.
 //
 //   rustqueue serve --remote-types RESIZE
-//   npm ci && npm run build && npm start       # RUSTQUEUE_URL, RUSTQUEUE_TOKEN to change
+//   npm ci && npm run build && npm start    # RUSTQUEUE_SERVER, RUSTQUEUE_API_TOKEN to change
 //   curl -s -X POST localhost:8000/api/tasks -H 'content-type: application/json' \
 //        -d '{"type": "RESIZE", "payload": {"url": "cat.png", "width": 640}}'
 
@@ -26,11 +26,11 @@ function isObject(value: Json): value is { [key: string]: Json } {
 }
 
 async function main(): Promise<void> {
-  const url = process.env.RUSTQUEUE_URL ?? "http://127.0.0.1:8000";
-  const token = process.env.RUSTQUEUE_TOKEN;
-  const client = new Client(url, token === undefined ? {} : { token });
-  const worker = new Worker(client, { RESIZE: resize }, { concurrency: 4, leaseMs: 30_000, waitMs: 20_000 });
-  console.info(`running RESIZE tasks from ${url}; Ctrl-C to stop`);
+  const client = Client.fromEnv();
+  const workerId = process.env.RUSTQUEUE_WORKER_ID;
+  const options = { concurrency: 4, leaseMs: 30_000, waitMs: 20_000, ...(workerId ? { workerId } : {}) };
+  const worker = new Worker(client, { RESIZE: resize }, options);
+  console.info(`running RESIZE tasks from ${client.baseUrl} as ${worker.workerId}; Ctrl-C to stop`);
   await worker.runUntilSignal();
   console.info(`stopped: ${JSON.stringify(worker.stats)}`);
 }

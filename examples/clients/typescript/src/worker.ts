@@ -2,9 +2,11 @@
 // polling, renews the leases it holds every third of `leaseMs`, completes
 // each task with its handler's result or fails it with the error
 // (`PermanentError`: no retry), and stops gracefully: no new leases, the
-// running tasks finish.
+// running tasks get `shutdownGraceMs` to finish, and the rest are handed back
+// (released) so the restart uses up no attempt. Every call names the worker
+// (`workerId`, by default `<hostname>:<pid>`).
 //
-//   const worker = new Worker(new Client(), { RESIZE: (job) => ({ width: 640 }) });
+//   const worker = new Worker(Client.fromEnv(), { RESIZE: (job) => ({ width: 640 }) });
 //   await worker.runUntilSignal(); // Ctrl-C or SIGTERM: finish, then resolve
 //
 // When the server says a lease is gone (it expired and the task went back to
@@ -12,7 +14,7 @@
 // handler returns is dropped: pass the signal to your own calls, or check
 // `job.signal.aborted` now and then.
 
-import { ApiError, Client, Json, LeaseLost, LeasedTask, Task } from "./client.js";
+import { ApiError, Client, Json, LeaseLost, LeasedTask, Task, defaultWorkerId } from "./client.js";
 
 /** Throw from a handler when retrying cannot help: the task ends FAILED at once. */
 export class PermanentError extends Error {
@@ -72,6 +74,10 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** How long one lease call waits for work (default 20000, at most 60000). */
   waitMs?: number;
+  /** This worker's id, the lease holder of its tasks (default `<hostname>:<pid>`). */
+  workerId?: string;
+  /** After `stop()`, how long running tasks get before they are handed back (default 30000). */
+  shutdownGraceMs?: number;
   logger?: Logger;
 }
 
@@ -84,12 +90,18 @@ export interface WorkerStats {
   dropped: number;
   /** Answers refused with 409: the lease was lost meanwhile. */
   rejected: number;
+  /** Handed back at shutdown, past the grace period. */
+  released: number;
 }
 
 type Outcome = { ok: true; result: Json } | { ok: false; error: string; permanent: boolean };
 
 export class Worker {
-  readonly stats: WorkerStats = { leaseCalls: 0, leased: 0, completed: 0, failed: 0, dropped: 0, rejected: 0 };
+  readonly stats: WorkerStats = {
+    leaseCalls: 0, leased: 0, completed: 0, failed: 0, dropped: 0, rejected: 0, released: 0,
+  };
+  /** The id this worker gives the server. */
+  readonly workerId: string;
   /** While true, no heartbeats are sent (tests use it to simulate a stalled worker). */
   heartbeatsPaused = false;
 
@@ -97,6 +109,7 @@ export class Worker {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly waitMs: number;
+  private readonly shutdownGraceMs: number;
   private readonly log: Logger;
   private readonly running = new Map<Job, Promise<void>>();
   private stopping = false;
@@ -113,12 +126,15 @@ export class Worker {
     this.concurrency = options.concurrency ?? 4;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.waitMs = options.waitMs ?? 20_000;
+    this.workerId = options.workerId ?? defaultWorkerId();
+    this.shutdownGraceMs = options.shutdownGraceMs ?? 30_000;
     this.log = options.logger ?? console;
     if (this.handlers.size === 0) throw new RangeError("a worker needs at least one handler");
     if (this.concurrency < 1 || this.concurrency > 500) throw new RangeError("concurrency must be 1 to 500");
   }
 
-  /** Lease and run tasks until `stop()`; resolves once the running tasks finished. */
+  /** Lease and run tasks until `stop()`; resolves once the running tasks
+   * finished, or, past `shutdownGraceMs`, once the rest were handed back. */
   async run(): Promise<void> {
     const timer = setInterval(() => {
       this.beating ??= this.heartbeat().finally(() => (this.beating = null));
@@ -140,6 +156,8 @@ export class Worker {
             leaseMs: this.leaseMs,
             waitMs: this.waitMs,
             signal: this.leaseAbort.signal,
+            workerId: this.workerId,
+            concurrency: this.concurrency,
           });
           pauseMs = 0;
         } catch (error) {
@@ -155,14 +173,37 @@ export class Worker {
         for (const lease of leases) this.start(new Job(lease.task, lease.token));
       }
     } finally {
-      await Promise.allSettled(this.running.values());
+      await this.settleOrGiveBack();
       clearInterval(timer);
       await this.beating;
     }
   }
 
+  /** Waits up to the grace period for the running tasks, then hands the
+   * rest back: their attempts do not count, and their handlers' outcomes are
+   * dropped (`job.signal` aborts, so long handlers can give up). */
+  private async settleOrGiveBack(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.shutdownGraceMs)));
+    await Promise.race([Promise.allSettled(this.running.values()), grace]);
+    clearTimeout(timer);
+    const left = [...this.running.keys()].filter((job) => !job.lost);
+    for (const job of left) job.markLost();
+    for (let start = 0; start < left.length; start += 500) {
+      const batch = left.slice(start, start + 500).map((job) => ({ task_id: job.id, token: job.token }));
+      try {
+        const answer = await this.client.release(batch, { workerId: this.workerId });
+        this.stats.released += answer.released.length;
+        this.log.info(`handed ${answer.released.length} running tasks back to the server`);
+      } catch (error) {
+        this.log.warn(`could not hand ${batch.length} tasks back (${describe(error)}); they run again when their leases expire`);
+      }
+    }
+  }
+
   /** Graceful stop: lease nothing more (a waiting lease call ends at once);
-   * the running tasks finish and `run()` resolves. */
+   * the running tasks get `shutdownGraceMs` to finish, the rest are handed
+   * back, and `run()` resolves. */
   stop(): void {
     this.stopping = true;
     this.leaseAbort?.abort();
@@ -224,10 +265,10 @@ export class Worker {
     for (const retryInMs of [500, 1000, 2000, null]) {
       try {
         if (outcome.ok) {
-          await this.client.complete(job.id, job.token, outcome.result);
+          await this.client.complete(job.id, job.token, outcome.result, this.workerId);
           this.stats.completed += 1;
         } else {
-          const status = await this.client.fail(job.id, job.token, outcome.error, outcome.permanent);
+          const status = await this.client.fail(job.id, job.token, outcome.error, outcome.permanent, this.workerId);
           this.log.info(`task ${job.id} attempt ${job.attempt} failed (${status}): ${outcome.error}`);
           this.stats.failed += 1;
         }
@@ -259,6 +300,7 @@ export class Worker {
         await this.client.heartbeat(
           held.map((job) => ({ task_id: job.id, token: job.token })),
           this.leaseMs,
+          this.workerId,
         ),
       );
       for (const job of held) {

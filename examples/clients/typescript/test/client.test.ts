@@ -324,8 +324,55 @@ describe("RustQueue TypeScript client", () => {
     assert.equal((await client.getTask(later)).status, "QUEUED");
   });
 
+  it("stop() past the grace period hands running tasks back", async (t) => {
+    let unblock = (): void => {};
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    t.after(() => unblock());
+    let isHandling = false;
+    const stuck = async (): Promise<Json> => {
+      isHandling = true;
+      await blocked;
+      return "too late";
+    };
+    const { worker, running } = startWorker(t, { RESIZE: stuck }, { shutdownGraceMs: 200, workerId: "ts-grace" });
+    // One attempt in all: a hand-back that used it would leave the task FAILED.
+    const id = (await client.addTask({ type: "RESIZE", payload: { width: 1 }, max_retries: 1 })).task.id;
+    await waitUntil(() => isHandling, 10_000, "the handler to start");
+    assert.equal((await client.getTask(id)).worker, "ts-grace");
+    worker.stop();
+    await within(running, 10_000, "run() to resolve after the grace period");
+    const task = await client.getTask(id);
+    assert.deepEqual([task.status, task.attempts], ["QUEUED", 0]);
+    assert.equal((await client.taskEvents(id)).at(-1)?.kind, "released");
+    assert.equal(worker.stats.released, 1);
+  });
+
+  it("release hands leases back and the worker is listed by its id", async () => {
+    const id = (await client.addTask({ type: "FLAKY", payload: { n: 1 } })).task.id;
+    const [lease] = await client.lease({ types: ["FLAKY"], workerId: "ts-release", concurrency: 2 });
+    assert.ok(lease);
+    type Listed = { id: string; kind: string; concurrency?: number; running: { task_id: string }[] };
+    const workers = await client.request<Listed[]>("GET", "/api/workers");
+    const mine = workers.find((w) => w.id === "ts-release");
+    assert.deepEqual([mine?.kind, mine?.concurrency, mine?.running.map((r) => r.task_id)], ["remote", 2, [id]]);
+    const answer = await client.release(
+      [{ task_id: id, token: lease.token }, { task_id: "missing", token: "1" }],
+      { workerId: "ts-release" },
+    );
+    assert.deepEqual(answer, { released: [id], lost: ["missing"] });
+    assert.equal((await client.getTask(id)).attempts, 0);
+  });
+
+  it("fromEnv reads the CLI's variables, then the deprecated names", () => {
+    const old = Client.fromEnv({}, { RUSTQUEUE_URL: "http://old:1", RUSTQUEUE_TOKEN: "old" });
+    assert.deepEqual([old.baseUrl, old.hasToken], ["http://old:1", true]);
+    const both = { RUSTQUEUE_URL: "http://old:1", RUSTQUEUE_SERVER: "http://new:2/" };
+    assert.deepEqual([Client.fromEnv({}, both).baseUrl, Client.fromEnv({}, both).hasToken], ["http://new:2", false]);
+    assert.equal(Client.fromEnv({}, {}).baseUrl, "http://127.0.0.1:8000");
+  });
+
   it("the example worker runs tasks and stops on SIGTERM", async (t) => {
-    const child = spawn(process.execPath, [EXAMPLE_WORKER], { env: { ...process.env, RUSTQUEUE_URL: url }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [EXAMPLE_WORKER], { env: { ...process.env, RUSTQUEUE_SERVER: url }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));

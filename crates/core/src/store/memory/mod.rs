@@ -3,6 +3,7 @@
 
 mod cron;
 mod state;
+mod workers;
 
 use state::{Row, State, event};
 
@@ -15,7 +16,7 @@ use async_trait::async_trait;
 use super::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageOrder, PageParams, PruneParams, QueueState, Selection, Store, StoreError,
-    StoreResult,
+    StoreResult, WorkerRecord,
 };
 use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -140,6 +141,7 @@ impl Store for MemoryStore {
             row.task.started_at = Some(params.now);
             row.task.updated_at = params.now;
             row.lease = Some((token, params.lease_expires_at));
+            row.task.worker = Some(params.holder.clone());
             let started = event(&row.task, EventKind::Started, params.now, None);
             row.events.push(started);
             leases.extend(State::lease_of(row));
@@ -207,6 +209,23 @@ impl Store for MemoryStore {
                 row.lease
                     .is_some_and(|(_, expires_at)| expires_at <= expired_by)
             })
+            .filter_map(State::lease_of)
+            .take(limit)
+            .collect())
+    }
+
+    async fn task_list_running(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<Lease>> {
+        let state = self.lock();
+        let after = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(state
+            .rows
+            .range::<str, _>((after, Bound::Unbounded))
+            .map(|(_, row)| row)
+            .filter(|row| row.task.status == TaskStatus::InProgress)
             .filter_map(State::lease_of)
             .take(limit)
             .collect())
@@ -357,5 +376,18 @@ impl Store for MemoryStore {
             .into_iter()
             .map(|(name, paused)| QueueState { name, paused })
             .collect())
+    }
+
+    async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {
+        self.lock().worker_record(record);
+        Ok(())
+    }
+
+    async fn worker_list(&self, seen_since: Timestamp) -> StoreResult<Vec<WorkerRecord>> {
+        Ok(self.lock().worker_list(seen_since))
+    }
+
+    async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
+        Ok(self.lock().worker_prune(seen_before))
     }
 }

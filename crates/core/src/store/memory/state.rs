@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::store::{
     CronRecord, Finish, Inserted, Lease, LeaseToken, Outcome, Selection, StoreError, StoreResult,
+    WorkerRecord,
 };
 use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -31,6 +32,8 @@ pub(super) struct State {
     pub(super) counts: HashMap<(String, String, TaskStatus), u64>,
     /// Cron entry name → its record.
     pub(super) cron: BTreeMap<String, CronRecord>,
+    /// Worker id → its record.
+    pub(super) workers: BTreeMap<String, WorkerRecord>,
 }
 
 pub(super) fn ready_key(task: &Task) -> ReadyKey {
@@ -139,6 +142,7 @@ impl State {
             return false;
         }
         row.lease = None;
+        row.task.worker = None;
         row.task.updated_at = now;
         let status = match finish.outcome {
             Outcome::Completed { result } => {

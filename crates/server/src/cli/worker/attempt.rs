@@ -115,7 +115,7 @@ fn refused_result(report: &Report, error: &ClientError) -> Option<Report> {
             error: format!("the server refused the command's result: {error}"),
             permanent: false,
         }),
-        Report::Fail { .. } => None,
+        Report::Fail { .. } | Report::Release => None,
     }
 }
 
@@ -123,5 +123,6 @@ fn log_finished(id: &str, report: &Report, status: &str) {
     match report {
         Report::Complete(_) => tracing::debug!(task = %id, status, "completed"),
         Report::Fail { error, .. } => tracing::warn!(task = %id, status, %error, "attempt failed"),
+        Report::Release => tracing::info!(task = %id, status, "handed back to the server"),
     }
 }

@@ -7,7 +7,9 @@
 //! lease; reports each attempt's outcome; keeps retrying, with back-off,
 //! while the server cannot be reached; and on SIGTERM or Ctrl-C stops
 //! leasing, lets running commands finish within the grace period, then kills
-//! the rest and fails their attempts so the server runs them again.
+//! the rest and hands their tasks back, so a restart uses up no attempt.
+//! Every call names the worker (`--worker-id`, by default `<hostname>:<pid>`),
+//! and at start it warns about asked-for types it will never or rarely get.
 //!
 //! Layout:
 //! - [`protocol`]: the worker protocol's calls, and the back-off between them.
@@ -15,12 +17,14 @@
 //! - [`attempt`]: one leased task, start to end.
 //! - [`child`]: running the command in a process group of its own.
 //! - [`outcome`]: how a command's ending becomes a report.
+//! - `types`: the warning about types the server runs itself or does not know.
 
 mod attempt;
 pub mod child;
 pub mod leases;
 pub mod outcome;
 pub mod protocol;
+mod types;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,7 +39,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::client::{ApiClient, ClientError, ServerArgs};
 use crate::config::LogFormat;
 use leases::HeldLeases;
-use protocol::{Backoff, Lease, MAX_PER_HEARTBEAT, Protocol};
+use protocol::{Backoff, Identity, Lease, MAX_PER_HEARTBEAT, Protocol};
 
 /// The exit status that fails a task permanently, by default: EX_DATAERR
 /// from sysexits.h, "the input data was incorrect", which no retry fixes.
@@ -88,6 +92,11 @@ pub struct WorkerArgs {
     )]
     shutdown_grace_secs: u64,
 
+    /// This worker's id, shown by `GET /api/workers` and written as the
+    /// lease holder of its tasks (default: `<hostname>:<pid>`).
+    #[arg(long, env = "RUSTQUEUE_WORKER_ID")]
+    worker_id: Option<String>,
+
     /// Log line format (on stderr).
     #[arg(long, env = "RUSTQUEUE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -126,6 +135,7 @@ pub async fn run(args: WorkerArgs) -> ExitCode {
         }
     };
     tracing::info!(server = %args.server.server, types = ?args.types, concurrency = args.concurrency, "worker started");
+    types::warn_about_types(&context.protocol).await;
     let slots = Arc::new(Semaphore::new(args.concurrency as usize));
     let beats_stop = CancellationToken::new();
     let beats = tokio::spawn(keep_alive(context.clone(), beats_stop.clone()));
@@ -150,8 +160,20 @@ fn context(args: &WorkerArgs) -> Result<Context, ClientError> {
     child::check_program(&args.command[0]).map_err(ClientError::Invalid)?;
     let lease = args.lease_secs.map(Duration::from_secs);
     let types = args.types.iter().map(|t| t.trim().to_owned()).collect();
+    let identity = Identity {
+        id: (args.worker_id.clone()).unwrap_or_else(|| {
+            format!(
+                "{}:{}",
+                rustqueue_core::engine::hostname(),
+                std::process::id()
+            )
+        }),
+        concurrency: args.concurrency,
+    };
+    rustqueue_core::engine::check_worker_id(&identity.id)
+        .map_err(|error| ClientError::Invalid(format!("--worker-id: {error}")))?;
     Ok(Context {
-        protocol: Protocol::new(ApiClient::new(&args.server)?, types, lease),
+        protocol: Protocol::new(ApiClient::new(&args.server)?, types, lease, identity),
         held: HeldLeases::default(),
         command: args.command.clone(),
         default_timeout: Duration::from_secs(args.timeout_secs),
@@ -267,8 +289,8 @@ fn start(
 }
 
 /// Waits for running attempts: up to `grace` (or a second signal), then
-/// kills their commands, which fails their attempts so they run again, and
-/// gives those reports a short while.
+/// kills their commands and hands their tasks back (the attempts do not
+/// count), giving those calls a short while.
 async fn drain(
     context: &Context,
     slots: &Arc<Semaphore>,
@@ -298,7 +320,7 @@ async fn drain(
         .is_err()
     {
         tracing::warn!(
-            "some outcomes could not be reported: their leases lapse and the tasks run again"
+            "some tasks could not be handed back: their leases lapse and the tasks run again"
         );
     }
 }

@@ -1,7 +1,8 @@
 //! What the server is told about an attempt, from how its command ended:
 //! exit 0 completes the task with stdout as its result; the permanent exit
 //! code ends it `FAILED`; anything else is a failed attempt, which the
-//! server's retry policy schedules again or ends when out of attempts.
+//! server's retry policy schedules again or ends when out of attempts; a
+//! command killed because the worker is shutting down is handed back.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
@@ -27,10 +28,8 @@ pub fn report(ended: Ended, permanent_exit_code: u8) -> Option<Report> {
     };
     match ending {
         Ending::Stopped(Stop::LeaseLost) => None,
-        Ending::Stopped(Stop::Shutdown) => fail(
-            "the worker shut down before the command ended, and killed it".to_owned(),
-            false,
-        ),
+        // Handed back: a worker's restart must not use up the task's attempts.
+        Ending::Stopped(Stop::Shutdown) => Some(Report::Release),
         Ending::TimedOut(after) => fail(
             format!("timed out after {after:?}; the command's process group was killed"),
             false,
@@ -142,10 +141,10 @@ mod tests {
     }
 
     #[test]
-    fn stopped_children_are_reported_unless_the_lease_is_gone() {
+    fn stopped_children_are_handed_back_unless_the_lease_is_gone() {
         assert!(report(ended(Ending::Stopped(Stop::LeaseLost), ""), 65).is_none());
-        let (error, permanent) = fail_of(report(ended(Ending::Stopped(Stop::Shutdown), ""), 65));
-        assert!(error.contains("shut down") && !permanent);
+        let shutdown = report(ended(Ending::Stopped(Stop::Shutdown), ""), 65);
+        assert!(matches!(shutdown, Some(Report::Release)), "{shutdown:?}");
         let timed_out = Ending::TimedOut(Duration::from_secs(2));
         assert!(
             fail_of(report(ended(timed_out, ""), 65))

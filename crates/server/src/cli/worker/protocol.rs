@@ -1,6 +1,6 @@
 //! The worker protocol as a remote worker speaks it: lease (long polling),
-//! heartbeat, complete and fail, plus the back-off between calls that found
-//! no server.
+//! heartbeat, complete, fail and release, every call naming the worker,
+//! plus the back-off between calls that found no server.
 
 use std::time::Duration;
 
@@ -73,6 +73,9 @@ pub enum Report {
         /// No retry can help.
         permanent: bool,
     },
+    /// It was stopped because the worker is shutting down: the task goes
+    /// back to the queue and the attempt does not count.
+    Release,
 }
 
 #[derive(Serialize)]
@@ -82,6 +85,10 @@ struct LeaseBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     lease_ms: Option<u64>,
     wait_ms: u64,
+    worker_id: &'a str,
+    hostname: &'a str,
+    pid: u32,
+    concurrency: u32,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +107,7 @@ struct HeartbeatBody<'a> {
     leases: Vec<HeldLease<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     lease_ms: Option<u64>,
+    worker_id: &'a str,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +120,7 @@ struct CompleteBody<'a> {
     task_id: &'a str,
     token: &'a str,
     result: Option<&'a RawValue>,
+    worker_id: &'a str,
 }
 
 #[derive(Serialize)]
@@ -120,6 +129,18 @@ struct FailBody<'a> {
     token: &'a str,
     error: &'a str,
     permanent: bool,
+    worker_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReleaseBody<'a> {
+    leases: [HeldLease<'a>; 1],
+    worker_id: &'a str,
+}
+
+#[derive(Deserialize)]
+struct ReleaseAnswer {
+    lost: Vec<String>,
 }
 
 /// The status a finished attempt left its task in.
@@ -129,6 +150,15 @@ pub struct Finished {
     pub status: String,
 }
 
+/// Who this worker is, as it tells the server on every call.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The worker id: the lease holder of its tasks.
+    pub id: String,
+    /// How many commands it runs at once.
+    pub concurrency: u32,
+}
+
 /// A worker's calls to one server, for a fixed set of task types.
 #[derive(Debug)]
 pub struct Protocol {
@@ -136,17 +166,37 @@ pub struct Protocol {
     types: Vec<String>,
     /// The lease asked for; `None` takes the server's `--lease-secs`.
     lease_ms: Option<u64>,
+    identity: Identity,
+    hostname: String,
 }
 
 impl Protocol {
-    /// Calls over `client` for tasks of `types`, with leases of `lease` (or the server's).
-    pub fn new(client: ApiClient, types: Vec<String>, lease: Option<Duration>) -> Self {
+    /// Calls over `client` for tasks of `types`, with leases of `lease` (or
+    /// the server's), on behalf of the worker `identity`.
+    pub fn new(
+        client: ApiClient,
+        types: Vec<String>,
+        lease: Option<Duration>,
+        identity: Identity,
+    ) -> Self {
         let lease_ms = lease.map(|lease| u64::try_from(lease.as_millis()).unwrap_or(u64::MAX));
         Self {
             client,
             types,
             lease_ms,
+            identity,
+            hostname: rustqueue_core::engine::hostname(),
         }
+    }
+
+    /// The client the calls go through.
+    pub fn client(&self) -> &ApiClient {
+        &self.client
+    }
+
+    /// The task types this worker leases.
+    pub fn types(&self) -> &[String] {
+        &self.types
     }
 
     /// The lease length asked for, when the worker chose one.
@@ -161,6 +211,10 @@ impl Protocol {
             limit,
             lease_ms: self.lease_ms,
             wait_ms: LONG_POLL.as_millis() as u64,
+            worker_id: &self.identity.id,
+            hostname: &self.hostname,
+            pid: std::process::id(),
+            concurrency: self.identity.concurrency,
         };
         let request = self
             .client
@@ -178,6 +232,7 @@ impl Protocol {
                 .map(|(task_id, token)| HeldLease { task_id, token })
                 .collect(),
             lease_ms: self.lease_ms,
+            worker_id: &self.identity.id,
         };
         let request = self
             .client
@@ -193,6 +248,7 @@ impl Protocol {
         token: &str,
         report: &Report,
     ) -> Result<Finished, ClientError> {
+        let worker_id = &self.identity.id;
         let request = match report {
             Report::Complete(result) => {
                 let result = result.as_deref();
@@ -200,6 +256,7 @@ impl Protocol {
                     task_id,
                     token,
                     result,
+                    worker_id,
                 };
                 (self.client).with_json(Method::POST, "/api/worker/complete", &body)
             }
@@ -209,11 +266,35 @@ impl Protocol {
                     token,
                     error,
                     permanent: *permanent,
+                    worker_id,
                 };
                 (self.client).with_json(Method::POST, "/api/worker/fail", &body)
             }
+            Report::Release => return self.release(task_id, token).await,
         };
         self.client.send_json(request).await
+    }
+
+    /// Hands a leased task back without using its attempt; a lease no
+    /// longer held answers 409, as a finish does.
+    async fn release(&self, task_id: &str, token: &str) -> Result<Finished, ClientError> {
+        let body = ReleaseBody {
+            leases: [HeldLease { task_id, token }],
+            worker_id: &self.identity.id,
+        };
+        let request = (self.client).with_json(Method::POST, "/api/worker/release", &body);
+        let answer: ReleaseAnswer = self.client.send_json(request).await?;
+        if answer.lost.is_empty() {
+            Ok(Finished {
+                status: "QUEUED".to_owned(),
+            })
+        } else {
+            // What a finish of a lease no longer held answers.
+            Err(ClientError::Refused {
+                status: reqwest::StatusCode::CONFLICT,
+                detail: format!("the lease on task {task_id} is no longer held"),
+            })
+        }
     }
 }
 
