@@ -6,7 +6,7 @@ import { shortId } from './TaskTable';
 export const STALE_MS = 30_000;
 
 function Worker({ worker, now, onOpenTask }: { worker: WorkerInfo; now: number; onOpenTask: (id: string) => void }) {
-  const seen = worker.last_seen_at;
+  const seen = worker.last_seen_at ?? null;
   const stale = seen === null || now - Date.parse(seen) > STALE_MS;
   const name = worker.hostname ? `${worker.hostname}${worker.pid ? `:${worker.pid}` : ''}` : shortId(worker.id);
   const load = worker.concurrency ? `${worker.running.length}/${worker.concurrency}` : String(worker.running.length);

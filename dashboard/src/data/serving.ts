@@ -6,7 +6,7 @@ import { useCounts, useTypes } from './queries';
 export function unservedTypes(types: TaskTypeInfo[] | undefined, counts: TaskCounts | undefined): Map<string, number> {
   const unserved = new Map<string, number>();
   for (const type of types ?? []) {
-    if (type.local !== false || (type.workers ?? 0) > 0) continue;
+    if (type.local || type.workers > 0) continue;
     const queued = counts?.by_type[type.name]?.QUEUED ?? 0;
     if (queued > 0) unserved.set(type.name, queued);
   }

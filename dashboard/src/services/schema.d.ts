@@ -498,6 +498,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/worker/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand up to 500 leased tasks back, in one call and one store transaction:
+         *     each is `QUEUED` again with its attempt given back (as the server's own
+         *     shutdown does), so a worker's restart costs no attempt. A malformed entry
+         *     refuses the whole batch (422) and records nothing.
+         */
+        post: operations["release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every worker seen within the last hour and every holder of a running
+         *     task, across all nodes of a shared store: server nodes first, then
+         *     remote workers, each by id.
+         */
+        get: operations["workers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -592,6 +635,8 @@ export interface components {
             task_id: string;
             /** @description Its lease token. */
             token: string;
+            /** @description Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's). */
+            worker_id?: string | null;
         };
         /** @description A cron entry: its schedule, the task each tick enqueues, and its runs. */
         CronEntryInfo: {
@@ -682,6 +727,8 @@ export interface components {
             task_id: string;
             /** @description Its lease token. */
             token: string;
+            /** @description Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's). */
+            worker_id?: string | null;
         };
         /**
          * @description Which tasks: every field narrows the selection. An unknown key is refused
@@ -721,6 +768,8 @@ export interface components {
             complete?: components["schemas"]["CompleteBody"][];
             /** @description Failed attempts; the retry policy decides for each. */
             fail?: components["schemas"]["FailBody"][];
+            /** @description Who reports them (default `anonymous`). */
+            worker_id?: string | null;
         };
         /** @description What became of a batch of endings. */
         FinishManyAnswer: {
@@ -750,6 +799,8 @@ export interface components {
             lease_ms?: number | null;
             /** @description Up to 500 leases. */
             leases: components["schemas"]["HeldLease"][];
+            /** @description Who renews them (default `anonymous`); refreshes its last-seen time. */
+            worker_id?: string | null;
         };
         /** @description One lease a worker holds. */
         HeldLease: {
@@ -758,6 +809,11 @@ export interface components {
             /** @description The token its lease came with. */
             token: string;
         };
+        /**
+         * @description Whether a worker is a server node or a remote process.
+         * @enum {string}
+         */
+        Kind: "local" | "remote";
         /** @description The leased tasks, possibly none. */
         LeaseAnswer: {
             /** @description Highest priority first. */
@@ -766,12 +822,24 @@ export interface components {
         /** @description What a worker asks for. */
         LeaseBody: {
             /**
+             * Format: int32
+             * @description How many attempts the worker runs at once, shown by `GET /api/workers`.
+             */
+            concurrency?: number | null;
+            /** @description The worker's host, shown by `GET /api/workers`. */
+            hostname?: string | null;
+            /**
              * Format: int64
              * @description How long the leases last without a heartbeat, in milliseconds (default: the server's lease).
              */
             lease_ms?: number | null;
             /** @description The most tasks to lease (default 1, at most 500). */
             limit?: number | null;
+            /**
+             * Format: int32
+             * @description The worker's process id, shown by `GET /api/workers`.
+             */
+            pid?: number | null;
             /** @description The task types this worker runs. */
             types: string[];
             /**
@@ -780,6 +848,11 @@ export interface components {
              *     instead of answering empty at once (default 0, at most 60000).
              */
             wait_ms?: number | null;
+            /**
+             * @description Who asks: 1 to 255 bytes, not beginning with `node:` (default
+             *     `anonymous`). Written as the lease holder of the tasks it gets.
+             */
+            worker_id?: string | null;
         };
         /** @description One leased task; present `task.id` and `token` to renew, complete or fail it. */
         LeasedTask: {
@@ -853,6 +926,29 @@ export interface components {
             /** @description A paused queue accepts tasks but starts none. */
             paused: boolean;
         };
+        /** @description What became of a batch of hand-backs. */
+        ReleaseAnswer: {
+            /** @description Task ids whose lease was no longer held: nothing was done to them. */
+            lost: string[];
+            /** @description Task ids queued again, in request order, each with a `released` event. */
+            released: string[];
+        };
+        /**
+         * @description Leases a worker hands back without running them to the end (it is
+         *     shutting down): each task is queued again and its attempt does not count.
+         */
+        ReleaseBody: {
+            /**
+             * Format: int64
+             * @description Keep the tasks from starting again for this many milliseconds
+             *     (default 0, at most 3600000).
+             */
+            delay_ms?: number | null;
+            /** @description Up to 500 leases. */
+            leases: components["schemas"]["HeldLease"][];
+            /** @description Who hands them back (default `anonymous`). */
+            worker_id?: string | null;
+        };
         /** @description How long finished tasks are kept (`--completed-retention-secs`, `--failed-retention-secs`). */
         RetentionInfo: {
             /**
@@ -865,6 +961,20 @@ export interface components {
              * @description Seconds a FAILED task is kept after it finished; null keeps it forever.
              */
             failed_secs?: number | null;
+        };
+        /** @description An attempt a worker runs now. */
+        RunningTask: {
+            /** @description Its queue. */
+            queue: string;
+            /**
+             * Format: date-time
+             * @description When the attempt started.
+             */
+            started_at?: string | null;
+            /** @description The task. */
+            task_id: string;
+            /** @description Its type. */
+            type: string;
         };
         /**
          * @description Which tasks: exactly one of `ids` (at most 10,000), a non-empty `filter`,
@@ -945,6 +1055,12 @@ export interface components {
              * @description When it last changed.
              */
             updated_at: string;
+            /**
+             * @description Who holds the lease while it runs: a remote worker's id, or
+             *     `node:<hostname>:<pid>:<start id>` for an attempt of a server node;
+             *     null when it is not running (or was leased before holders were kept).
+             */
+            worker?: string | null;
         };
         /** @description How many tasks are in each status, overall, per type and per queue. */
         TaskCounts: {
@@ -1004,12 +1120,48 @@ export interface components {
             /** @description The task. */
             task_id: string;
         };
-        /** @description A task type this server runs. */
+        /** @description A task type this server knows, and who serves it. */
         TaskTypeInfo: {
             /** @description What it does (the demo types give their simulated duration). */
             description: string;
+            /** @description Whether this server runs it itself. */
+            local: boolean;
             /** @description The name to enqueue it with. */
             name: string;
+            /**
+             * @description How many remote workers asked for it in the last minute: a remote
+             *     type with none sits `QUEUED` until a worker comes.
+             */
+            workers: number;
+        };
+        /** @description One worker. */
+        Worker: {
+            /**
+             * Format: int32
+             * @description How many attempts it runs at once, when it said.
+             */
+            concurrency?: number | null;
+            /** @description Its host, when it said. */
+            hostname?: string | null;
+            /** @description A remote worker's own id, or a node's `node:<hostname>:<pid>:<start id>`. */
+            id: string;
+            /** @description `local` (a server node) or `remote`. */
+            kind: components["schemas"]["Kind"];
+            /**
+             * Format: date-time
+             * @description When it last called in; null for a holder of running tasks with no
+             *     record (unseen for an hour, or leased before records were kept).
+             */
+            last_seen_at?: string | null;
+            /**
+             * Format: int32
+             * @description Its process id, when it said.
+             */
+            pid?: number | null;
+            /** @description What it runs now. */
+            running: components["schemas"]["RunningTask"][];
+            /** @description The task types it asked for last (a node: the types it runs). */
+            types: string[];
         };
     };
     responses: never;
@@ -1946,6 +2098,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseAnswer"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Worker"][];
                 };
             };
         };

@@ -24,8 +24,6 @@ export type EventKind = Schemas['EventKind'];
 export type Task = Omit<Schemas['Task'], 'payload' | 'result'> & {
   payload: JsonValue;
   result?: JsonValue | null;
-  /** The worker holding the task's lease, while it runs. */
-  worker?: string | null;
 };
 
 /** A page of tasks and the cursor of the next one. */
@@ -53,28 +51,13 @@ export type TaskCounts = Schemas['TaskCounts'] & {
 export type QueueInfo = Schemas['QueueInfo'] & { backlog?: Backlog; lag_ms?: number | null };
 
 /** A task type the server runs: locally, or by remote workers (how many are live). */
-export type TaskTypeInfo = Schemas['TaskTypeInfo'] & { local?: boolean; workers?: number };
+export type TaskTypeInfo = Schemas['TaskTypeInfo'];
 
 /** A task a worker is running. */
-export interface RunningTask {
-  task_id: string;
-  type: string;
-  queue: string;
-  started_at: string | null;
-}
+export type RunningTask = Schemas['RunningTask'];
 
-/** A worker: this node's pool or a remote process, what it runs and when it was last heard from. */
-export interface WorkerInfo {
-  id: string;
-  kind: 'local' | 'remote';
-  types: string[];
-  running: RunningTask[];
-  /** When it last called in; null for a holder of running tasks with no record. */
-  last_seen_at: string | null;
-  concurrency?: number | null;
-  hostname?: string | null;
-  pid?: number | null;
-}
+/** A worker: a server node or a remote process, what it runs and when it was last heard from. */
+export type WorkerInfo = Schemas['Worker'];
 
 /** Completed and failed tasks per interval over the last 15 minutes, oldest first. */
 export interface ThroughputHistory {

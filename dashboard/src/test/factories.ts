@@ -38,8 +38,8 @@ export function makeEvent(overrides: Partial<TaskEvent> = {}): TaskEvent {
 
 /** The demo types, as `GET /api/types` lists them. */
 export const demoTypes: TaskTypeInfo[] = [
-  { name: 'EMAIL', description: 'demo: succeeds after 2 s' },
-  { name: 'FAILABS', description: 'demo: always fails after 1 s' },
+  { name: 'EMAIL', description: 'demo: succeeds after 2 s', local: true, workers: 0 },
+  { name: 'FAILABS', description: 'demo: always fails after 1 s', local: true, workers: 0 },
 ];
 
 /** A fetch answer with a JSON body. */
