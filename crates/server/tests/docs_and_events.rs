@@ -26,6 +26,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/counts",
         "/api/queues",
         "/api/types",
+        "/api/throughput",
         "/api/events",
         "/readyz",
     ] {

@@ -262,10 +262,22 @@ async fn counts_queues_and_types(backend: Backend) {
     );
     assert_eq!(counts["by_type"]["SMS"]["QUEUED"], 2);
     assert_eq!(counts["by_queue"]["q1"]["QUEUED"], 3);
-    let queues = app.get_json::<Value>("/api/queues").await;
+    let mut queues = app.get_json::<Value>("/api/queues").await;
+    let q1 = &mut queues[0];
+    assert!(q1["lag_ms"].is_u64(), "{q1}");
+    assert!(q1["backlog"]["oldest_ready_at"].is_string(), "{q1}");
+    for field in ["lag_ms", "oldest_ready_at"] {
+        q1["backlog"]
+            .as_object_mut()
+            .expect("backlog")
+            .remove(field);
+        q1.as_object_mut().expect("queue").remove(field);
+    }
     assert_eq!(
         queues,
-        json!([{"name": "q1", "paused": true, "counts": {"QUEUED": 3, "INPROGRESS": 0, "COMPLETED": 0, "FAILED": 0}}])
+        json!([{"name": "q1", "paused": true,
+            "counts": {"QUEUED": 3, "INPROGRESS": 0, "COMPLETED": 0, "FAILED": 0},
+            "backlog": {"ready": 3, "scheduled": 0, "retrying": 0}}])
     );
     let types = app.get_json::<Value>("/api/types").await;
     let names: Vec<&str> = types

@@ -24,6 +24,7 @@
 //! - `filter`: task filters as WHERE clauses.
 //! - `queries`: lists, next run time, expired leases.
 //! - `counters`: per (queue, type, status) counts kept by every change; queues.
+//! - `backlog`: each queue's tasks not due yet and its oldest due task.
 //! - `history`: reading task events.
 //! - `cron`: cron records and enqueuing one tick exactly once across nodes.
 //! - `rows`: how fields map to columns and back.
@@ -34,6 +35,7 @@ pub mod options;
 pub mod store;
 pub mod testing;
 
+mod backlog;
 mod bulk;
 mod connection;
 mod counters;

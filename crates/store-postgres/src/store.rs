@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::TimeDelta;
+use rustqueue_core::store::QueueBacklog;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreResult,
@@ -15,6 +16,7 @@ use rustqueue_core::store::{
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 use tokio::sync::{Notify, broadcast};
 
+use crate::backlog;
 use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
 use crate::notify::{self, Listener};
@@ -300,5 +302,9 @@ impl Store for PostgresStore {
 
     async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
         run(workers::prune(&self.db, seen_before)).await
+    }
+
+    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
+        run(backlog::backlog(&self.db, now)).await
     }
 }

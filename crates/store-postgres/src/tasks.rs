@@ -119,14 +119,15 @@ pub(crate) async fn clear(db: &Db) -> Result<u64, Fault> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// Pauses or resumes a queue; a resume wakes the other nodes.
-const SET_PAUSED: &str = "WITH saved AS (\
-     INSERT INTO queues (name, paused, updated_at) VALUES ($1, $2, $3) \
-     ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at \
-     RETURNING paused) \
-     SELECT count(*) FROM (SELECT pg_notify($4, '') FROM saved WHERE NOT paused) AS woke";
+/// Pauses a queue, creating its record if needed.
+const PAUSE: &str = "INSERT INTO queues (name, paused, updated_at) VALUES ($1, true, $2) \
+     ON CONFLICT (name) DO UPDATE SET paused = true, updated_at = excluded.updated_at";
 
-/// Pauses or resumes a queue, creating its record if needed.
+/// Resumes a queue by removing its record (not paused is the default), and
+/// wakes the other nodes.
+const RESUME: &str = "WITH gone AS (DELETE FROM queues WHERE name = $1) SELECT pg_notify($2, '')";
+
+/// Pauses a queue, or resumes it by removing its record.
 pub(crate) async fn set_paused(
     db: &Db,
     name: &str,
@@ -134,9 +135,12 @@ pub(crate) async fn set_paused(
     now: Timestamp,
 ) -> Result<(), Fault> {
     let client = db.client().await?;
-    let upsert = client.prepare_cached(SET_PAUSED).await?;
-    client
-        .query_one(&upsert, &[&name, &paused, &now, &db.channel])
-        .await?;
+    if paused {
+        let pause = client.prepare_cached(PAUSE).await?;
+        client.execute(&pause, &[&name, &now]).await?;
+    } else {
+        let resume = client.prepare_cached(RESUME).await?;
+        client.query_one(&resume, &[&name, &db.channel]).await?;
+    }
     Ok(())
 }

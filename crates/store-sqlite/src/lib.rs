@@ -18,6 +18,7 @@
 //! - `tasks`: inserts, retries, deletes, clear and queue pauses.
 //! - `lease`: claims, finishes and heartbeats (the hot path).
 //! - `ready`: finding due tasks and the next run time, per queue and priority.
+//! - `backlog`: each queue's tasks not due yet and its oldest due task.
 //! - `queries`: list, expired leases, queues.
 //! - `page`: filtered keyset pages.
 //! - `filter`: a task filter as SQL that walks an index in id order.
@@ -33,6 +34,7 @@ pub mod errors;
 pub mod options;
 pub mod store;
 
+mod backlog;
 mod bulk;
 mod checkpointer;
 mod connection;

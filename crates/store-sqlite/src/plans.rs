@@ -5,7 +5,9 @@ use rusqlite::Connection;
 use rustqueue_core::store::TaskFilter;
 use rustqueue_core::task::TaskStatus;
 
-use crate::{counters, filter, history, lease, migrate, page, queries, ready, search, tasks};
+use crate::{
+    backlog, counters, filter, history, lease, migrate, page, queries, ready, search, tasks,
+};
 
 fn migrated() -> Connection {
     let mut conn = Connection::open_in_memory().expect("open");
@@ -66,6 +68,35 @@ fn claims_read_ranges_of_the_ready_index_in_order() {
         &["COVERING INDEX tasks_ready (queue>?)"],
     );
     assert_uses(lease::CLAIM, &["sqlite_autoindex_tasks_1 (id=?)"]);
+}
+
+/// The backlog reads ranges of one queue's level in the ready index: the
+/// due tasks are never read, whatever their number.
+#[test]
+fn backlog_reads_ranges_of_the_ready_index() {
+    let ranges = [
+        (
+            backlog::OLDEST_DUE_AT_LEVEL,
+            "tasks_ready (queue=? AND priority=? AND run_at<?)",
+        ),
+        (
+            backlog::LATER_AT_LEVEL,
+            "tasks_ready (queue=? AND priority=? AND run_at>?)",
+        ),
+        (
+            backlog::OLDEST_DUE_BELOW,
+            "tasks_ready (queue=? AND priority<?)",
+        ),
+        (backlog::LATER_BELOW, "tasks_ready (queue=? AND priority<?)"),
+    ];
+    for (sql, range) in ranges {
+        assert_uses(sql, &[range]);
+        assert!(!plan(sql).contains("TEMP B-TREE"), "sorts:\n{}", plan(sql));
+    }
+    assert_uses(
+        backlog::QUEUED_QUEUES,
+        &["COVERING INDEX tasks_ready (queue>?)"],
+    );
 }
 
 #[test]

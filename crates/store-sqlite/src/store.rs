@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use rustqueue_core::store::QueueBacklog;
 use rustqueue_core::store::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
@@ -14,6 +15,7 @@ use rustqueue_core::store::{
 };
 use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
+use crate::backlog;
 use crate::checkpointer::Checkpointer;
 use crate::connection::{lock_exclusive, open_writer};
 use crate::errors::OpenError;
@@ -302,6 +304,12 @@ impl Store for SqliteStore {
     async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
         self.writer
             .run(move |conn| workers::prune(conn, seen_before))
+            .await
+    }
+
+    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
+        self.readers
+            .run(move |conn| backlog::backlog(conn, now))
             .await
     }
 }

@@ -160,18 +160,24 @@ pub(crate) fn clear(conn: &Connection) -> Result<u64, Fault> {
     Ok(deleted as u64)
 }
 
-/// Pauses or resumes a queue, creating its record if needed.
+/// Pauses a queue, creating its record if needed, or resumes it by removing
+/// the record (not paused is the default).
 pub(crate) fn set_paused(
     conn: &Connection,
     name: &str,
     paused: bool,
     now: Timestamp,
 ) -> Result<(), Fault> {
+    if !paused {
+        conn.prepare_cached("DELETE FROM queues WHERE name = ?1")?
+            .execute([name])?;
+        return Ok(());
+    }
     let mut upsert = conn.prepare_cached(
-        "INSERT INTO queues (name, paused, updated_at) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at",
+        "INSERT INTO queues (name, paused, updated_at) VALUES (?1, 1, ?2) \
+         ON CONFLICT (name) DO UPDATE SET paused = 1, updated_at = excluded.updated_at",
     )?;
-    upsert.execute(params![name, paused, micros(now)])?;
+    upsert.execute(params![name, micros(now)])?;
     Ok(())
 }
 

@@ -17,10 +17,12 @@
 //! - [`prune`]: retention removing old finished tasks, and nothing else.
 //! - [`cron`]: cron records, and each tick enqueued once.
 //! - [`workers`]: lease holders, running tasks, and worker records.
+//! - [`backlog`]: due, scheduled and retrying tasks per queue; resumed queues.
 //!
 //! A backend runs the whole suite with [`conformance_suite!`], which makes one
 //! `#[tokio::test]` per case, each on a fresh store.
 
+pub mod backlog;
 pub mod bulk;
 pub mod claim;
 pub mod counters;
@@ -160,6 +162,9 @@ macro_rules! conformance_suite {
             workers::claim_records_the_holder_until_the_task_leaves_inprogress,
             workers::list_running_walks_running_tasks_with_their_holders,
             workers::worker_records_upsert_list_and_prune,
+            backlog::backlog_splits_due_scheduled_and_retrying,
+            backlog::backlog_counts_every_priority_level,
+            backlog::resuming_a_queue_removes_its_record,
         );
     };
     (@cases $factory:expr; $($module:ident :: $case:ident),* $(,)?) => {

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Engine;
+use super::backlog::{Backlog, backlogs};
 use super::tasks::check_id;
 use crate::error::EngineError;
 use crate::store::{BulkDeleted, MIN_SEARCH_LEN, PageParams, Selection, TaskFilter};
-use crate::task::{EventKind, Task, TaskStatus};
+use crate::task::{EventKind, Task, TaskStatus, Timestamp};
 
 /// The largest page a caller may ask for.
 pub const MAX_PAGE_SIZE: usize = 500;
@@ -32,6 +33,10 @@ pub struct TaskCounts {
     /// Per queue.
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, BTreeMap<String, u64>>))]
     pub by_queue: BTreeMap<String, StatusCounts>,
+    /// The `QUEUED` tasks of every queue as ready, scheduled and retrying.
+    pub backlog: Backlog,
+    /// The same per queue (every queue of `by_queue`).
+    pub backlog_by_queue: BTreeMap<String, Backlog>,
 }
 
 /// A queue, whether it is paused, and its tasks per status.
@@ -42,9 +47,14 @@ pub struct QueueInfo {
     pub name: String,
     /// A paused queue accepts tasks but starts none.
     pub paused: bool,
-    /// Its tasks per status; `QUEUED` is its depth.
+    /// Its tasks per status; `QUEUED` includes tasks not due yet (see `backlog`).
     #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, u64>))]
     pub counts: StatusCounts,
+    /// Its `QUEUED` tasks as ready, scheduled and retrying; `ready` is its depth.
+    pub backlog: Backlog,
+    /// How long its oldest ready task has waited, in milliseconds (now minus
+    /// that task's `run_at`); null when nothing is ready.
+    pub lag_ms: Option<u64>,
 }
 
 /// One page of tasks and the cursor of the next one.
@@ -127,7 +137,8 @@ impl Engine {
         })
     }
 
-    /// Tasks per status, per type and per queue, from the store's counters.
+    /// Tasks per status, per type and per queue, from the store's counters,
+    /// and the backlog: which `QUEUED` tasks are ready, scheduled or retrying.
     pub async fn counts(&self) -> Result<TaskCounts, EngineError> {
         let mut counts = TaskCounts {
             by_status: zeroes(),
@@ -148,21 +159,49 @@ impl Engine {
                 .entry(row.status)
                 .or_default() += row.count;
         }
+        let later = self.shared.store.queue_backlog(self.shared.now()).await?;
+        (counts.backlog, counts.backlog_by_queue) = backlogs(&counts.by_queue, later);
         Ok(counts)
     }
 
-    /// Every queue that has tasks or was paused, with its counts.
+    /// Every queue that has tasks or was paused, with its counts and backlog.
     pub async fn queues(&self) -> Result<Vec<QueueInfo>, EngineError> {
-        let mut counts = self.counts().await?.by_queue;
+        let counts = self.counts().await?;
+        let (mut by_queue, mut backlogs) = (counts.by_queue, counts.backlog_by_queue);
         let states = self.shared.store.queue_list().await?;
+        let now = self.shared.now();
         Ok(states
             .into_iter()
-            .map(|state| QueueInfo {
-                counts: counts.remove(&state.name).unwrap_or_else(zeroes),
-                name: state.name,
-                paused: state.paused,
+            .map(|state| {
+                let backlog = backlogs.remove(&state.name).unwrap_or_default();
+                QueueInfo {
+                    counts: by_queue.remove(&state.name).unwrap_or_else(zeroes),
+                    lag_ms: backlog.lag_ms(now),
+                    backlog,
+                    name: state.name,
+                    paused: state.paused,
+                }
             })
             .collect())
+    }
+
+    /// The time by the engine's clock (the store's clock on a shared store),
+    /// the `now` that backlogs are read at.
+    pub fn now(&self) -> Timestamp {
+        self.shared.now()
+    }
+
+    /// One queue as [`Engine::queues`] lists it; a queue with no tasks and
+    /// no record (one just resumed) is unpaused and empty.
+    pub async fn queue(&self, name: &str) -> Result<QueueInfo, EngineError> {
+        let listed = self.queues().await?.into_iter().find(|q| q.name == name);
+        Ok(listed.unwrap_or_else(|| QueueInfo {
+            name: name.to_owned(),
+            paused: false,
+            counts: zeroes(),
+            backlog: Backlog::default(),
+            lag_ms: None,
+        }))
     }
 
     /// Queues every selected `FAILED` task again; returns the ids retried.

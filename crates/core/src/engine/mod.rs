@@ -13,6 +13,7 @@
 //! (deleting old finished tasks), `cron` (recurring tasks).
 
 mod admin;
+mod backlog;
 mod clock_sync;
 mod cron;
 mod dispatch;
@@ -28,6 +29,7 @@ mod remote;
 mod retention;
 mod stats;
 mod tasks;
+mod throughput;
 mod timings;
 mod workers;
 
@@ -42,6 +44,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage};
+pub use backlog::Backlog;
 pub use cron::{CronStatus, MISSED_GRACE};
 pub use enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
@@ -55,6 +58,7 @@ pub use remote::{
 };
 pub use retention::Retention;
 pub use stats::{AttemptTimes, NodeStats};
+pub use throughput::{THROUGHPUT_INTERVAL_SECS, Throughput, ThroughputPoint};
 pub use timings::{BUCKETS, Histogram, MAX_SERIES, OTHER_QUEUE, TaskTimings};
 pub use workers::{
     RunningAttempt, TypeService, WORKER_FORGOTTEN_AFTER, WORKER_LIVE_FOR, WorkerView,
@@ -154,6 +158,8 @@ struct Shared {
     timings: timings::Timings,
     /// Tasks this node deleted by retention, for metrics.
     pruned: retention::Pruned,
+    /// Tasks finished per 10 s over the last 15 minutes, cluster-wide on a shared store.
+    throughput: throughput::History,
     /// This node's transitions waiting to be shared, for shared stores.
     outbox: Option<relay::Outbox>,
     /// Stops claiming new work.
@@ -186,6 +192,7 @@ impl Shared {
             status,
         };
         self.tally.count(kind);
+        self.throughput.record(kind, self.now());
         if let Some(outbox) = &self.outbox {
             outbox.push(&transition);
         }
@@ -240,6 +247,7 @@ impl Engine {
             tally: stats::Tally::new(&types),
             timings: timings::Timings::default(),
             pruned: retention::Pruned::default(),
+            throughput: throughput::History::default(),
             lease_calls_waiting: AtomicUsize::new(0),
             seen: workers::SeenLog::default(),
             store,

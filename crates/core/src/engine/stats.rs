@@ -117,6 +117,12 @@ pub struct NodeStats {
 }
 
 impl Engine {
+    /// Tasks completed and failed per 10 seconds over the last 15 minutes:
+    /// on this node, and on a shared store on the others too.
+    pub fn throughput(&self) -> super::Throughput {
+        self.shared.throughput.snapshot(self.shared.now())
+    }
+
     /// What this node did since it started, and how busy it is now.
     pub fn node_stats(&self) -> NodeStats {
         let shared = &self.shared;

@@ -2,11 +2,13 @@
 //! types and errors. Backends are pure storage: each transition is one atomic
 //! statement or transaction, and every business rule lives in the engine.
 
+mod backlog;
 mod cron;
 pub mod memory;
 mod params;
 mod workers;
 
+pub use backlog::QueueBacklog;
 pub use cron::{CronFire, CronRecord};
 pub use workers::{WorkerKind, WorkerRecord};
 
@@ -235,7 +237,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Deletes every task and all history (queue pauses stay); returns how many tasks there were.
     async fn task_clear(&self) -> StoreResult<u64>;
 
-    /// Pauses or resumes a queue (creating its record if needed).
+    /// Pauses a queue (creating its record if needed), or resumes it by
+    /// removing its record: not paused is the default, so resuming a queue
+    /// paused by mistake (a mistyped name) leaves nothing behind.
     async fn queue_set_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<()>;
 
     /// Every queue that has tasks or a record, with its paused flag, by name.
@@ -251,4 +255,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Deletes the records of workers last seen before `seen_before`; returns how many.
     async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64>;
+
+    /// Every queue with `QUEUED` tasks (paused ones too), by name: how many
+    /// are not due at `now` (scheduled, retrying) and the oldest due `run_at`.
+    /// Polled every second, so it must cost no scan of the queued tasks:
+    /// the not-yet-due ones are counted through a range of an index (they
+    /// are the minority), and the due ones are left to the counters.
+    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>>;
 }

@@ -1,9 +1,11 @@
-//! `GET /metrics`: Prometheus (OpenMetrics text) metrics. Task counts come
-//! from the store's counters, so on a shared store every node reports the
+//! `GET /metrics`: Prometheus metrics, as OpenMetrics text to scrapers that
+//! ask for it and as the Prometheus 0.0.4 text format otherwise. Task counts
+//! and backlogs come from the store's counters and its backlog read, so on a shared store every node reports the
 //! whole cluster: they carry `scope="cluster"`, and are read with `max`, not
 //! `sum`, across nodes. Everything else (transitions, histograms of waits,
 //! attempts and HTTP requests, workers) is this node's own, and sums.
 
+mod format;
 mod timings;
 
 use std::collections::BTreeMap;
@@ -12,7 +14,7 @@ use std::sync::atomic::AtomicU64;
 use axum::Extension;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use prometheus_client::encoding::text::encode;
@@ -21,14 +23,12 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use rustqueue_core::engine::{AttemptTimes, StatusCounts, TaskCounts};
+use rustqueue_core::task::Timestamp;
 
 use super::AppState;
 use crate::error::ApiError;
 use crate::request_metrics::RequestMetrics;
 use timings::register_timings;
-
-/// The content type of the OpenMetrics text format.
-const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -37,13 +37,18 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
 }
 
-/// Every metric, encoded for a scrape. A store that does not answer gives
+/// Every metric, encoded for a scrape: OpenMetrics when `Accept` prefers it,
+/// else the Prometheus 0.0.4 text format. A store that does not answer gives
 /// `rustqueue_store_up 0` and no task counts, not an error.
 #[utoipa::path(get, path = "/metrics", tag = "health",
-    responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
+    responses((status = 200, body = String, content(
+        (String = "text/plain; version=0.0.4"),
+        (String = "application/openmetrics-text; version=1.0.0"),
+    ))))]
 pub async fn metrics(
     State(state): State<AppState>,
     Extension(requests): Extension<RequestMetrics>,
+    headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
     let mut registry = Registry::with_prefix("rustqueue");
     let counts = state.engine.counts().await;
@@ -52,6 +57,7 @@ pub async fn metrics(
     registry.register("store_up", "Whether the store answered this scrape", up);
     if let Ok(counts) = &counts {
         register_counts(&mut registry, counts);
+        register_backlog(&mut registry, counts, state.engine.now());
     }
     register_node(&mut registry, &state);
     requests.register(&mut registry);
@@ -62,7 +68,14 @@ pub async fn metrics(
             "cannot encode metrics",
         )
     })?;
-    Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text))
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if format::wants_openmetrics(accept) {
+        return Ok(([(header::CONTENT_TYPE, format::OPENMETRICS)], text));
+    }
+    Ok((
+        [(header::CONTENT_TYPE, format::TEXT)],
+        format::to_text(&text),
+    ))
 }
 
 fn status_family(counts: &StatusCounts, labels: &Labels, family: &Family<Labels, Gauge>) {
@@ -105,6 +118,40 @@ fn register_counts(registry: &mut Registry, counts: &TaskCounts) {
         "type_tasks",
         "Tasks per type and status, cluster-wide",
         by_type,
+    );
+}
+
+/// Each queue's backlog by state, and the age of its oldest ready task.
+fn register_backlog(registry: &mut Registry, counts: &TaskCounts, now: Timestamp) {
+    let backlog = Family::<Labels, Gauge>::default();
+    let age = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+    for (queue, queued) in &counts.backlog_by_queue {
+        let mut labels = cluster();
+        labels.push(("queue", queue.clone()));
+        for (state, count) in [
+            ("ready", queued.ready),
+            ("scheduled", queued.scheduled),
+            ("retrying", queued.retrying),
+        ] {
+            let mut labels = labels.clone();
+            labels.push(("state", state.to_owned()));
+            let count = i64::try_from(count).unwrap_or(i64::MAX);
+            backlog.get_or_create(&labels).set(count);
+        }
+        let waited = queued.lag_ms(now).unwrap_or(0);
+        age.get_or_create(&labels).set(waited as f64 / 1000.0);
+    }
+    registry.register(
+        "queue_backlog",
+        "QUEUED tasks per queue, cluster-wide, by state: ready (due now), scheduled \
+         (run_at in the future, never attempted) or retrying (waiting out a back-off)",
+        backlog,
+    );
+    registry.register(
+        "queue_oldest_ready_age_seconds",
+        "How long the oldest ready task of each queue has waited since its run_at, \
+         cluster-wide; 0 when nothing in the queue is ready",
+        age,
     );
 }
 

@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod queues;
 pub mod retention;
 pub mod tasks;
+pub mod throughput;
 pub mod worker;
 pub mod workers;
 
@@ -36,4 +37,5 @@ pub fn routes() -> Router<AppState> {
         .merge(workers::routes())
         .merge(cron::routes())
         .merge(retention::routes())
+        .merge(throughput::routes())
 }

@@ -11,7 +11,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::ApiError;
 
 use super::{
-    AppState, bulk, cron, events, health, jobs, metrics, queues, retention, tasks, worker, workers,
+    AppState, bulk, cron, events, health, jobs, metrics, queues, retention, tasks, throughput,
+    worker, workers,
 };
 
 /// The whole HTTP API.
@@ -23,6 +24,7 @@ use super::{
         tasks::enqueue, tasks::enqueue_batch, tasks::list, tasks::show, tasks::retry, tasks::delete, tasks::history,
         bulk::retry_many, bulk::delete_many,
         queues::counts, queues::queues, queues::pause, queues::resume, queues::types, retention::show,
+        throughput::history,
         cron::list, cron::enable, cron::disable, cron::run_now,
         events::events, health::healthz, health::readyz, metrics::metrics,
         worker::lease, worker::heartbeat, worker::complete, worker::fail, worker::finish,

@@ -21,13 +21,16 @@ pub fn routes() -> Router<AppState> {
         .route("/types", get(types))
 }
 
-/// Tasks per status, per type and per queue, from counters (cheap at any size).
+/// Tasks per status, per type and per queue, from counters, and the backlog:
+/// `QUEUED` tasks as ready, scheduled and retrying, overall and per queue.
+/// Cheap at any size: only the tasks not due yet are read, through an index.
 #[utoipa::path(get, path = "/api/counts", tag = "queues", responses((status = 200, body = TaskCounts)))]
 pub async fn counts(State(state): State<AppState>) -> Result<Json<TaskCounts>, ApiError> {
     Ok(Json(state.engine.counts().await?))
 }
 
-/// Every queue with tasks or a pause record, with its counts (QUEUED is its depth).
+/// Every queue with tasks or a pause record, with its counts, its backlog
+/// (`backlog.ready` is its depth) and `lag_ms`, how long its oldest ready task has waited.
 #[utoipa::path(get, path = "/api/queues", tag = "queues", responses((status = 200, body = Vec<QueueInfo>)))]
 pub async fn queues(State(state): State<AppState>) -> Result<Json<Vec<QueueInfo>>, ApiError> {
     Ok(Json(state.engine.queues().await?))
@@ -43,7 +46,8 @@ pub async fn pause(
     set_paused(state, name, true).await
 }
 
-/// Resume a paused queue.
+/// Resume a paused queue. Its record is removed: a queue with no tasks
+/// (one paused by mistake) is listed no more.
 #[utoipa::path(post, path = "/api/queues/{name}/resume", tag = "queues", params(("name" = String, Path)),
     responses((status = 200, body = QueueInfo), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn resume(
@@ -64,14 +68,7 @@ async fn set_paused(
         )));
     }
     state.engine.set_queue_paused(&name, paused).await?;
-    let queues = state.engine.queues().await?;
-    let info = queues.into_iter().find(|queue| queue.name == name);
-    info.map(Json).ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "queue vanished",
-        )
-    })
+    Ok(Json(state.engine.queue(&name).await?))
 }
 
 /// A task type this server knows, and who serves it.

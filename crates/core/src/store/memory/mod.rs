@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
+use super::QueueBacklog;
 use super::{
     BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
     ListParams, PageOrder, PageParams, PruneParams, QueueState, Selection, Store, StoreError,
@@ -362,7 +363,12 @@ impl Store for MemoryStore {
     }
 
     async fn queue_set_paused(&self, name: &str, paused: bool, _now: Timestamp) -> StoreResult<()> {
-        self.lock().queues.insert(name.to_owned(), paused);
+        let mut state = self.lock();
+        if paused {
+            state.queues.insert(name.to_owned(), true);
+        } else {
+            state.queues.remove(name);
+        }
         Ok(())
     }
 
@@ -389,5 +395,32 @@ impl Store for MemoryStore {
 
     async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
         Ok(self.lock().worker_prune(seen_before))
+    }
+
+    /// Walks every queued task: the memory store is for tests and demos.
+    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
+        let state = self.lock();
+        let mut queues: BTreeMap<&str, QueueBacklog> = BTreeMap::new();
+        let queued = state
+            .ready
+            .iter()
+            .filter_map(|(_, _, id)| state.rows.get(id));
+        for task in queued.map(|row| &row.task) {
+            let backlog = queues.entry(&task.queue).or_insert_with(|| QueueBacklog {
+                queue: task.queue.clone(),
+                scheduled: 0,
+                retrying: 0,
+                oldest_ready_at: None,
+            });
+            if task.run_at <= now {
+                let oldest = backlog.oldest_ready_at.get_or_insert(task.run_at);
+                *oldest = (*oldest).min(task.run_at);
+            } else if task.attempts > 0 {
+                backlog.retrying += 1;
+            } else {
+                backlog.scheduled += 1;
+            }
+        }
+        Ok(queues.into_values().collect())
     }
 }
