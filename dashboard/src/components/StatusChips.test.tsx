@@ -1,3 +1,4 @@
+import { noBacklog } from '../test/factories';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { countScope } from '../data/scope';
@@ -6,7 +7,7 @@ import { StatusChips } from './StatusChips';
 
 describe('StatusChips', () => {
   const byStatus = { QUEUED: 3, INPROGRESS: 1, COMPLETED: 1200, FAILED: 2 };
-  const counts: TaskCounts = { by_status: byStatus, by_type: {}, by_queue: { mail: { QUEUED: 1, FAILED: 1 } } };
+  const counts: TaskCounts = { ...noBacklog, by_status: byStatus, by_type: {}, by_queue: { mail: { QUEUED: 1, FAILED: 1 } } };
   const all = { counts: byStatus, label: 'every task', exact: true };
 
   it('shows each count and the total', () => {

@@ -2,11 +2,11 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { RowSelection } from '../data/selection';
 import type { TaskCounts } from '../services/types';
-import { jsonResponse, withQueryClient } from '../test/factories';
+import { jsonResponse, withQueryClient, noBacklog } from '../test/factories';
 import { BulkControls } from './BulkControls';
 
 const counts: TaskCounts = {
-  by_status: { FAILED: 28, QUEUED: 3 },
+  ...noBacklog, by_status: { FAILED: 28, QUEUED: 3 },
   by_type: { FAILABS: { FAILED: 5 }, EMAIL: { FAILED: 23 } },
   by_queue: {},
 };

@@ -107,7 +107,7 @@ export function mergeQueues(queues: QueueInfo[] | undefined, counts: TaskCounts 
   for (const queue of queues ?? []) rows.set(queue.name, { ...queue });
   for (const [name, byStatus] of Object.entries(counts?.by_queue ?? {})) {
     const known = rows.get(name);
-    const backlog = counts?.backlog_by_queue?.[name];
+    const backlog = counts?.backlog_by_queue[name];
     const live = lagFrom(backlog, now);
     const row: QueueRow = { ...known, name, paused: known?.paused ?? false, counts: byStatus };
     if (backlog) row.backlog = backlog;

@@ -1,8 +1,9 @@
+import { noBacklog } from '../test/factories';
 import type { TaskCounts } from '../services/types';
 import { countScope, failedInScope } from './scope';
 
 const counts: TaskCounts = {
-  by_status: { QUEUED: 5, FAILED: 28 },
+  ...noBacklog, by_status: { QUEUED: 5, FAILED: 28 },
   by_type: { EMAIL: { FAILED: 3 }, FAILABS: { FAILED: 25 } },
   by_queue: { mail: { QUEUED: 2, FAILED: 4 } },
 };

@@ -1,8 +1,9 @@
+import { noBacklog } from '../test/factories';
 import type { TaskCounts } from '../services/types';
 import { unservedTypes } from './serving';
 
 describe('unservedTypes', () => {
-  const counts: TaskCounts = { by_status: {}, by_type: { RESIZE: { QUEUED: 4 }, OCR: { QUEUED: 2 }, EMAIL: { QUEUED: 9 }, IDLE: { COMPLETED: 1 } }, by_queue: {} };
+  const counts: TaskCounts = { ...noBacklog, by_status: {}, by_type: { RESIZE: { QUEUED: 4 }, OCR: { QUEUED: 2 }, EMAIL: { QUEUED: 9 }, IDLE: { COMPLETED: 1 } }, by_queue: {} };
 
   it('names remote types with queued tasks and no live worker', () => {
     const types = [

@@ -44,6 +44,15 @@ describe('Throughput', () => {
     expect(series.completed.at(-61)).toBeCloseTo(2);
   });
 
+  it('keeps every completion of the bucket still filling', () => {
+    const throughput = new Throughput();
+    const now = T0 + 4_000;
+    throughput.seed([{ at: new Date(T0).toISOString(), completed: 12, failed: 0 }], 10, now);
+    const series = throughput.series(now);
+    expect(series.completed.reduce((a, b) => a + b, 0)).toBeCloseTo(12);
+    expect(series.completed.at(-1)).toBeCloseTo(12 / 5);
+  });
+
   it('rates over complete seconds only', () => {
     expect(recentRate([0, 0, 10, 10, 99], 2)).toBe(10);
     expect(recentRate([], 10)).toBe(0);

@@ -36,9 +36,10 @@ export class Throughput {
   }
 
   /**
-   * Fills the seconds before `nowMs` from the server's history (`points` of
+   * Fills the seconds up to `nowMs` from the server's history (`points` of
    * `intervalSecs` each, spread evenly over their seconds). The server saw every
-   * outcome, so its numbers replace what this tab counted for those seconds.
+   * outcome, so its numbers replace what this tab counted for those seconds;
+   * events after this call add to them.
    */
   seed(points: { at: string; completed: number; failed: number }[], intervalSecs: number, nowMs: number): void {
     // Once: a later seed would overwrite seconds this tab counted meanwhile.
@@ -49,13 +50,14 @@ export class Throughput {
     for (const point of points) {
       const start = Math.floor(Date.parse(point.at) / 1000);
       if (Number.isNaN(start)) continue;
-      for (let second = start; second < start + interval; second++) {
-        // The current second is still being counted live; older than the window is gone.
-        if (second >= current || second <= current - WINDOW_SECONDS) continue;
+      // The bucket still filling has only lived until now: its counts go over the seconds it has had.
+      const end = Math.min(start + interval, current + 1);
+      for (let second = start; second < end; second++) {
+        if (second <= current - WINDOW_SECONDS) continue;
         const slot = second % WINDOW_SECONDS;
         this.stamps[slot] = second;
-        this.completed[slot] = point.completed / interval;
-        this.failed[slot] = point.failed / interval;
+        this.completed[slot] = point.completed / (end - start);
+        this.failed[slot] = point.failed / (end - start);
       }
     }
   }

@@ -28,7 +28,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks per status, per type and per queue, from counters (cheap at any size). */
+        /**
+         * Tasks per status, per type and per queue, from counters, and the backlog:
+         *     `QUEUED` tasks as ready, scheduled and retrying, overall and per queue.
+         *     Cheap at any size: only the tasks not due yet are read, through an index.
+         */
         get: operations["counts"];
         put?: never;
         post?: never;
@@ -207,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every queue with tasks or a pause record, with its counts (QUEUED is its depth). */
+        /**
+         * Every queue with tasks or a pause record, with its counts, its backlog
+         *     (`backlog.ready` is its depth) and `lag_ms`, how long its oldest ready task has waited.
+         */
         get: operations["queues"];
         put?: never;
         post?: never;
@@ -243,7 +250,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a paused queue. */
+        /**
+         * Resume a paused queue. Its record is removed: a queue with no tasks
+         *     (one paused by mistake) is listed no more.
+         */
         post: operations["resume"];
         delete?: never;
         options?: never;
@@ -383,6 +393,28 @@ export interface paths {
         put?: never;
         /** Queue a FAILED task again with a fresh attempt budget; its history is kept. */
         post: operations["retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/throughput": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tasks completed and failed per 10-second bucket over the last 15 minutes,
+         *     oldest first, empty buckets included. Kept in this node's memory from the
+         *     transitions it sees (on PostgreSQL, those of every node), so it starts
+         *     empty when the node starts.
+         */
+        get: operations["history"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -566,7 +598,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every metric, encoded for a scrape. A store that does not answer gives
+         * Every metric, encoded for a scrape: OpenMetrics when `Accept` prefers it,
+         *     else the Prometheus 0.0.4 text format. A store that does not answer gives
          *     `rustqueue_store_up 0` and no task counts, not an error.
          */
         get: operations["metrics"];
@@ -602,6 +635,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description `QUEUED` tasks by whether they can start now. */
+        Backlog: {
+            /**
+             * Format: date-time
+             * @description The `run_at` of the ready task that has waited longest; null when none is ready.
+             */
+            oldest_ready_at?: string | null;
+            /**
+             * Format: int64
+             * @description Due now (`run_at` reached): a worker could start them at once.
+             */
+            ready: number;
+            /**
+             * Format: int64
+             * @description Attempted before and waiting out a retry back-off (`run_at` in the future).
+             */
+            retrying: number;
+            /**
+             * Format: int64
+             * @description Enqueued for later and never attempted (`run_at` in the future).
+             */
+            scheduled: number;
+        };
         /** @description Up to 10,000 tasks, enqueued all or nothing. */
         BatchBody: {
             /** @description The tasks, in order. */
@@ -917,10 +973,18 @@ export interface components {
         Order: "newest" | "oldest";
         /** @description A queue, whether it is paused, and its tasks per status. */
         QueueInfo: {
-            /** @description Its tasks per status; `QUEUED` is its depth. */
+            /** @description Its `QUEUED` tasks as ready, scheduled and retrying; `ready` is its depth. */
+            backlog: components["schemas"]["Backlog"];
+            /** @description Its tasks per status; `QUEUED` includes tasks not due yet (see `backlog`). */
             counts: {
                 [key: string]: number;
             };
+            /**
+             * Format: int64
+             * @description How long its oldest ready task has waited, in milliseconds (now minus
+             *     that task's `run_at`); null when nothing is ready.
+             */
+            lag_ms?: number | null;
             /** @description The queue name. */
             name: string;
             /** @description A paused queue accepts tasks but starts none. */
@@ -1064,6 +1128,12 @@ export interface components {
         };
         /** @description How many tasks are in each status, overall, per type and per queue. */
         TaskCounts: {
+            /** @description The `QUEUED` tasks of every queue as ready, scheduled and retrying. */
+            backlog: components["schemas"]["Backlog"];
+            /** @description The same per queue (every queue of `by_queue`). */
+            backlog_by_queue: {
+                [key: string]: components["schemas"]["Backlog"];
+            };
             /** @description Per queue. */
             by_queue: {
                 [key: string]: {
@@ -1133,6 +1203,37 @@ export interface components {
              *     type with none sits `QUEUED` until a worker comes.
              */
             workers: number;
+        };
+        /** @description Completed and failed tasks per bucket, oldest first. */
+        Throughput: {
+            /**
+             * Format: int64
+             * @description The width of each bucket, in seconds.
+             */
+            interval_secs: number;
+            /**
+             * @description The last 15 minutes, oldest first, empty buckets included; the last
+             *     one is the bucket still filling.
+             */
+            points: components["schemas"]["ThroughputPoint"][];
+        };
+        /** @description The tasks that finished within one bucket. */
+        ThroughputPoint: {
+            /**
+             * Format: date-time
+             * @description When the bucket starts.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Tasks that completed in it.
+             */
+            completed: number;
+            /**
+             * Format: int64
+             * @description Tasks that failed for good in it (out of attempts, or permanently).
+             */
+            failed: number;
         };
         /** @description One worker. */
         Worker: {
@@ -1910,6 +2011,25 @@ export interface operations {
             };
         };
     };
+    history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Throughput"];
+                };
+            };
+        };
+    };
     types: {
         parameters: {
             query?: never;
@@ -2184,7 +2304,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/openmetrics-text": string;
+                    "text/plain; version=0.0.4": string;
+                    "application/openmetrics-text; version=1.0.0": string;
                 };
             };
         };

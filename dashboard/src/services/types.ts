@@ -33,22 +33,13 @@ export type TaskPage = Omit<Schemas['TaskPage'], 'tasks'> & { tasks: Task[] };
 export type TaskEvent = Schemas['TaskEvent'];
 
 /** The QUEUED tasks told apart: due now, waiting for their time, waiting to retry. */
-export interface Backlog {
-  ready: number;
-  scheduled: number;
-  retrying: number;
-  /** When the oldest ready task became due. */
-  oldest_ready_at?: string | null;
-}
+export type Backlog = Schemas['Backlog'];
 
 /** Tasks per status, overall, per type and per queue, with the backlog overall and per queue. */
-export type TaskCounts = Schemas['TaskCounts'] & {
-  backlog?: Backlog;
-  backlog_by_queue?: Record<string, Backlog>;
-};
+export type TaskCounts = Schemas['TaskCounts'];
 
 /** A queue, whether it is paused, its tasks per status, its backlog and how long its oldest due task has waited. */
-export type QueueInfo = Schemas['QueueInfo'] & { backlog?: Backlog; lag_ms?: number | null };
+export type QueueInfo = Schemas['QueueInfo'];
 
 /** A task type the server runs: locally, or by remote workers (how many are live). */
 export type TaskTypeInfo = Schemas['TaskTypeInfo'];
@@ -60,10 +51,7 @@ export type RunningTask = Schemas['RunningTask'];
 export type WorkerInfo = Schemas['Worker'];
 
 /** Completed and failed tasks per interval over the last 15 minutes, oldest first. */
-export interface ThroughputHistory {
-  interval_secs: number;
-  points: { at: string; completed: number; failed: number }[];
-}
+export type ThroughputHistory = Schemas['Throughput'];
 
 /** A task to enqueue with every field a caller may set. */
 export type NewTask = Omit<Schemas['NewTaskBody'], 'payload'> & { payload: JsonValue };

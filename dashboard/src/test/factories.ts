@@ -73,3 +73,6 @@ export function withQueryClient(): { client: QueryClient; wrapper: (props: { chi
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
   return { client, wrapper: ({ children }) => createElement(QueryClientProvider, { client }, children) };
 }
+
+/** The backlog fields of counts with nothing waiting, for counts a test spells out. */
+export const noBacklog = { backlog: { ready: 0, scheduled: 0, retrying: 0, oldest_ready_at: null }, backlog_by_queue: {} };
