@@ -29,7 +29,7 @@ describe('QueueList', () => {
     render(<QueueList queues={rows} loading={false} active={null} pending={null} onSelect={vi.fn()} onTogglePause={vi.fn()} />);
     const mail = screen.getByRole('button', { name: /mail/, pressed: false });
     expect(mail).toHaveTextContent('lag 95 s');
-    expect(mail).toHaveTextContent('5 ready1 running3 scheduled1 retrying');
+    expect(mail).toHaveTextContent('lag 95 s5 ready1 running3 scheduled1 retrying');
     expect(screen.getAllByTestId('queue-lag')[0]).toHaveClass('queue-lag-late');
     expect(screen.getByRole('button', { name: /idle/, pressed: false })).toHaveTextContent('no lag');
   });

@@ -12,11 +12,23 @@ export function formatLag(ms: number): string {
   return `${Math.round(ms / 3_600_000)} h`;
 }
 
+function Lag({ ms }: { ms: number | null | undefined }) {
+  if (ms === undefined) return null;
+  const late = ms !== null && ms >= LAG_WARN_MS;
+  return (
+    <span className={`queue-lag${late ? ' queue-lag-late' : ''}`} title="How long the oldest due task has waited" data-testid="queue-lag">
+      {ms === null ? 'no lag' : `lag ${formatLag(ms)}`}
+    </span>
+  );
+}
+
 function Depth({ queue }: { queue: QueueRow }) {
+  const lag = <Lag ms={queue.lag_ms} />;
   const running = <span title="Running now">{formatCount(queue.counts.INPROGRESS ?? 0)} running</span>;
   if (!queue.backlog) {
     return (
       <span className="queue-stats">
+        {lag}
         <span title="Waiting">{formatCount(queue.counts.QUEUED ?? 0)} waiting</span>
         {running}
       </span>
@@ -25,20 +37,11 @@ function Depth({ queue }: { queue: QueueRow }) {
   const { ready, scheduled, retrying } = queue.backlog;
   return (
     <span className="queue-stats">
+      {lag}
       <span title="Due now, waiting for a worker">{formatCount(ready)} ready</span>
       {running}
       {scheduled > 0 && <span title="Waiting for their run_at">{formatCount(scheduled)} scheduled</span>}
       {retrying > 0 && <span title="Waiting to retry after a failed attempt">{formatCount(retrying)} retrying</span>}
-    </span>
-  );
-}
-
-function Lag({ ms }: { ms: number | null | undefined }) {
-  if (ms === undefined) return null;
-  const late = ms !== null && ms >= LAG_WARN_MS;
-  return (
-    <span className={`queue-lag${late ? ' queue-lag-late' : ''}`} title="How long the oldest due task has waited" data-testid="queue-lag">
-      {ms === null ? 'no lag' : `lag ${formatLag(ms)}`}
     </span>
   );
 }
@@ -84,7 +87,6 @@ export function QueueList({
               <span className="queue-title">
                 <span className="queue-label">{queue.name}</span>
                 {queue.paused && <span className="tag tag-paused">Paused</span>}
-                <Lag ms={queue.lag_ms} />
               </span>
               <Depth queue={queue} />
             </button>
