@@ -83,7 +83,16 @@ test('pages of 50 go older and newer, newest first', async () => {
   await expect.poll(rowCount).toBe(20);
   expect(await page.getByRole('button', { name: 'Older ›' }).isDisabled()).toBe(true);
   await page.getByText('Page 3 · 20 shown').waitFor();
+  // The page is in the address: a reload stays on it, and Newer still walks back.
+  expect(page.url()).toContain('cursor=');
+  await page.reload();
+  await page.getByText('Page 3 · 20 shown').waitFor();
   await page.getByRole('button', { name: '‹ Newer' }).click();
+  await page.getByText('Page 2 · 50 shown').waitFor();
+  await expect.poll(() => page.locator('tr[data-task-id]').first().getAttribute('data-task-id')).toBe(tasks[69]?.id);
+  await page.goBack();
+  await page.getByText('Page 3 · 20 shown').waitFor();
+  await page.goBack();
   await page.getByText('Page 2 · 50 shown').waitFor();
   await page.getByRole('button', { name: '« Newest' }).click();
   await expect.poll(() => page.locator('tr[data-task-id]').first().getAttribute('data-task-id')).toBe(newestId);
@@ -100,7 +109,10 @@ test('bulk retry of failed tasks, and bulk delete by filter after a confirmation
   ]);
   await page.goto(s.url);
   await expect.poll(() => chipCount('failed'), { timeout: 15_000 }).toBe('3');
-  await page.getByRole('button', { name: 'Retry failed (3)' }).click();
+  await page.getByRole('button', { name: 'Retry failed (3)…' }).click();
+  const asking = page.getByRole('dialog', { name: 'Retry 3 failed tasks?' });
+  await screenshot(page, 'retry-confirmation');
+  await asking.getByRole('button', { name: 'Retry tasks' }).click();
   await page.getByRole('status').filter({ hasText: '3 failed tasks queued again' }).waitFor();
   await expect.poll(() => chipCount('failed'), { timeout: 15_000 }).toBe('3');
   await expect.poll(() => chipCount('completed')).toBe('2');
@@ -180,6 +192,10 @@ test('a server with --api-token asks for the token, and then everything works', 
   await waitForStatus(page, task.id, 'COMPLETED');
   await enqueueFromForm(page, { ...s, api: (path, init) => s.api(path, { ...init, token: 's3cret' }) }, 'EMAIL', 'from the form');
   expect(await page.evaluate(() => sessionStorage.getItem('rustqueue.apiToken'))).toBe('s3cret');
+  // The metrics are fetched with the token (a plain link would get 401).
+  await page.getByRole('button', { name: 'Metrics' }).click();
+  await expect.poll(() => page.getByTestId('metrics-text').textContent(), { timeout: 10_000 }).toContain('rustqueue_');
+  await screenshot(page, 'metrics-with-token');
 });
 
 test('a refusal from the server shows as a toast, and a lost server as reconnecting', async () => {

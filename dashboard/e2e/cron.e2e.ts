@@ -1,4 +1,4 @@
-/** The cron panel, the retention note and the metrics link, against a real server with cron entries. */
+/** The cron panel, the retention note and the metrics view, against a real server with cron entries. */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { launchBrowser, openPage, screenshot, startServer, type Server } from './harness';
@@ -69,12 +69,36 @@ test('the cron panel shows runs and disables an entry on the server', async () =
   await expect.poll(async () => total(await tickCount(s)), { timeout: 10_000 }).toBeGreaterThan(before);
 });
 
-test('the overview says the retention in force and links to the metrics', async () => {
+test('an entry runs now from the panel, and its last task opens from its link', async () => {
+  const s = await startServer(['--cron', 'tick=* * * * * *;SMS;queue=cron;payload="from cron"', '--cron', 'nightly=0 0 3 * * *;REPORT;timezone=Europe/Paris']);
+  server = s;
+  ({ page, problems } = await openPage(browser, 1280));
+  await page.goto(s.url);
+  const panel = page.getByRole('region', { name: 'Cron' });
+  await panel.getByRole('button', { name: 'Run cron entry nightly now' }).click();
+  await page.getByRole('status').filter({ hasText: /Cron entry nightly enqueued REPORT task/ }).waitFor();
+  const reports = await s.api<{ tasks: { id: string; type: string }[] }>('/api/tasks?type=REPORT');
+  expect(reports.tasks).toHaveLength(1);
+  const history = await s.api<{ kind: string; message: string | null }[]>(`/api/tasks/${reports.tasks[0]?.id ?? ''}/events`);
+  expect(history[0]?.message ?? '').toContain('nightly');
+
+  // The entry that ticked links the task it enqueued last.
+  const link = panel.getByRole('link', { name: /Last task of tick/ });
+  await link.waitFor({ timeout: 10_000 });
+  await screenshot(page, 'cron-run-now');
+  await link.click();
+  await page.locator('aside.detail .detail-status').waitFor();
+  expect(page.url()).toMatch(/\/tasks\/[0-9a-f-]+/);
+  await page.locator('aside.detail').getByText('SMS').first().waitFor();
+});
+
+test('the overview says the retention in force and shows the metrics', async () => {
   const s = await startServer(['--completed-retention-secs', '7200', '--failed-retention-secs', '0']);
   server = s;
   ({ page, problems } = await openPage(browser, 1280));
   await page.goto(s.url);
   await page.getByText('Finished tasks are deleted with their history: completed after 2 h, failed kept forever.').waitFor();
-  expect(await page.getByRole('link', { name: 'Metrics ↗' }).getAttribute('href')).toBe('/metrics');
+  await page.getByRole('button', { name: 'Metrics' }).click();
+  await expect.poll(() => page.getByTestId('metrics-text').textContent(), { timeout: 10_000 }).toContain('rustqueue_');
   await page.getByText(/No recurring tasks/).waitFor();
 });

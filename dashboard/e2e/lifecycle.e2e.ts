@@ -75,16 +75,17 @@ test('a task is deleted from its panel after a confirmation', async () => {
   await expect(server.api(`/api/tasks/${doomed.id}`)).rejects.toThrow('404');
 });
 
-test('clear all asks first, then empties everything', async () => {
+test('delete all asks first, then empties everything', async () => {
   for (const payload of ['a', 'b', 'c']) await enqueueFromForm(page, server, 'EMAIL', payload);
-  await page.getByRole('button', { name: 'Clear all…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Clear every task?' });
+  await page.getByRole('button', { name: 'Delete all…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete every task?' });
   await screenshot(page, 'clear-confirmation');
   // Cancel first: nothing happens.
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   expect((await server.api<{ tasks: unknown[] }>('/api/tasks')).tasks).toHaveLength(3);
-  await page.getByRole('button', { name: 'Clear all…' }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Clear everything' }).click();
+  await page.getByRole('button', { name: 'Delete all…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete tasks' }).click();
+  await page.getByRole('status').filter({ hasText: 'Deleted 3 tasks' }).waitFor();
   await page.getByText('No tasks yet').waitFor();
   expect((await server.api<{ tasks: unknown[] }>('/api/tasks')).tasks).toHaveLength(0);
   await expect.poll(() => page.getByTestId('chip-all').locator('.chip-count').textContent()).toBe('0');

@@ -109,6 +109,7 @@ test('screens at 1280 and 375 px, under load', async () => {
   await expect.poll(async () => Number(await queued()), { timeout: 5_000 }).toBeGreaterThanOrEqual(4);
   await screenshot(desktop.page, 'desktop-overview');
   await screenshot(mobile.page, 'mobile-overview', true);
+  await screenshot(mobile.page, 'mobile-overview-top');
   const width = await mobile.page.evaluate(() => document.documentElement.scrollWidth);
   expect(width, 'nothing overflows a 375 px screen').toBeLessThanOrEqual(375);
 

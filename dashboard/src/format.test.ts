@@ -1,4 +1,4 @@
-import { formatCount, formatDuration, formatKeep, formatLocal, formatRelative, jsonText, payloadPreview } from './format';
+import { formatAgo, formatCount, formatDuration, formatKeep, formatLocal, formatRelative, jsonText, payloadPreview } from './format';
 
 describe('format', () => {
   it('shows payloads as text: strings as they are, JSON indented', () => {
@@ -21,6 +21,8 @@ describe('format', () => {
     expect(formatRelative('2026-01-01T00:59:30Z', now)).toBe('30 s ago');
     expect(formatRelative('2026-01-01T00:55:00Z', now)).toBe('5 min ago');
     expect(formatRelative('2026-01-01T01:00:10Z', now)).toBe('in 10 s');
+    expect(formatAgo('2026-01-01T01:00:10Z', now)).toBe('just now');
+    expect(formatAgo('2026-01-01T00:59:30Z', now)).toBe('30 s ago');
   });
 
   it('shows local times with the zone, and a dash for none', () => {

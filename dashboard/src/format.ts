@@ -42,6 +42,15 @@ export function formatRelative(iso: string, now: number = Date.now()): string {
   return future ? `in ${value} ${unit}` : `${value} ${unit} ago`;
 }
 
+/**
+ * How long ago a past event happened: like {@link formatRelative}, but a time
+ * slightly ahead of `now` (clock skew, rounding) reads "just now", never "in 4 s".
+ */
+export function formatAgo(iso: string, now: number = Date.now()): string {
+  const at = new Date(iso).getTime();
+  return formatRelative(Number.isNaN(at) ? iso : new Date(Math.min(at, now)).toISOString(), now);
+}
+
 /** A duration between two times: "850 ms", "2.4 s", "3 min 5 s"; null when either is missing. */
 export function formatDuration(from: string | null | undefined, to: string | null | undefined): string | null {
   if (!from || !to) return null;

@@ -14,7 +14,8 @@ if (!root) throw new Error('index.html has no #root element');
 const client = createQueryClient();
 // Ask for the first page of tasks now, so that the request overlaps React's first
 // render; the list shows its outcome, errors included.
-client.query(pageQuery(parseRoute(window.location.pathname, window.location.search).filter, null)).catch(() => undefined);
+const route = parseRoute(window.location.pathname, window.location.search);
+client.query(pageQuery(route.filter, route.cursor)).catch(() => undefined);
 
 createRoot(root).render(
   <StrictMode>

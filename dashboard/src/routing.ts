@@ -1,6 +1,8 @@
 /**
  * The address bar as state: `/tasks/<id>` opens a task, the query string holds
- * the filters, so a view can be bookmarked, shared and reloaded.
+ * the filters and the page's cursor, so a view can be bookmarked, shared and
+ * reloaded; the cursors of the newer pages ride in the history entry's state,
+ * so "Newer" and the back button walk back the way the reader came.
  */
 import { useSyncExternalStore } from 'react';
 import { STATUSES, type TaskFilter, type TaskStatus } from './services/types';
@@ -9,14 +11,23 @@ import { STATUSES, type TaskFilter, type TaskStatus } from './services/types';
 export interface Route {
   taskId: string | null;
   filter: TaskFilter;
+  /** The page of the list: null for the newest, else the previous page's `next_cursor`. */
+  cursor: string | null;
+  /** The cursors of the pages before this one (null for the newest), oldest first; null when unknown (a shared link). */
+  trail: (string | null)[] | null;
+}
+
+/** The same filter from its first page. */
+export function withFilter(route: Route, filter: TaskFilter): Route {
+  return { ...route, filter, cursor: null, trail: [] };
 }
 
 function isStatus(value: string | null): value is TaskStatus {
   return value !== null && (STATUSES as readonly string[]).includes(value);
 }
 
-/** Reads a route from a path and query string. */
-export function parseRoute(pathname: string, search: string): Route {
+/** Reads a route from a path and query string, and the trail from the history entry's state. */
+export function parseRoute(pathname: string, search: string, state: unknown = null): Route {
   const params = new URLSearchParams(search);
   const match = /^\/tasks\/([^/]+)\/?$/.exec(pathname);
   const status = params.get('status')?.toUpperCase() ?? null;
@@ -28,7 +39,15 @@ export function parseRoute(pathname: string, search: string): Route {
       queue: params.get('queue') || null,
       q: params.get('q') || null,
     },
+    cursor: params.get('cursor') || null,
+    trail: readTrail(state),
   };
+}
+
+function readTrail(state: unknown): (string | null)[] | null {
+  if (typeof state !== 'object' || state === null || !('trail' in state) || !Array.isArray(state.trail)) return null;
+  const trail: unknown[] = state.trail;
+  return trail.every((c) => c === null || typeof c === 'string') ? trail : null;
 }
 
 /** The address of a route. */
@@ -39,6 +58,7 @@ export function routeHref(route: Route): string {
   if (type) params.set('type', type);
   if (queue) params.set('queue', queue);
   if (q) params.set('q', q);
+  if (route.cursor) params.set('cursor', route.cursor);
   const path = route.taskId ? `/tasks/${encodeURIComponent(route.taskId)}` : '/';
   const query = params.toString();
   return query ? `${path}?${query}` : path;
@@ -48,8 +68,9 @@ const listeners = new Set<() => void>();
 let cached: { key: string; route: Route } | null = null;
 
 function current(): Route {
-  const key = window.location.pathname + window.location.search;
-  if (cached?.key !== key) cached = { key, route: parseRoute(window.location.pathname, window.location.search) };
+  const state: unknown = window.history.state;
+  const key = window.location.pathname + window.location.search + JSON.stringify(state);
+  if (cached?.key !== key) cached = { key, route: parseRoute(window.location.pathname, window.location.search, state) };
   return cached.route;
 }
 
@@ -65,9 +86,10 @@ function subscribe(listener: () => void): () => void {
 /** Goes to a route; `replace` for changes that should not add a history entry (typing a search). */
 export function navigate(route: Route, replace = false): void {
   const href = routeHref(route);
+  const state = { trail: route.cursor ? route.trail : [] };
   if (href === window.location.pathname + window.location.search) return;
-  if (replace) window.history.replaceState(null, '', href);
-  else window.history.pushState(null, '', href);
+  if (replace) window.history.replaceState(state, '', href);
+  else window.history.pushState(state, '', href);
   listeners.forEach((listener) => {
     listener();
   });

@@ -1,12 +1,14 @@
 import type { ReactNode } from 'react';
 import { Modal } from './Modal';
 
-/** Asks before a destructive action; Cancel has the focus so Enter does no harm. */
+/** Asks before an action on many tasks or a destructive one; Cancel has the focus so Enter does no harm. */
 export function ConfirmDialog(props: {
   title: string;
   children: ReactNode;
   confirmLabel: string;
   pending?: boolean;
+  /** Whether the action destroys something (red button); true unless said otherwise. */
+  danger?: boolean;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
@@ -17,7 +19,7 @@ export function ConfirmDialog(props: {
         <button type="button" className="btn" onClick={props.onCancel} data-autofocus>
           Cancel
         </button>
-        <button type="button" className="btn btn-danger" onClick={props.onConfirm} disabled={props.pending}>
+        <button type="button" className={props.danger === false ? 'btn btn-primary' : 'btn btn-danger'} onClick={props.onConfirm} disabled={props.pending}>
           {props.pending ? 'Working…' : props.confirmLabel}
         </button>
       </div>

@@ -1,5 +1,6 @@
 import { useId, useState, type SyntheticEvent } from 'react';
-import type { JsonValue, NewTask, TaskTypeInfo } from '../services/types';
+import { shortId } from './TaskTable';
+import type { EnqueuedTask, JsonValue, NewTask, Task, TaskTypeInfo } from '../services/types';
 
 /** The form's fields, as typed. */
 export interface EnqueueValues {
@@ -43,8 +44,10 @@ export function toNewTask(values: EnqueueValues): { task: NewTask; copies: numbe
   if (!values.type) throw new Error('Choose a task type.');
   let payload: JsonValue = values.payload;
   if (values.asJson) {
+    // An empty box is not `null`: a null payload is sent only when typed.
+    if (values.payload.trim() === '') throw new Error('Type a JSON payload (null, if that is what you mean).');
     try {
-      payload = JSON.parse(values.payload || 'null') as JsonValue;
+      payload = JSON.parse(values.payload) as JsonValue;
     } catch {
       throw new Error('The payload is not valid JSON.');
     }
@@ -67,24 +70,51 @@ export function toNewTask(values: EnqueueValues): { task: NewTask; copies: numbe
   return { task, copies };
 }
 
-/** Enqueue a task: type from the server's list, payload as text or JSON, and every optional field. */
+/** The task that already held the unique key of a refused enqueue. */
+function Duplicate({ task, onOpenTask }: { task: Task; onOpenTask: (id: string) => void }) {
+  return (
+    <p className="form-notice" role="status">
+      Not enqueued: a duplicate. Task{' '}
+      <a
+        href={`/tasks/${encodeURIComponent(task.id)}`}
+        onClick={(event) => {
+          event.preventDefault();
+          onOpenTask(task.id);
+        }}
+      >
+        <span className="mono">{shortId(task.id)}</span>
+      </a>{' '}
+      ({task.status.toLowerCase()}) already holds unique key “{task.unique_key}”.
+    </p>
+  );
+}
+
+/**
+ * Enqueue a task: type from the server's list, payload as text or JSON, and every
+ * optional field. After a submit every field keeps its value, so "Enqueue" again
+ * sends the same task, never a half-reset one.
+ */
 export function EnqueueForm({
   types,
   queues,
   pending,
   onSubmit,
+  onOpenTask,
 }: {
   types: TaskTypeInfo[] | undefined;
   queues: string[];
   pending: boolean;
-  onSubmit: (request: { task: NewTask; copies: number }) => Promise<unknown>;
+  onSubmit: (request: { task: NewTask; copies: number }) => Promise<EnqueuedTask[]>;
+  onOpenTask: (id: string) => void;
 }) {
   const [values, setValues] = useState<EnqueueValues>(EMPTY);
   const [error, setError] = useState<string | null>(null);
+  const [duplicateOf, setDuplicateOf] = useState<Task | null>(null);
   const id = useId();
   const set = <K extends keyof EnqueueValues>(key: K, value: EnqueueValues[K]) => {
     setValues((previous) => ({ ...previous, [key]: value }));
     setError(null);
+    setDuplicateOf(null);
   };
   const description = types?.find((t) => t.name === values.type)?.description;
 
@@ -97,8 +127,9 @@ export function EnqueueForm({
       setError(problem instanceof Error ? problem.message : String(problem));
       return;
     }
+    setDuplicateOf(null);
     onSubmit(request).then(
-      () => setValues((previous) => ({ ...previous, payload: '', uniqueKey: '' })),
+      (answers) => setDuplicateOf(answers.find((answer) => answer.duplicate)?.task ?? null),
       () => undefined,
     );
   };
@@ -134,16 +165,20 @@ export function EnqueueForm({
             {description ?? 'The handler that runs the task.'}
           </span>
         </div>
-        <label className="field">
-          <span className="field-label">Payload</span>
+        <div className="field">
+          {/* Labelled by id, not by wrapping: a wrapping label would add the text typed to the field's name. */}
+          <label className="field-label" htmlFor={`${id}-payload`}>
+            Payload
+          </label>
           <textarea
+            id={`${id}-payload`}
             rows={3}
             value={values.payload}
             onChange={(e) => set('payload', e.target.value)}
             placeholder={values.asJson ? '{"to": "ada@example.com"}' : 'hello@example.com'}
             spellCheck={false}
           />
-        </label>
+        </div>
         <label className="check">
           <input type="checkbox" checked={values.asJson} onChange={(e) => set('asJson', e.target.checked)} />
           Send the payload as JSON
@@ -191,6 +226,7 @@ export function EnqueueForm({
             {error}
           </p>
         )}
+        {duplicateOf && <Duplicate task={duplicateOf} onOpenTask={onOpenTask} />}
         <button type="submit" className="btn btn-primary btn-block" disabled={pending || !types}>
           {pending ? 'Enqueueing…' : 'Enqueue'}
         </button>

@@ -21,6 +21,19 @@ describe('QueueList', () => {
     ]);
   });
 
+  it('shows lag and ready, scheduled and retrying depth when the server tells them apart', () => {
+    const rows = [
+      { name: 'mail', paused: false, counts: { QUEUED: 9, INPROGRESS: 1 }, backlog: { ready: 5, scheduled: 3, retrying: 1 }, lag_ms: 95_000 },
+      { name: 'idle', paused: false, counts: {}, backlog: { ready: 0, scheduled: 0, retrying: 0 }, lag_ms: null },
+    ];
+    render(<QueueList queues={rows} loading={false} active={null} pending={null} onSelect={vi.fn()} onTogglePause={vi.fn()} />);
+    const mail = screen.getByRole('button', { name: /mail/, pressed: false });
+    expect(mail).toHaveTextContent('lag 95 s');
+    expect(mail).toHaveTextContent('lag 95 s5 ready1 running3 scheduled1 retrying');
+    expect(screen.getAllByTestId('queue-lag')[0]).toHaveClass('queue-lag-late');
+    expect(screen.getByRole('button', { name: /idle/, pressed: false })).toHaveTextContent('no lag');
+  });
+
   it('filters by a queue, and clears when pressed again', async () => {
     const onSelect = vi.fn();
     render(<QueueList queues={queues} loading={false} active="mail" pending={null} onSelect={onSelect} onTogglePause={vi.fn()} />);

@@ -1,7 +1,52 @@
 import type { QueueRow } from '../data/queries';
 import { formatCount } from '../format';
 
-/** Every queue with its depth and running tasks; a queue can be paused, resumed, or used as a filter. */
+/** Lag past this reads as a warning: a queue an operator should look at. */
+export const LAG_WARN_MS = 60_000;
+
+/** A lag in words: "0.4 s", "12 s", "3 min", "2 h". */
+export function formatLag(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
+function Lag({ ms }: { ms: number | null | undefined }) {
+  if (ms === undefined) return null;
+  const late = ms !== null && ms >= LAG_WARN_MS;
+  return (
+    <span className={`queue-lag${late ? ' queue-lag-late' : ''}`} title="How long the oldest due task has waited" data-testid="queue-lag">
+      {ms === null ? 'no lag' : `lag ${formatLag(ms)}`}
+    </span>
+  );
+}
+
+function Depth({ queue }: { queue: QueueRow }) {
+  const lag = <Lag ms={queue.lag_ms} />;
+  const running = <span title="Running now">{formatCount(queue.counts.INPROGRESS ?? 0)} running</span>;
+  if (!queue.backlog) {
+    return (
+      <span className="queue-stats">
+        {lag}
+        <span title="Waiting">{formatCount(queue.counts.QUEUED ?? 0)} waiting</span>
+        {running}
+      </span>
+    );
+  }
+  const { ready, scheduled, retrying } = queue.backlog;
+  return (
+    <span className="queue-stats">
+      {lag}
+      <span title="Due now, waiting for a worker">{formatCount(ready)} ready</span>
+      {running}
+      {scheduled > 0 && <span title="Waiting for their run_at">{formatCount(scheduled)} scheduled</span>}
+      {retrying > 0 && <span title="Waiting to retry after a failed attempt">{formatCount(retrying)} retrying</span>}
+    </span>
+  );
+}
+
+/** Every queue with its lag, its ready / scheduled / retrying depth and running tasks; a queue can be paused, resumed, or used as a filter. */
 export function QueueList({
   queues,
   loading,
@@ -31,7 +76,7 @@ export function QueueList({
       )}
       <ul className="queues">
         {queues.map((queue) => (
-          <li key={queue.name} className={`queue${queue.paused ? ' queue-paused' : ''}`}>
+          <li key={queue.name} className={`queue${queue.paused ? ' queue-paused' : ''}`} data-queue={queue.name}>
             <button
               type="button"
               className="queue-name"
@@ -39,12 +84,11 @@ export function QueueList({
               onClick={() => onSelect(active === queue.name ? null : queue.name)}
               title={`Show only tasks in ${queue.name}`}
             >
-              <span className="queue-label">{queue.name}</span>
-              <span className="queue-stats">
-                <span title="Waiting">{formatCount(queue.counts.QUEUED ?? 0)} waiting</span>
-                <span title="Running">{formatCount(queue.counts.INPROGRESS ?? 0)} running</span>
+              <span className="queue-title">
+                <span className="queue-label">{queue.name}</span>
                 {queue.paused && <span className="tag tag-paused">Paused</span>}
               </span>
+              <Depth queue={queue} />
             </button>
             <button
               type="button"

@@ -1,16 +1,21 @@
+import type { CountScope } from '../data/scope';
 import { formatCount, STATUS_LABEL } from '../format';
 import { STATUSES, type TaskStatus } from '../services/types';
 
-/** Tasks per status as coloured chips; each one filters the list, "All" clears the filter. */
+/**
+ * Tasks per status as coloured chips, counted within the filter's queue or type
+ * (the caption says which); each chip filters the list, "All" clears the status.
+ */
 export function StatusChips({
-  counts,
+  scope,
   active,
   onSelect,
 }: {
-  counts: Partial<Record<TaskStatus, number>> | undefined;
+  scope: CountScope;
   active: TaskStatus | null;
   onSelect: (status: TaskStatus | null) => void;
 }) {
+  const { counts } = scope;
   const total = STATUSES.reduce((sum, status) => sum + (counts?.[status] ?? 0), 0);
   const chip = (key: string, label: string, value: number, status: TaskStatus | null) => (
     <button
@@ -28,10 +33,22 @@ export function StatusChips({
       <span className="chip-count">{counts ? formatCount(value) : '–'}</span>
     </button>
   );
+  const caption = scope.exact
+    ? scope.label === 'every task'
+      ? null
+      : `Counts for ${scope.label}`
+    : 'Counts for every task: the counts do not follow a search or a type and queue together';
   return (
-    <nav className="chips" aria-label="Filter by status">
-      {chip('all', 'All tasks', total, null)}
-      {STATUSES.map((status) => chip(status.toLowerCase(), STATUS_LABEL[status], counts?.[status] ?? 0, status))}
-    </nav>
+    <div className="chips-wrap">
+      <nav className="chips" aria-label="Filter by status" aria-describedby={caption ? 'chips-scope' : undefined}>
+        {chip('all', scope.label === 'every task' ? 'All tasks' : 'All', total, null)}
+        {STATUSES.map((status) => chip(status.toLowerCase(), STATUS_LABEL[status], counts?.[status] ?? 0, status))}
+      </nav>
+      {caption && (
+        <p id="chips-scope" className={`chips-scope small${scope.exact ? '' : ' chips-scope-wide'}`} data-testid="chips-scope">
+          {caption}
+        </p>
+      )}
+    </div>
   );
 }

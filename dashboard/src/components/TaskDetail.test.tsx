@@ -35,6 +35,11 @@ function renderDetail(overrides: Partial<Parameters<typeof TaskDetail>[0]> = {})
 }
 
 describe('TaskDetail', () => {
+  it('names the worker holding a running task', () => {
+    renderDetail({ task: { ...failed, status: 'INPROGRESS', worker: 'ocr-worker-1' } });
+    expect(screen.getByText('Worker (lease holder)').nextSibling).toHaveTextContent('ocr-worker-1');
+  });
+
   it('shows every field, times in local time', () => {
     renderDetail();
     const grid = within(screen.getByRole('region', { name: 'Details' }));

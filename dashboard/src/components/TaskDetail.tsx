@@ -51,6 +51,11 @@ function Fields({ task }: { task: Task }) {
       <Field label="Unique key" wide>
         {task.unique_key ? <span className="mono">{task.unique_key}</span> : <span className="muted">none</span>}
       </Field>
+      {task.worker && (
+        <Field label="Worker (lease holder)" wide>
+          <span className="mono">{task.worker}</span>
+        </Field>
+      )}
     </dl>
   );
 }

@@ -17,6 +17,14 @@ describe('TaskTable', () => {
     expect(row).toHaveTextContent('38 s ago');
   });
 
+  it('never shows a creation time in the future, whatever the clocks say', () => {
+    const ahead = makeTask({ created_at: new Date(now + 4000).toISOString() });
+    render(<TaskTable tasks={[ahead]} loading={false} selectedId={null} now={now} empty={null} onOpen={vi.fn()} />);
+    const row = screen.getByRole('row', { name: /EMAIL/ });
+    expect(row).toHaveTextContent('just now');
+    expect(row).not.toHaveTextContent('in 4 s');
+  });
+
   it('renders a hostile payload as text', () => {
     const { container } = render(
       <TaskTable tasks={[makeTask({ payload: '<script>alert(1)</script><img src=x onerror=alert(2)>' })]} loading={false} selectedId={null} now={now} empty={null} onOpen={vi.fn()} />,

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { formatLocal, formatRelative, payloadPreview } from '../format';
+import type { RowSelection } from '../data/selection';
+import { formatLocal, formatAgo, payloadPreview } from '../format';
 import type { Task } from '../services/types';
 import { StatusBadge } from './StatusBadge';
 
@@ -8,13 +9,15 @@ export function shortId(id: string): string {
   return id.length > 13 ? `…${id.slice(-12)}` : id;
 }
 
-/** The tasks of one page, newest first; a row (or its link) opens the task. */
+/** The tasks of one page, newest first; a row (or its link) opens the task, its box ticks it for a bulk action. */
 export function TaskTable({
   tasks,
   loading,
   selectedId,
   now,
   empty,
+  selection,
+  note,
   onOpen,
 }: {
   tasks: Task[] | undefined;
@@ -22,6 +25,10 @@ export function TaskTable({
   selectedId: string | null;
   now: number;
   empty: ReactNode;
+  /** The ticked rows; without it the table has no boxes. */
+  selection?: RowSelection;
+  /** A warning to show beside a row's status (why it may not run), by task. */
+  note?: (task: Task) => ReactNode;
   onOpen: (id: string) => void;
 }) {
   if (!tasks && loading) {
@@ -38,26 +45,48 @@ export function TaskTable({
     <table className="tasks">
       <thead>
         <tr>
-          <th scope="col">Status</th>
-          <th scope="col">Task</th>
-          <th scope="col">Queue</th>
-          <th scope="col">Payload</th>
-          <th scope="col" className="num">
+          {selection && (
+            <th scope="col" className="cell-check">
+              <input
+                type="checkbox"
+                aria-label="Select every task of this page"
+                checked={tasks.every((task) => selection.selected.has(task.id))}
+                onChange={selection.togglePage}
+              />
+            </th>
+          )}
+          <th scope="col" className="col-status">Status</th>
+          <th scope="col" className="col-task">Task</th>
+          <th scope="col" className="col-queue">Queue</th>
+          <th scope="col" className="col-payload">Payload</th>
+          <th scope="col" className="num col-attempts">
             Attempts
           </th>
-          <th scope="col">Created</th>
+          <th scope="col" className="col-created">Created</th>
         </tr>
       </thead>
       <tbody>
         {tasks.map((task) => (
           <tr
             key={task.id}
-            className={task.id === selectedId ? 'selected' : undefined}
+            className={[task.id === selectedId && 'selected', selection?.selected.has(task.id) && 'ticked'].filter(Boolean).join(' ') || undefined}
             onClick={() => onOpen(task.id)}
             data-task-id={task.id}
           >
+            {selection && (
+              <td className="cell-check" onClick={(event) => event.stopPropagation()}>
+                <input
+                  type="checkbox"
+                  aria-label={`Select task ${task.id}`}
+                  checked={selection.selected.has(task.id)}
+                  onChange={() => undefined}
+                  onClick={(event) => selection.toggle(task.id, event.shiftKey)}
+                />
+              </td>
+            )}
             <td className="cell-status">
               <StatusBadge status={task.status} />
+              {note?.(task)}
             </td>
             <td className="cell-task">
               <a
@@ -85,7 +114,7 @@ export function TaskTable({
             </td>
             <td className="cell-created">
               <time dateTime={task.created_at} title={formatLocal(task.created_at)}>
-                {formatRelative(task.created_at, now)}
+                {formatAgo(task.created_at, now)}
               </time>
             </td>
           </tr>

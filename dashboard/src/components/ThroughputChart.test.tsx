@@ -12,7 +12,7 @@ describe('ThroughputChart', () => {
     const failed = new Array<number>(WINDOW_SECONDS).fill(0);
     completed.fill(4, -11, -1);
     failed[WINDOW_SECONDS - 3] = 5;
-    render(<ThroughputChart series={{ completed, failed, end: 0 }} since="10:00:00" />);
+    render(<ThroughputChart series={{ completed, failed, end: 0 }} note="Counted live in this tab since 10:00:00." />);
     expect(screen.getByRole('img')).toHaveAccessibleName(
       'Last 15 minutes: 40 completed, 5 failed; now 4.0 completed and 0.5 failed per second.',
     );

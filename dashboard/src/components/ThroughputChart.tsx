@@ -24,11 +24,11 @@ function rate(value: number): string {
 }
 
 /** Completed and failed tasks per second over the last 15 minutes, as a small SVG area chart. */
-export function ThroughputChart({ series, since }: { series: ThroughputSeries; since: string }) {
+export function ThroughputChart({ series, note }: { series: ThroughputSeries; note: string }) {
   const max = niceCeiling(Math.max(...series.completed, ...series.failed));
   const completedRate = recentRate(series.completed);
   const failedRate = recentRate(series.failed);
-  const total = (values: number[]) => values.reduce((sum, v) => sum + v, 0);
+  const total = (values: number[]) => Math.round(values.reduce((sum, v) => sum + v, 0));
   const summary = `Last 15 minutes: ${total(series.completed)} completed, ${total(series.failed)} failed; now ${rate(completedRate)} completed and ${rate(failedRate)} failed per second.`;
   return (
     <section className="card chart-card" aria-labelledby="throughput-title">
@@ -66,7 +66,7 @@ export function ThroughputChart({ series, since }: { series: ThroughputSeries; s
         <span>5 min</span>
         <span>now</span>
       </div>
-      <p className="chart-note">Counted live in this tab since {since}.</p>
+      <p className="chart-note">{note}</p>
     </section>
   );
 }

@@ -1,3 +1,5 @@
+import { useState } from 'react';
+import { MetricsDialog } from '../components/MetricsDialog';
 import type { LiveState } from '../data/live';
 import { API_BASE } from '../services/http';
 
@@ -10,6 +12,7 @@ const LIVE_TEXT: Record<LiveState, string> = {
 
 /** The top bar: the name, whether live updates flow, and links out. */
 export function Header({ live, hasToken, onForgetToken }: { live: LiveState; hasToken: boolean; onForgetToken: () => void }) {
+  const [metrics, setMetrics] = useState(false);
   return (
     <header className="topbar">
       <a className="brand" href="/" aria-label="RustQueue home">
@@ -32,13 +35,14 @@ export function Header({ live, hasToken, onForgetToken }: { live: LiveState; has
             Forget token
           </button>
         )}
-        <a className="btn btn-ghost btn-small topbar-wide" href={`${API_BASE}/metrics`} target="_blank" rel="noreferrer" title="Prometheus metrics of this node">
-          Metrics ↗
-        </a>
+        <button type="button" className="btn btn-ghost btn-small topbar-wide" onClick={() => setMetrics(true)} title="Prometheus metrics of this node">
+          Metrics
+        </button>
         <a className="btn btn-ghost btn-small" href={`${API_BASE}/docs/`} target="_blank" rel="noreferrer">
           API docs ↗
         </a>
       </div>
+      {metrics && <MetricsDialog onClose={() => setMetrics(false)} />}
     </header>
   );
 }

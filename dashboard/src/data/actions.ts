@@ -1,17 +1,9 @@
 /** What the dashboard can change, as mutations that confirm with a toast and refresh the caches they touch. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { setCronEnabled } from '../services/cron';
+import { runCronNow, setCronEnabled } from '../services/cron';
 import { setQueuePaused } from '../services/queues';
-import {
-  clearAll,
-  deleteMatching,
-  deleteTask,
-  enqueueBatch,
-  enqueueTask,
-  retryMatching,
-  retryTask,
-} from '../services/tasks';
-import type { CronEntry, NewTask, QueueInfo, TaskFilter } from '../services/types';
+import { deleteMany as deleteManyTasks, deleteTask, enqueueBatch, enqueueTask, retryMany as retryManyTasks, retryTask } from '../services/tasks';
+import type { CronEntry, EnqueuedTask, NewTask, QueueInfo } from '../services/types';
 import { keys } from './keys';
 import { pushToast } from './toasts';
 
@@ -29,15 +21,17 @@ export function useActions() {
   };
 
   const enqueue = useMutation({
-    mutationFn: async ({ task, copies }: { task: NewTask; copies: number }) =>
-      copies > 1 ? (await enqueueBatch(Array.from({ length: copies }, () => task))).map((e) => e.task) : [(await enqueueTask(task)).task],
-    onSuccess: (tasks) => {
-      const first = tasks[0];
-      pushToast('success', tasks.length === 1 && first ? `Enqueued ${first.type} task ${first.id.slice(-8)}` : `Enqueued ${plural(tasks.length, 'task')}`);
+    mutationFn: async ({ task, copies }: { task: NewTask; copies: number }): Promise<EnqueuedTask[]> =>
+      copies > 1 ? enqueueBatch(Array.from({ length: copies }, () => task)) : [await enqueueTask(task)],
+    onSuccess: (answers) => {
+      const created = answers.filter((answer) => !answer.duplicate).map((answer) => answer.task);
+      const first = created[0];
+      // A duplicate created nothing: the form says so and links the task that holds the key.
+      if (created.length === 0) return;
+      pushToast('success', created.length === 1 && first ? `Enqueued ${first.type} task ${first.id.slice(-8)}` : `Enqueued ${plural(created.length, 'task')}`);
       refresh();
     },
   });
-
   const retry = useMutation({
     mutationFn: retryTask,
     onSuccess: (task) => {
@@ -58,32 +52,22 @@ export function useActions() {
     },
   });
 
-  const retryFailed = useMutation({
-    mutationFn: (filter: TaskFilter) => retryMatching({ ...filter, status: 'FAILED' }),
+  const retryMany = useMutation({
+    mutationFn: retryManyTasks,
     onSuccess: ({ retried }) => {
       pushToast('success', retried === 0 ? 'No failed tasks to retry' : `${plural(retried, 'failed task')} queued again`);
       refresh();
     },
   });
-
-  const removeMatching = useMutation({
-    mutationFn: deleteMatching,
+  const removeMany = useMutation({
+    mutationFn: deleteManyTasks,
     onSuccess: ({ deleted }) => {
       pushToast('success', `Deleted ${plural(deleted, 'task')}`);
-      refresh();
-    },
-  });
-
-  const clear = useMutation({
-    mutationFn: clearAll,
-    onSuccess: () => {
-      pushToast('success', 'All tasks cleared');
       client.removeQueries({ queryKey: ['task'] });
       client.removeQueries({ queryKey: ['history'] });
       refresh();
     },
   });
-
   const pause = useMutation({
     mutationFn: ({ name, paused }: { name: string; paused: boolean }) => setQueuePaused(name, paused),
     onSuccess: (queue) => {
@@ -102,5 +86,13 @@ export function useActions() {
     },
   });
 
-  return { enqueue, retry, remove, retryFailed, removeMatching, clear, pause, cron };
+  const cronRun = useMutation({
+    mutationFn: runCronNow,
+    onSuccess: (task, name) => {
+      pushToast('success', `Cron entry ${name} enqueued ${task.type} task ${task.id.slice(-8)}`);
+      void client.invalidateQueries({ queryKey: keys.cron });
+      refresh();
+    },
+  });
+  return { enqueue, retry, remove, retryMany, removeMany, pause, cron, cronRun };
 }

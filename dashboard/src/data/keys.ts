@@ -10,6 +10,9 @@ export const keys = {
   counts: ['counts'] as const,
   queues: ['queues'] as const,
   types: ['types'] as const,
+  workers: ['workers'] as const,
+  throughput: ['throughput'] as const,
   cron: ['cron'] as const,
   retention: ['retention'] as const,
+  metrics: ['metrics'] as const,
 };

@@ -1,6 +1,7 @@
 /** Keeps the dashboard live: reads the event stream, updates caches and the throughput counter. */
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { serverNow } from '../services/clock';
 import { readEventStream } from '../services/events';
 import { isUnauthorized } from '../services/http';
 import type { SseMessage } from '../services/sse';
@@ -27,7 +28,7 @@ function handle(
   } else if (message.event === 'task') {
     const transition = JSON.parse(message.data) as TaskTransition;
     if (transition.kind === 'completed' || transition.kind === 'failed') {
-      throughput.record(transition.kind, Date.now());
+      throughput.record(transition.kind, serverNow());
     }
     applyTransition(client, transition);
     refreshLists();

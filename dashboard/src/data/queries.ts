@@ -1,9 +1,9 @@
 /** The reads the dashboard makes, as TanStack Query hooks. */
 import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { getCronEntries, getRetention } from '../services/cron';
-import { getCounts, getQueues, getTypes } from '../services/queues';
+import { getCounts, getQueues, getTypes, getWorkers } from '../services/queues';
 import { getHistory, getTask, listTasks } from '../services/tasks';
-import type { QueueInfo, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
+import type { Backlog, QueueInfo, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
 import { keys } from './keys';
 
 /** Tasks per page. */
@@ -60,9 +60,14 @@ export function useQueues() {
   return useQuery({ queryKey: keys.queues, queryFn: getQueues, refetchInterval: 5_000 });
 }
 
-/** The task types the server runs. */
+/** The task types the server runs, polled: remote workers come and go, and with them who serves a type. */
 export function useTypes() {
-  return useQuery({ queryKey: keys.types, queryFn: getTypes, staleTime: Infinity });
+  return useQuery({ queryKey: keys.types, queryFn: getTypes, refetchInterval: 10_000 });
+}
+
+/** The workers, local and remote, polled for their running tasks and heartbeats. */
+export function useWorkers() {
+  return useQuery({ queryKey: keys.workers, queryFn: getWorkers, refetchInterval: 3_000, meta: { quiet: true } });
 }
 
 /**
@@ -78,19 +83,36 @@ export function useRetention() {
   return useQuery({ queryKey: keys.retention, queryFn: getRetention, staleTime: Infinity });
 }
 
-/** A queue as the sidebar shows it: its paused flag with the freshest counts. */
+/** A queue as the sidebar shows it: its paused flag with the freshest counts, backlog and lag. */
 export interface QueueRow {
   name: string;
   paused: boolean;
   counts: Partial<Record<TaskStatus, number>>;
+  /** Ready, scheduled and retrying depth, when the server tells them apart. */
+  backlog?: Backlog;
+  /** How long the oldest due task has waited, in ms (null: none is due). */
+  lag_ms?: number | null;
 }
 
-/** Joins the queue list (names, paused) with the live counts (which also name new queues). */
-export function mergeQueues(queues: QueueInfo[] | undefined, counts: TaskCounts | undefined): QueueRow[] {
+/** The lag of a queue from its oldest due task, as of `now` (server time); null when none is due. */
+function lagFrom(backlog: Backlog | undefined, now: number): number | null | undefined {
+  if (!backlog || backlog.oldest_ready_at === undefined) return undefined;
+  if (backlog.oldest_ready_at === null) return null;
+  return Math.max(0, now - Date.parse(backlog.oldest_ready_at));
+}
+
+/** Joins the queue list (names, paused, lag) with the live counts (which also name new queues, and carry the backlog). */
+export function mergeQueues(queues: QueueInfo[] | undefined, counts: TaskCounts | undefined, now: number = Date.now()): QueueRow[] {
   const rows = new Map<string, QueueRow>();
-  for (const queue of queues ?? []) rows.set(queue.name, { name: queue.name, paused: queue.paused, counts: queue.counts });
+  for (const queue of queues ?? []) rows.set(queue.name, { ...queue });
   for (const [name, byStatus] of Object.entries(counts?.by_queue ?? {})) {
-    rows.set(name, { name, paused: rows.get(name)?.paused ?? false, counts: byStatus });
+    const known = rows.get(name);
+    const backlog = counts?.backlog_by_queue[name];
+    const live = lagFrom(backlog, now);
+    const row: QueueRow = { ...known, name, paused: known?.paused ?? false, counts: byStatus };
+    if (backlog) row.backlog = backlog;
+    if (live !== undefined) row.lag_ms = live;
+    rows.set(name, row);
   }
   return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

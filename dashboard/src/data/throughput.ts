@@ -1,4 +1,7 @@
-/** Completed and failed tasks per second over the last 15 minutes, counted from live events. */
+/**
+ * Completed and failed tasks per second over the last 15 minutes: seeded from
+ * the server's own history when the tab opens, then counted from live events.
+ */
 
 /** How many seconds the chart covers. */
 export const WINDOW_SECONDS = 900;
@@ -16,6 +19,8 @@ export class Throughput {
   private readonly stamps = new Array<number>(WINDOW_SECONDS).fill(-1);
   private readonly completed = new Array<number>(WINDOW_SECONDS).fill(0);
   private readonly failed = new Array<number>(WINDOW_SECONDS).fill(0);
+  /** Whether the server's history has been laid in. */
+  seeded = false;
 
   /** Counts one finished task at `atMs`. */
   record(outcome: 'completed' | 'failed', atMs: number): void {
@@ -28,6 +33,33 @@ export class Throughput {
     }
     const counts = outcome === 'completed' ? this.completed : this.failed;
     counts[slot] = (counts[slot] ?? 0) + 1;
+  }
+
+  /**
+   * Fills the seconds up to `nowMs` from the server's history (`points` of
+   * `intervalSecs` each, spread evenly over their seconds). The server saw every
+   * outcome, so its numbers replace what this tab counted for those seconds;
+   * events after this call add to them.
+   */
+  seed(points: { at: string; completed: number; failed: number }[], intervalSecs: number, nowMs: number): void {
+    // Once: a later seed would overwrite seconds this tab counted meanwhile.
+    if (this.seeded) return;
+    this.seeded = true;
+    const current = Math.floor(nowMs / 1000);
+    const interval = Math.max(1, Math.round(intervalSecs));
+    for (const point of points) {
+      const start = Math.floor(Date.parse(point.at) / 1000);
+      if (Number.isNaN(start)) continue;
+      // The bucket still filling has only lived until now: its counts go over the seconds it has had.
+      const end = Math.min(start + interval, current + 1);
+      for (let second = start; second < end; second++) {
+        if (second <= current - WINDOW_SECONDS) continue;
+        const slot = second % WINDOW_SECONDS;
+        this.stamps[slot] = second;
+        this.completed[slot] = point.completed / (end - start);
+        this.failed[slot] = point.failed / (end - start);
+      }
+    }
   }
 
   /** The window ending at `nowMs`. */

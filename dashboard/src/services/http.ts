@@ -1,4 +1,5 @@
 /** The one place that talks HTTP to the server: base URL, bearer token, `{"detail"}` errors. */
+import { observeServerDate } from './clock';
 import { readToken } from './token';
 
 /** Where the API is: empty when the dashboard is served by the server itself. */
@@ -69,12 +70,29 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
     if (init.signal?.aborted) throw error;
     throw new ApiError(0, 'Cannot reach the RustQueue server. Is it running?');
   }
+  observeServerDate(response.headers.get('Date'));
   if (!response.ok) {
     const detail = await errorDetail(response);
     if (response.status === 401) reportUnauthorized(detail);
     throw new ApiError(response.status, detail);
   }
   return (await response.json()) as T;
+}
+
+/** Fetches a text document (such as `/metrics`) with the bearer token, reporting a 401 like `request`. */
+export async function requestText(path: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, { headers: { Accept: 'text/plain', ...authHeaders() } });
+  } catch {
+    throw new ApiError(0, 'Cannot reach the RustQueue server. Is it running?');
+  }
+  if (!response.ok) {
+    const detail = await errorDetail(response);
+    if (response.status === 401) reportUnauthorized(detail);
+    throw new ApiError(response.status, detail);
+  }
+  return response.text();
 }
 
 /** A JSON body for `request`. */

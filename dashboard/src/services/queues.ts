@@ -1,6 +1,6 @@
-/** Calls on queues, counts and task types. */
+/** Calls on queues, counts, task types, workers and throughput. */
 import { request } from './http';
-import type { QueueInfo, TaskCounts, TaskTypeInfo } from './types';
+import type { QueueInfo, TaskCounts, TaskTypeInfo, ThroughputHistory, WorkerInfo } from './types';
 
 /** Tasks per status, type and queue. */
 export function getCounts(): Promise<TaskCounts> {
@@ -21,4 +21,14 @@ export function getTypes(): Promise<TaskTypeInfo[]> {
 export function setQueuePaused(name: string, paused: boolean): Promise<QueueInfo> {
   const action = paused ? 'pause' : 'resume';
   return request<QueueInfo>(`/api/queues/${encodeURIComponent(name)}/${action}`, { method: 'POST' });
+}
+
+/** Every worker, local and remote, with what it runs. */
+export function getWorkers(): Promise<WorkerInfo[]> {
+  return request<WorkerInfo[]>('/api/workers');
+}
+
+/** Completed and failed tasks over the last 15 minutes, as the server counted them. */
+export function getThroughput(): Promise<ThroughputHistory> {
+  return request<ThroughputHistory>('/api/throughput');
 }

@@ -28,7 +28,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tasks per status, per type and per queue, from counters (cheap at any size). */
+        /**
+         * Tasks per status, per type and per queue, from counters, and the backlog:
+         *     `QUEUED` tasks as ready, scheduled and retrying, overall and per queue.
+         *     Cheap at any size: only the tasks not due yet are read, through an index.
+         */
         get: operations["counts"];
         put?: never;
         post?: never;
@@ -83,6 +87,26 @@ export interface paths {
         put?: never;
         /** Enable a cron entry on every node; ticks it missed while disabled are not backfilled. */
         post: operations["enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cron/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enqueue a cron entry's task now, once, outside its schedule (also while
+         *     it is disabled); its ticks are left as they are. Its `enqueued` event says so.
+         */
+        post: operations["run_now"];
         delete?: never;
         options?: never;
         head?: never;
@@ -187,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every queue with tasks or a pause record, with its counts (QUEUED is its depth). */
+        /**
+         * Every queue with tasks or a pause record, with its counts, its backlog
+         *     (`backlog.ready` is its depth) and `lag_ms`, how long its oldest ready task has waited.
+         */
         get: operations["queues"];
         put?: never;
         post?: never;
@@ -223,7 +250,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a paused queue. */
+        /**
+         * Resume a paused queue. Its record is removed: a queue with no tasks
+         *     (one paused by mistake) is listed no more.
+         */
         post: operations["resume"];
         delete?: never;
         options?: never;
@@ -369,6 +399,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/throughput": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tasks completed and failed per 10-second bucket over the last 15 minutes,
+         *     oldest first, empty buckets included. Kept in this node's memory from the
+         *     transitions it sees (on PostgreSQL, those of every node), so it starts
+         *     empty when the node starts.
+         */
+        get: operations["history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/types": {
         parameters: {
             query?: never;
@@ -478,6 +530,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/worker/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand up to 500 leased tasks back, in one call and one store transaction:
+         *     each is `QUEUED` again with its attempt given back (as the server's own
+         *     shutdown does), so a worker's restart costs no attempt. A malformed entry
+         *     refuses the whole batch (422) and records nothing.
+         */
+        post: operations["release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every worker seen within the last hour and every holder of a running
+         *     task, across all nodes of a shared store: server nodes first, then
+         *     remote workers, each by id.
+         */
+        get: operations["workers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -503,7 +598,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Every metric, encoded for a scrape. A store that does not answer gives
+         * Every metric, encoded for a scrape: OpenMetrics when `Accept` prefers it,
+         *     else the Prometheus 0.0.4 text format. A store that does not answer gives
          *     `rustqueue_store_up 0` and no task counts, not an error.
          */
         get: operations["metrics"];
@@ -539,6 +635,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description `QUEUED` tasks by whether they can start now. */
+        Backlog: {
+            /**
+             * Format: date-time
+             * @description The `run_at` of the ready task that has waited longest; null when none is ready.
+             */
+            oldest_ready_at?: string | null;
+            /**
+             * Format: int64
+             * @description Due now (`run_at` reached): a worker could start them at once.
+             */
+            ready: number;
+            /**
+             * Format: int64
+             * @description Attempted before and waiting out a retry back-off (`run_at` in the future).
+             */
+            retrying: number;
+            /**
+             * Format: int64
+             * @description Enqueued for later and never attempted (`run_at` in the future).
+             */
+            scheduled: number;
+        };
         /** @description Up to 10,000 tasks, enqueued all or nothing. */
         BatchBody: {
             /** @description The tasks, in order. */
@@ -572,6 +691,8 @@ export interface components {
             task_id: string;
             /** @description Its lease token. */
             token: string;
+            /** @description Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's). */
+            worker_id?: string | null;
         };
         /** @description A cron entry: its schedule, the task each tick enqueues, and its runs. */
         CronEntryInfo: {
@@ -662,6 +783,8 @@ export interface components {
             task_id: string;
             /** @description Its lease token. */
             token: string;
+            /** @description Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's). */
+            worker_id?: string | null;
         };
         /**
          * @description Which tasks: every field narrows the selection. An unknown key is refused
@@ -701,6 +824,8 @@ export interface components {
             complete?: components["schemas"]["CompleteBody"][];
             /** @description Failed attempts; the retry policy decides for each. */
             fail?: components["schemas"]["FailBody"][];
+            /** @description Who reports them (default `anonymous`). */
+            worker_id?: string | null;
         };
         /** @description What became of a batch of endings. */
         FinishManyAnswer: {
@@ -730,6 +855,8 @@ export interface components {
             lease_ms?: number | null;
             /** @description Up to 500 leases. */
             leases: components["schemas"]["HeldLease"][];
+            /** @description Who renews them (default `anonymous`); refreshes its last-seen time. */
+            worker_id?: string | null;
         };
         /** @description One lease a worker holds. */
         HeldLease: {
@@ -738,6 +865,11 @@ export interface components {
             /** @description The token its lease came with. */
             token: string;
         };
+        /**
+         * @description Whether a worker is a server node or a remote process.
+         * @enum {string}
+         */
+        Kind: "local" | "remote";
         /** @description The leased tasks, possibly none. */
         LeaseAnswer: {
             /** @description Highest priority first. */
@@ -746,12 +878,24 @@ export interface components {
         /** @description What a worker asks for. */
         LeaseBody: {
             /**
+             * Format: int32
+             * @description How many attempts the worker runs at once, shown by `GET /api/workers`.
+             */
+            concurrency?: number | null;
+            /** @description The worker's host, shown by `GET /api/workers`. */
+            hostname?: string | null;
+            /**
              * Format: int64
              * @description How long the leases last without a heartbeat, in milliseconds (default: the server's lease).
              */
             lease_ms?: number | null;
             /** @description The most tasks to lease (default 1, at most 500). */
             limit?: number | null;
+            /**
+             * Format: int32
+             * @description The worker's process id, shown by `GET /api/workers`.
+             */
+            pid?: number | null;
             /** @description The task types this worker runs. */
             types: string[];
             /**
@@ -760,6 +904,11 @@ export interface components {
              *     instead of answering empty at once (default 0, at most 60000).
              */
             wait_ms?: number | null;
+            /**
+             * @description Who asks: 1 to 255 bytes, not beginning with `node:` (default
+             *     `anonymous`). Written as the lease holder of the tasks it gets.
+             */
+            worker_id?: string | null;
         };
         /** @description One leased task; present `task.id` and `token` to renew, complete or fail it. */
         LeasedTask: {
@@ -824,14 +973,45 @@ export interface components {
         Order: "newest" | "oldest";
         /** @description A queue, whether it is paused, and its tasks per status. */
         QueueInfo: {
-            /** @description Its tasks per status; `QUEUED` is its depth. */
+            /** @description Its `QUEUED` tasks as ready, scheduled and retrying; `ready` is its depth. */
+            backlog: components["schemas"]["Backlog"];
+            /** @description Its tasks per status; `QUEUED` includes tasks not due yet (see `backlog`). */
             counts: {
                 [key: string]: number;
             };
+            /**
+             * Format: int64
+             * @description How long its oldest ready task has waited, in milliseconds (now minus
+             *     that task's `run_at`); null when nothing is ready.
+             */
+            lag_ms?: number | null;
             /** @description The queue name. */
             name: string;
             /** @description A paused queue accepts tasks but starts none. */
             paused: boolean;
+        };
+        /** @description What became of a batch of hand-backs. */
+        ReleaseAnswer: {
+            /** @description Task ids whose lease was no longer held: nothing was done to them. */
+            lost: string[];
+            /** @description Task ids queued again, in request order, each with a `released` event. */
+            released: string[];
+        };
+        /**
+         * @description Leases a worker hands back without running them to the end (it is
+         *     shutting down): each task is queued again and its attempt does not count.
+         */
+        ReleaseBody: {
+            /**
+             * Format: int64
+             * @description Keep the tasks from starting again for this many milliseconds
+             *     (default 0, at most 3600000).
+             */
+            delay_ms?: number | null;
+            /** @description Up to 500 leases. */
+            leases: components["schemas"]["HeldLease"][];
+            /** @description Who hands them back (default `anonymous`). */
+            worker_id?: string | null;
         };
         /** @description How long finished tasks are kept (`--completed-retention-secs`, `--failed-retention-secs`). */
         RetentionInfo: {
@@ -845,6 +1025,20 @@ export interface components {
              * @description Seconds a FAILED task is kept after it finished; null keeps it forever.
              */
             failed_secs?: number | null;
+        };
+        /** @description An attempt a worker runs now. */
+        RunningTask: {
+            /** @description Its queue. */
+            queue: string;
+            /**
+             * Format: date-time
+             * @description When the attempt started.
+             */
+            started_at?: string | null;
+            /** @description The task. */
+            task_id: string;
+            /** @description Its type. */
+            type: string;
         };
         /**
          * @description Which tasks: exactly one of `ids` (at most 10,000), a non-empty `filter`,
@@ -925,9 +1119,21 @@ export interface components {
              * @description When it last changed.
              */
             updated_at: string;
+            /**
+             * @description Who holds the lease while it runs: a remote worker's id, or
+             *     `node:<hostname>:<pid>:<start id>` for an attempt of a server node;
+             *     null when it is not running (or was leased before holders were kept).
+             */
+            worker?: string | null;
         };
         /** @description How many tasks are in each status, overall, per type and per queue. */
         TaskCounts: {
+            /** @description The `QUEUED` tasks of every queue as ready, scheduled and retrying. */
+            backlog: components["schemas"]["Backlog"];
+            /** @description The same per queue (every queue of `by_queue`). */
+            backlog_by_queue: {
+                [key: string]: components["schemas"]["Backlog"];
+            };
             /** @description Per queue. */
             by_queue: {
                 [key: string]: {
@@ -984,12 +1190,79 @@ export interface components {
             /** @description The task. */
             task_id: string;
         };
-        /** @description A task type this server runs. */
+        /** @description A task type this server knows, and who serves it. */
         TaskTypeInfo: {
             /** @description What it does (the demo types give their simulated duration). */
             description: string;
+            /** @description Whether this server runs it itself. */
+            local: boolean;
             /** @description The name to enqueue it with. */
             name: string;
+            /**
+             * @description How many remote workers asked for it in the last minute: a remote
+             *     type with none sits `QUEUED` until a worker comes.
+             */
+            workers: number;
+        };
+        /** @description Completed and failed tasks per bucket, oldest first. */
+        Throughput: {
+            /**
+             * Format: int64
+             * @description The width of each bucket, in seconds.
+             */
+            interval_secs: number;
+            /**
+             * @description The last 15 minutes, oldest first, empty buckets included; the last
+             *     one is the bucket still filling.
+             */
+            points: components["schemas"]["ThroughputPoint"][];
+        };
+        /** @description The tasks that finished within one bucket. */
+        ThroughputPoint: {
+            /**
+             * Format: date-time
+             * @description When the bucket starts.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Tasks that completed in it.
+             */
+            completed: number;
+            /**
+             * Format: int64
+             * @description Tasks that failed for good in it (out of attempts, or permanently).
+             */
+            failed: number;
+        };
+        /** @description One worker. */
+        Worker: {
+            /**
+             * Format: int32
+             * @description How many attempts it runs at once, when it said.
+             */
+            concurrency?: number | null;
+            /** @description Its host, when it said. */
+            hostname?: string | null;
+            /** @description A remote worker's own id, or a node's `node:<hostname>:<pid>:<start id>`. */
+            id: string;
+            /** @description `local` (a server node) or `remote`. */
+            kind: components["schemas"]["Kind"];
+            /**
+             * Format: date-time
+             * @description When it last called in; null for a holder of running tasks with no
+             *     record (unseen for an hour, or leased before records were kept).
+             */
+            last_seen_at?: string | null;
+            /**
+             * Format: int32
+             * @description Its process id, when it said.
+             */
+            pid?: number | null;
+            /** @description What it runs now. */
+            running: components["schemas"]["RunningTask"][];
+            /** @description The task types it asked for last (a node: the types it runs). */
+            types: string[];
         };
     };
     responses: never;
@@ -1103,6 +1376,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CronEntryInfo"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnqueuedTask"];
                 };
             };
             404: {
@@ -1709,6 +2011,25 @@ export interface operations {
             };
         };
     };
+    history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Throughput"];
+                };
+            };
+        };
+    };
     types: {
         parameters: {
             query?: never;
@@ -1901,6 +2222,56 @@ export interface operations {
             };
         };
     };
+    release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReleaseBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReleaseAnswer"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Worker"][];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -1933,7 +2304,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/openmetrics-text": string;
+                    "text/plain; version=0.0.4": string;
+                    "application/openmetrics-text; version=1.0.0": string;
                 };
             };
         };

@@ -64,17 +64,24 @@ export function deleteTask(id: string): Promise<MessageResponse> {
   return request<MessageResponse>(`/api/tasks/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-/** Queue again every FAILED task that matches `filter`. */
-export function retryMatching(filter: TaskFilter): Promise<BulkRetried> {
-  return request<BulkRetried>('/api/tasks/bulk/retry', jsonBody({ filter: filterParams(filter) }));
+/**
+ * Which tasks a bulk action touches: these ids, what a non-empty filter matches,
+ * or every task (the server wants that said out loud, not as an empty filter).
+ */
+export type Selection = { ids: string[] } | { filter: Record<string, string> } | { all: true };
+
+/** The selection of what `filter` matches: the filter as the server reads it, or every task when it is empty. */
+export function matching(filter: TaskFilter): Selection {
+  const params = filterParams(filter);
+  return Object.keys(params).length > 0 ? { filter: params } : { all: true };
 }
 
-/** Delete every task that matches `filter`. */
-export function deleteMatching(filter: TaskFilter): Promise<BulkDeleted> {
-  return request<BulkDeleted>('/api/tasks/bulk/delete', jsonBody({ filter: filterParams(filter) }));
+/** Queue again every FAILED task of the selection; other tasks are left alone. */
+export function retryMany(selection: Selection): Promise<BulkRetried> {
+  return request<BulkRetried>('/api/tasks/bulk/retry', jsonBody(selection));
 }
 
-/** Delete every task. */
-export function clearAll(): Promise<MessageResponse> {
-  return request<MessageResponse>('/api/clear', { method: 'POST' });
+/** Delete every task of the selection. */
+export function deleteMany(selection: Selection): Promise<BulkDeleted> {
+  return request<BulkDeleted>('/api/tasks/bulk/delete', jsonBody(selection));
 }

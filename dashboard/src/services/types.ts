@@ -32,14 +32,26 @@ export type TaskPage = Omit<Schemas['TaskPage'], 'tasks'> & { tasks: Task[] };
 /** One entry of a task's history. */
 export type TaskEvent = Schemas['TaskEvent'];
 
-/** Tasks per status, overall, per type and per queue. */
+/** The QUEUED tasks told apart: due now, waiting for their time, waiting to retry. */
+export type Backlog = Schemas['Backlog'];
+
+/** Tasks per status, overall, per type and per queue, with the backlog overall and per queue. */
 export type TaskCounts = Schemas['TaskCounts'];
 
-/** A queue, whether it is paused, and its tasks per status. */
+/** A queue, whether it is paused, its tasks per status, its backlog and how long its oldest due task has waited. */
 export type QueueInfo = Schemas['QueueInfo'];
 
-/** A task type the server runs. */
+/** A task type the server runs: locally, or by remote workers (how many are live). */
 export type TaskTypeInfo = Schemas['TaskTypeInfo'];
+
+/** A task a worker is running. */
+export type RunningTask = Schemas['RunningTask'];
+
+/** A worker: a server node or a remote process, what it runs and when it was last heard from. */
+export type WorkerInfo = Schemas['Worker'];
+
+/** Completed and failed tasks per interval over the last 15 minutes, oldest first. */
+export type ThroughputHistory = Schemas['Throughput'];
 
 /** A task to enqueue with every field a caller may set. */
 export type NewTask = Omit<Schemas['NewTaskBody'], 'payload'> & { payload: JsonValue };

@@ -1,4 +1,6 @@
 /** Small factories for tests: a valid value, with whatever a test cares about overridden. */
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createElement, type ReactNode } from 'react';
 import type { CronEntry, Task, TaskEvent, TaskTypeInfo } from '../services/types';
 
 let serial = 0;
@@ -36,8 +38,8 @@ export function makeEvent(overrides: Partial<TaskEvent> = {}): TaskEvent {
 
 /** The demo types, as `GET /api/types` lists them. */
 export const demoTypes: TaskTypeInfo[] = [
-  { name: 'EMAIL', description: 'demo: succeeds after 2 s' },
-  { name: 'FAILABS', description: 'demo: always fails after 1 s' },
+  { name: 'EMAIL', description: 'demo: succeeds after 2 s', local: true, workers: 0 },
+  { name: 'FAILABS', description: 'demo: always fails after 1 s', local: true, workers: 0 },
 ];
 
 /** A fetch answer with a JSON body. */
@@ -65,3 +67,12 @@ export function makeCronEntry(overrides: Partial<CronEntry> = {}): CronEntry {
     ...overrides,
   };
 }
+
+/** A fresh query client for a component test, without retries, and its provider. */
+export function withQueryClient(): { client: QueryClient; wrapper: (props: { children: ReactNode }) => ReactNode } {
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  return { client, wrapper: ({ children }) => createElement(QueryClientProvider, { client }, children) };
+}
+
+/** The backlog fields of counts with nothing waiting, for counts a test spells out. */
+export const noBacklog = { backlog: { ready: 0, scheduled: 0, retrying: 0, oldest_ready_at: null }, backlog_by_queue: {} };
