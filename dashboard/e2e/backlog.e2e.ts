@@ -1,42 +1,13 @@
 /** Queue lag and depth, and the throughput history a new tab starts from. */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { launchBrowser, openPage, screenshot, startServer, type ApiTask, type Server } from './harness';
+import { expect, test } from 'vitest';
+import { screenshot, type ApiTask } from './harness';
+import { browserSession, enqueue } from './session';
 import { waitForStatus } from './pageModel';
 
-let browser: Browser;
-let server: Server | null = null;
-const pages: { page: Page; problems: string[] }[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser.close();
-});
-afterEach(async () => {
-  for (const { page, problems } of pages.splice(0)) {
-    await page.context().close();
-    expect(problems).toEqual([]);
-  }
-  await server?.stop();
-  server = null;
-});
-
-async function open(s: Server, width = 1280): Promise<Page> {
-  const opened = await openPage(browser, width, width < 500 ? 812 : 860);
-  pages.push(opened);
-  await opened.page.goto(s.url);
-  await opened.page.locator('.live-live').waitFor();
-  return opened.page;
-}
-
-async function enqueue(s: Server, task: object): Promise<ApiTask> {
-  return (await s.api<{ task: ApiTask }>('/api/tasks', { body: task })).task;
-}
+const session = browserSession();
 
 test('queues show lag and ready, scheduled and retrying depth; the chart starts from the server history', async () => {
-  const s = (server = await startServer(['--remote-types', 'RESIZE']));
+  const s = await session.serve(['--remote-types', 'RESIZE']);
   const done = await s.api<{ tasks: { task: ApiTask }[] }>('/api/tasks/batch', { body: { tasks: Array.from({ length: 12 }, (_, i) => ({ type: 'SMS', payload: `s${i}` })) } });
   const last = done.tasks.at(-1)?.task;
   if (!last) throw new Error('batch answered no tasks');
@@ -47,7 +18,7 @@ test('queues show lag and ready, scheduled and retrying depth; the chart starts 
   await enqueue(s, { type: 'RESIZE', payload: 'waits', queue: 'images' });
   await enqueue(s, { type: 'RESIZE', payload: 'later', queue: 'images', delay_ms: 600_000 });
 
-  const page = await open(s);
+  const page = await session.open(s);
   // A new tab: the 12 completions happened before it opened.
   await expect.poll(() => page.getByRole('img', { name: /Last 15 minutes/ }).getAttribute('aria-label'), { timeout: 10_000 }).toContain('12 completed');
   const images = page.locator('[data-queue="images"]');

@@ -1,45 +1,16 @@
 /** What someone on call looks at first: the workers, and the types no worker serves. */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { launchBrowser, openPage, screenshot, startServer, type ApiTask, type Server } from './harness';
+import { expect, test } from 'vitest';
+import { screenshot, type ApiTask } from './harness';
+import { browserSession, enqueue } from './session';
 import { row } from './pageModel';
 
-let browser: Browser;
-let server: Server | null = null;
-const pages: { page: Page; problems: string[] }[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser.close();
-});
-afterEach(async () => {
-  for (const { page, problems } of pages.splice(0)) {
-    await page.context().close();
-    expect(problems).toEqual([]);
-  }
-  await server?.stop();
-  server = null;
-});
-
-async function open(s: Server, width = 1280): Promise<Page> {
-  const opened = await openPage(browser, width, width < 500 ? 812 : 860);
-  pages.push(opened);
-  await opened.page.goto(s.url);
-  await opened.page.locator('.live-live').waitFor();
-  return opened.page;
-}
-
-async function enqueue(s: Server, task: object): Promise<ApiTask> {
-  return (await s.api<{ task: ApiTask }>('/api/tasks', { body: task })).task;
-}
+const session = browserSession();
 
 test('types no worker serves are called out, and the workers view shows who runs what', async () => {
-  const s = (server = await startServer(['--remote-types', 'RESIZE,OCR']));
+  const s = await session.serve(['--remote-types', 'RESIZE,OCR']);
   const resize = await enqueue(s, { type: 'RESIZE', payload: { url: 'cat.png' } });
   const ocr = await enqueue(s, { type: 'OCR', payload: { url: 'scan.pdf' } });
-  const page = await open(s);
+  const page = await session.open(s);
   const unserved = page.getByRole('region', { name: 'No worker for these types' });
   await unserved.getByText(/RESIZE: 1 queued, no worker serves it/).waitFor();
   await unserved.getByText(/OCR: 1 queued/).waitFor();
@@ -60,7 +31,7 @@ test('types no worker serves are called out, and the workers view shows who runs
   await page.locator('aside.detail .detail-status').waitFor();
   expect(page.url()).toContain(`/tasks/${ocr.id}`);
 
-  const phone = await open(s, 375);
+  const phone = await session.open(s, 375);
   await phone.getByRole('region', { name: 'Workers' }).locator('[data-worker="ocr-worker-1"]').waitFor({ timeout: 10_000 });
   await phone.getByRole('region', { name: 'Workers' }).scrollIntoViewIfNeeded();
   await screenshot(phone, 'mobile-workers');
