@@ -267,8 +267,10 @@ def attempt_span(events, attempt, sent):
 
 def check_restart_leases(report, attempts, histories, restarts):
     """Remote leases held across a node restart must survive it unless they lapsed.
-    Counts in stats how many were held across one and how many the worker kept."""
-    held = kept = 0
+    Counts in stats how many were held across one, how many the worker kept, and
+    how many lapsed (ended by expiry once they could have run out: abandoned, or
+    not renewed while no node answered)."""
+    held = kept = lapsed = 0
     for lease in attempts:
         span = attempt_span(histories.get(lease["task"], []), lease["attempt"], lease["sent"])
         if span is None or span[1] is None:
@@ -284,7 +286,9 @@ def check_restart_leases(report, attempts, histories, restarts):
             kept += 1
             continue
         surely_until = max(until for sent, until in lease["renewals"] if sent <= ended)
-        if ended < surely_until - CLOCK_SLACK:
+        if ended >= surely_until - CLOCK_SLACK:
+            lapsed += 1
+        else:
             node, down = across[-1]
             report.add("restart_lease_lost",
                        f"task {lease['task']} attempt {lease['attempt']} (lease {lease['token']} of "
@@ -293,6 +297,7 @@ def check_restart_leases(report, attempts, histories, restarts):
                        f"went down; {span[1].get('message') or ''}".rstrip("; "))
     report.stats["restart_leases_held"] = held
     report.stats["restart_leases_kept"] = kept
+    report.stats["restart_leases_lapsed"] = lapsed
 
 
 def tally(tasks):

@@ -105,13 +105,13 @@ def rows(outcomes):
 
 
 def restart_leases(report):
-    """Remote leases held across node restarts: how many the server let the worker
-    keep, of how many, and how many it took back before they could run out."""
+    """Remote leases held across node restarts by live workers: how many they kept,
+    how many lapsed, and how many the server took back before they could run out."""
     held = report.stats.get("restart_leases_held", 0)
     if not held:
         return "-"
-    lost = report.count("restart_lease_lost")
-    return f"{report.stats['restart_leases_kept']}/{held} kept" + (f", {lost} lost" if lost else "")
+    return (f"{held}: {report.stats['restart_leases_kept']} kept, "
+            f"{report.stats['restart_leases_lapsed']} lapsed, {report.count('restart_lease_lost')} lost")
 
 
 def phase_problems(outcome):
@@ -156,9 +156,9 @@ def print_details(outcomes, limit=8):
               f"worker 409s {stats['finish_409']}, late answers {stats['late_answers']} "
               f"({stats['late_answers_200']} answered 200 before any rescue), "
               f"drained in {fmt(outcome['drain_seconds'])}; remote leases held across node "
-              f"restarts {stats.get('restart_leases_held', 0)}, kept by their live workers "
-              f"{stats.get('restart_leases_kept', 0)}, ended by lease expiry before they could "
-              f"run out {report.count('restart_lease_lost')}")
+              f"restarts {stats.get('restart_leases_held', 0)}: kept by their live workers "
+              f"{stats.get('restart_leases_kept', 0)}, lapsed {stats.get('restart_leases_lapsed', 0)}, "
+              f"ended by lease expiry before they could run out {report.count('restart_lease_lost')}")
         for fault in outcome["faults"]:
             notes = "; ".join(fault["notes"])
             print(f"  {fault['fault']}: recovery {fmt(fault['recovery'])} (bound {fault['bound']:.0f} s)"

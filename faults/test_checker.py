@@ -275,6 +275,7 @@ class CheckerTest(unittest.TestCase):
         world.ended_by_expiry_at(2.5, "lease expired: the worker stopped renewing it")
         report = world.check()
         self.assertEqual(report.total(), 0, report.violations)
+        self.assertEqual(report.stats["restart_leases_lapsed"], 1)
 
     def test_a_killed_workers_lease_may_be_taken(self):
         world = World()
