@@ -13,12 +13,23 @@ Must-be-zero categories:
   phantom        a task no acknowledged or indeterminate enqueue explains, or
                  an indeterminate batch that was half written
   replay         a history that does not replay to the task's final state
-  counts         GET /api/counts disagrees with the listing"""
+  counts         GET /api/counts disagrees with the listing
+  restart_lease_lost
+                 a remote worker held a lease across a node restart (the node
+                 SIGKILLed or SIGTERMed, the worker not) and the server ended
+                 that attempt by lease expiry before the lease could have run
+                 out: the worker's last renewal it saw succeed, sent at s with
+                 lease_ms, holds the lease until at least s + lease_ms. A lease
+                 that truly lapsed (no node reachable for longer than it) may
+                 be taken back and is not counted."""
 
 from collections import Counter, defaultdict
 from datetime import datetime
 
-CATEGORIES = ["lost", "duplicated", "stuck", "over_attempts", "phantom", "replay", "counts"]
+CATEGORIES = ["lost", "duplicated", "stuck", "over_attempts", "phantom", "replay", "counts",
+              "restart_lease_lost"]
+# Server timestamps are written to the millisecond; the worker's are finer.
+CLOCK_SLACK = 0.05
 STATUSES = ["QUEUED", "INPROGRESS", "COMPLETED", "FAILED"]
 
 
@@ -44,8 +55,10 @@ def parse_time(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def check(ops, tasks, histories, answers, counts, read_at):
-    """Every check on one run; returns a Report."""
+def check(ops, tasks, histories, answers, counts, read_at, workers=(), restarts=()):
+    """Every check on one run; returns a Report. `workers` are the remote
+    workers' logs as (name, entries, killed_at or None); `restarts` the node
+    restarts as (name, down_at, up_at), in epoch seconds."""
     report = Report()
     by_id = {task["id"]: task for task in tasks}
     check_lost(report, ops, by_id)
@@ -55,6 +68,7 @@ def check(ops, tasks, histories, answers, counts, read_at):
     check_attempts(report, tasks, histories)
     check_replay(report, tasks, histories)
     check_counts(report, tasks, counts)
+    check_restart_leases(report, remote_attempts(workers), histories, restarts)
     report.stats.update(stats(ops, tasks, histories, answers))
     return report
 
@@ -212,6 +226,78 @@ def check_replay(report, tasks, histories):
             problems.append(f"replays to {attempts} attempts, task has {task['attempts']}")
         for problem in problems:
             report.add("replay", f"task {task['id']} ({task['type']}): {problem}")
+
+
+def remote_attempts(workers):
+    """Every lease the remote workers got, with how long it surely lasted:
+    dicts of worker, task, token, attempt, sent (when the lease was asked for),
+    killed_at, and renewals: (sent, holds_until) of each grant or heartbeat the
+    server answered without calling it lost."""
+    attempts = {}
+    for name, entries, killed_at in workers:
+        for entry in entries:
+            key = (name, entry.get("task"), entry.get("token"))
+            if entry.get("e") == "lease" and "sent" in entry:
+                attempts[key] = {"worker": name, "task": entry["task"], "token": entry["token"],
+                                 "attempt": entry["attempt"], "sent": entry["sent"],
+                                 "killed_at": killed_at,
+                                 "renewals": [(entry["sent"], entry["sent"] + entry["lease_ms"] / 1000)]}
+            elif entry.get("e") == "beat" and key in attempts and entry.get("code") == 200 \
+                    and not entry.get("lost"):
+                attempts[key]["renewals"].append((entry["sent"], entry["sent"] + entry["lease_ms"] / 1000))
+    return list(attempts.values())
+
+
+def ended_by_expiry(event):
+    """Whether the server ended the attempt because its lease ran out (a retry,
+    or a failure when no attempt was left)."""
+    return event["kind"] == "lease_expired" or (
+        event["kind"] == "failed" and (event.get("message") or "").startswith("lease expired"))
+
+
+def attempt_span(events, attempt, sent):
+    """(started event, ending event or None) of the attempt numbered `attempt`
+    that started once its lease was asked for at `sent`; None if not found."""
+    for n, event in enumerate(events):
+        if event["kind"] == "started" and event["attempt"] == attempt \
+                and parse_time(event["at"]) >= sent - CLOCK_SLACK:
+            return event, events[n + 1] if n + 1 < len(events) else None
+    return None
+
+
+def check_restart_leases(report, attempts, histories, restarts):
+    """Remote leases held across a node restart must survive it unless they lapsed.
+    Counts in stats how many were held across one, how many the worker kept, and
+    how many lapsed (ended by expiry once they could have run out: abandoned, or
+    not renewed while no node answered)."""
+    held = kept = lapsed = 0
+    for lease in attempts:
+        span = attempt_span(histories.get(lease["task"], []), lease["attempt"], lease["sent"])
+        if span is None or span[1] is None:
+            continue  # not this attempt's history, or still running (judged as stuck)
+        started, ended = parse_time(span[0]["at"]), parse_time(span[1]["at"])
+        across = [(node, down) for node, down, _up in restarts if started < down < ended]
+        if not across:
+            continue
+        if lease["killed_at"] is not None and lease["killed_at"] <= ended:
+            continue  # its worker died: the lease was rightly left to expire
+        held += 1
+        if not ended_by_expiry(span[1]):
+            kept += 1
+            continue
+        surely_until = max(until for sent, until in lease["renewals"] if sent <= ended)
+        if ended >= surely_until - CLOCK_SLACK:
+            lapsed += 1
+        else:
+            node, down = across[-1]
+            report.add("restart_lease_lost",
+                       f"task {lease['task']} attempt {lease['attempt']} (lease {lease['token']} of "
+                       f"{lease['worker']}, alive): {span[1]['kind']} "
+                       f"{surely_until - ended:.1f} s before its lease could run out, after {node} "
+                       f"went down; {span[1].get('message') or ''}".rstrip("; "))
+    report.stats["restart_leases_held"] = held
+    report.stats["restart_leases_kept"] = kept
+    report.stats["restart_leases_lapsed"] = lapsed
 
 
 def tally(tasks):

@@ -36,6 +36,8 @@ class Env:
         os.makedirs(self.dir, exist_ok=True)
         self.nodes = []
         self.workers = []  # (Popen, log path), killed ones included
+        self.killed = {}  # log path -> when its worker was SIGKILLed (epoch seconds)
+        self.restarts = []  # (node name, down at, up again at) of each node restart
         self.log = load.EnqueueLog()
         self.producers = None
         self.pg = None
@@ -104,6 +106,11 @@ class Env:
         """Every answer the remote workers got to complete/fail."""
         return [entry for _, path in self.workers for entry in worker.read_log(path)
                 if entry.get("e") == "answer"]
+
+    def worker_logs(self):
+        """Each remote worker's log, for the checker: (name, entries, killed at or None)."""
+        return [(os.path.basename(path), worker.read_log(path), self.killed.get(path))
+                for _, path in self.workers]
 
     def ensure_up(self):
         """Every node running and ready, the workers at full strength."""

@@ -89,19 +89,29 @@ def rows(outcomes):
             shown = "/".join("-" if t is None else f"{t:.1f}" for t in times)
             shown = f"{shown} s" if any(t is not None for t in times) else "-"
             if n > 0:
-                numbers = [""] * 5
+                numbers = [""] * 6
             elif report is None:
-                numbers = ["?"] * 5
+                numbers = ["?"] * 6
             else:
                 numbers = [report.stats["acknowledged"], report.count("lost"),
                            report.count("duplicated"), report.count("stuck"),
-                           report.stats["re_executed"]]
+                           report.stats["re_executed"], restart_leases(report)]
             name = f"{kind} x{len(times)}" if times else f"{kind} (not run)"
             broken = sum(len(f["violations"]) for f in faults)
             problems = ([] if n else phase_problems(outcome)) + ([f"bound {broken}"] if broken else [])
             text = "FAIL: " + ", ".join(problems) if problems else "ok" if faults or n == 0 else "-"
             table.append([name, outcome["backend"], *map(str, numbers), shown, text])
     return table
+
+
+def restart_leases(report):
+    """Remote leases held across node restarts by live workers: how many they kept,
+    how many lapsed, and how many the server took back before they could run out."""
+    held = report.stats.get("restart_leases_held", 0)
+    if not held:
+        return "-"
+    return (f"{held}: {report.stats['restart_leases_kept']} kept, "
+            f"{report.stats['restart_leases_lapsed']} lapsed, {report.count('restart_lease_lost')} lost")
 
 
 def phase_problems(outcome):
@@ -125,7 +135,7 @@ def verdict(outcome):
 
 def print_table(outcomes, out=sys.stdout):
     header = ["fault", "backend", "acknowledged", "lost", "duplicated", "stuck", "re-executed",
-              "recovery", "verdict"]
+              "restart leases", "recovery", "verdict"]
     body = rows(outcomes)
     widths = [max(len(row[i]) for row in [header] + body) for i in range(len(header))]
     line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"
@@ -145,7 +155,10 @@ def print_details(outcomes, limit=8):
         print(f"\n{outcome['name']}: ops {stats['ops']}, tasks {stats['statuses']}, "
               f"worker 409s {stats['finish_409']}, late answers {stats['late_answers']} "
               f"({stats['late_answers_200']} answered 200 before any rescue), "
-              f"drained in {fmt(outcome['drain_seconds'])}")
+              f"drained in {fmt(outcome['drain_seconds'])}; remote leases held across node "
+              f"restarts {stats.get('restart_leases_held', 0)}: kept by their live workers "
+              f"{stats.get('restart_leases_kept', 0)}, lapsed {stats.get('restart_leases_lapsed', 0)}, "
+              f"ended by lease expiry before they could run out {report.count('restart_lease_lost')}")
         for fault in outcome["faults"]:
             notes = "; ".join(fault["notes"])
             print(f"  {fault['fault']}: recovery {fmt(fault['recovery'])} (bound {fault['bound']:.0f} s)"

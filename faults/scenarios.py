@@ -28,15 +28,32 @@ def recovery_violation(name, recovery, bound):
     return [] if recovery is not None else [f"{name}: not ready and finishing tasks within {bound} s"]
 
 
+def remote_leases_held(env, seconds=5):
+    """Waits (at most `seconds`) until a live remote worker runs a long attempt, so
+    that a node restart falls inside remote leases; returns a note on what they held."""
+    def held():
+        return [lease for _, path in env.live_workers() for lease in open_leases(read_log(path))]
+
+    def long_ones():
+        return [lease for lease in held() if lease[3] == "long"]
+
+    client.wait_until(long_ones, time.monotonic() + seconds, every=0.05)
+    return f"remote workers held {len(held())} leases ({len(long_ones())} long) when it went down"
+
+
 def node_sigkill(env):
-    """SIGKILL a node mid-load and restart it on the same store."""
+    """SIGKILL a node mid-load, while remote workers hold leases, and restart it on
+    the same store: their leases must outlive the restart."""
     node = env.rng.choice(env.nodes)
+    note = remote_leases_held(env)
+    down_at = time.time()
     since = time.monotonic()
     node.kill()
     node.start()
     recovery = env.wait_recovered(since, RECOVERY_BOUND, [node])
+    env.restarts.append((node.name, down_at, time.time()))
     return result("node SIGKILL", recovery, RECOVERY_BOUND,
-                  recovery_violation(f"{node.name} after SIGKILL", recovery, RECOVERY_BOUND))
+                  recovery_violation(f"{node.name} after SIGKILL", recovery, RECOVERY_BOUND), [note])
 
 
 class EventStream:
@@ -76,6 +93,8 @@ def node_sigterm_with_stream(env):
     try:
         if not client.wait_until(lambda: stream.received > 0, time.monotonic() + 10):
             violations.append(f"{node.name}: /api/events sent nothing in 10 s")
+        notes.append(remote_leases_held(env))
+        down_at = time.time()
         took = node.terminate(EXIT_BOUND)
         if took is None:
             violations.append(f"{node.name}: still running {EXIT_BOUND} s after SIGTERM with an open "
@@ -87,14 +106,15 @@ def node_sigterm_with_stream(env):
     since = time.monotonic()
     node.start()
     recovery = env.wait_recovered(since, RECOVERY_BOUND, [node])
+    env.restarts.append((node.name, down_at, time.time()))
     violations += recovery_violation(f"{node.name} after SIGTERM", recovery, RECOVERY_BOUND)
     return result("SIGTERM, event stream open", recovery, RECOVERY_BOUND, violations, notes)
 
 
 def open_leases(entries):
-    """(task, token, attempt) of the leases a worker log shows no answer for."""
+    """(task, token, attempt, behaviour) of the leases a worker log shows no answer for."""
     answered = {(e["task"], e["token"]) for e in entries if e.get("e") in ("answer", "lost")}
-    return [(e["task"], e["token"], e["attempt"]) for e in entries
+    return [(e["task"], e["token"], e["attempt"], e.get("behaviour")) for e in entries
             if e.get("e") == "lease" and (e["task"], e["token"]) not in answered]
 
 
@@ -115,6 +135,7 @@ def worker_sigkill(env):
     # Kill while it holds something, if it does within a few seconds.
     client.wait_until(lambda: open_leases(read_log(log_path)), time.monotonic() + 5, every=0.05)
     since = time.monotonic()
+    env.killed[log_path] = time.time()
     proc.kill()
     proc.wait(timeout=10)
     env.start_worker()
@@ -122,7 +143,7 @@ def worker_sigkill(env):
     # The worker's lease, then the reaper's period (lease-secs / 2), then the usual margin.
     bound = WORKER_LEASE_MS / 1000 + LEASE_SECS / 2 + RECOVERY_BOUND
     addr = env.nodes[0].addr
-    done = client.wait_until(lambda: all(rescued(addr, t, a) for t, _, a in held),
+    done = client.wait_until(lambda: all(rescued(addr, t, a) for t, _, a, _ in held),
                              since + bound, every=0.1)
     recovery = time.monotonic() - since if done else None
     violations = [] if done else [f"leases of the killed worker not rescued within {bound:.0f} s"]
@@ -153,6 +174,7 @@ def sigterm_during_outage(env):
     try:
         if not client.wait_until(lambda: not client.is_ready(node.addr), time.monotonic() + 15):
             notes.append("readyz still answered 200 15 s into the outage")
+        down_at = time.time()
         took = node.terminate(EXIT_BOUND)
         if took is None:
             violations.append(f"{node.name}: still running {EXIT_BOUND} s after SIGTERM during a "
@@ -164,6 +186,7 @@ def sigterm_during_outage(env):
     since = time.monotonic()
     node.start()
     recovery = env.wait_recovered(since, PG_RECOVERY_BOUND)
+    env.restarts.append((node.name, down_at, time.time()))
     violations += recovery_violation("cluster after the outage", recovery, PG_RECOVERY_BOUND)
     return result("SIGTERM during PostgreSQL outage", recovery, PG_RECOVERY_BOUND, violations, notes)
 
@@ -264,7 +287,7 @@ def run_phase(ctx, plan):
             proc.wait(timeout=10)
         env.save_ops()
         report = checker.check(env.log.ops, snap["tasks"], snap["histories"], env.answers(),
-                               snap["counts"], snap["read_at"])
+                               snap["counts"], snap["read_at"], env.worker_logs(), env.restarts)
         finish_report(env, outcome, report)
     except Exception as err:  # the phase fails, the suite goes on to the next
         import traceback

@@ -5,6 +5,7 @@ category, and a clean one must pass. Run from the repository root:
 """
 
 import unittest
+from datetime import datetime, timezone
 
 from faults import checker
 
@@ -24,8 +25,17 @@ def op(number, outcome="ack", ids=(), items=1, route="/api/tasks"):
             "route": route, "status": 201 if outcome == "ack" else 503}
 
 
-def event(kind, attempt):
-    return {"kind": kind, "attempt": attempt, "at": EARLIER, "message": None}
+def event(kind, attempt, at=EARLIER, message=None):
+    return {"kind": kind, "attempt": attempt, "at": at, "message": message}
+
+
+T0 = checker.parse_time(EARLIER)
+RESCUED_AT_START = "lease expired: the previous server process stopped while it ran"
+
+
+def at(seconds):
+    """EARLIER plus `seconds`, as the server writes times."""
+    return datetime.fromtimestamp(T0 + seconds, timezone.utc).isoformat(timespec="milliseconds")
 
 
 def ran_once(outcome="completed"):
@@ -56,10 +66,32 @@ class World:
         }
         self.answers = []
         self.counts = None
+        self.workers = []
+        self.restarts = []
 
     def check(self):
         counts = self.counts if self.counts is not None else counts_of(self.tasks)
-        return checker.check(self.ops, self.tasks, self.histories, self.answers, counts, NOW)
+        return checker.check(self.ops, self.tasks, self.histories, self.answers, counts, NOW,
+                             self.workers, self.restarts)
+
+    def remote_lease_across_restart(self, beat_code=200, killed_at=None):
+        """Task a leased at 0 s by worker0 for 1.5 s and renewed at 1 s for 6 s
+        (when `beat_code` is 200); node0 SIGKILLed at 1.5 s, back at 1.8 s."""
+        self.workers = [("worker0", [
+            {"e": "lease", "task": "a", "token": "5", "attempt": 1, "behaviour": "long",
+             "sent": T0, "lease_ms": 1500, "t": T0 + 0.01},
+            {"e": "beat", "task": "a", "token": "5", "sent": T0 + 1, "lease_ms": 6000,
+             "code": beat_code, "lost": False, "t": T0 + 1.01},
+        ], killed_at)]
+        self.restarts = [("node0", T0 + 1.5, T0 + 1.8)]
+
+    def ended_by_expiry_at(self, seconds, message=RESCUED_AT_START):
+        """Task a's first attempt ended by lease expiry at `seconds`, then ran again."""
+        self.tasks[0]["attempts"] = 2
+        self.histories["a"] = [event("enqueued", 0), event("started", 1, at(0.005)),
+                               event("lease_expired", 1, at(seconds), message),
+                               event("started", 2, at(seconds + 0.1)),
+                               event("completed", 2, at(seconds + 0.2))]
 
 
 def answer(task_id, token, action="complete", code=200, status="COMPLETED"):
@@ -207,6 +239,58 @@ class CheckerTest(unittest.TestCase):
         report = world.check()
         self.assertEqual(report.total(), 0, report.violations)
         self.assertEqual(report.stats["re_executed"], 1)
+
+
+    def test_a_live_workers_lease_rescued_at_a_restart_is_caught(self):
+        world = World()
+        world.remote_lease_across_restart()
+        world.ended_by_expiry_at(1.9)  # start-up recovery took it, 5.1 s before it ran out
+        report = world.check()
+        self.assertOnly(report, "restart_lease_lost")
+        self.assertIn("task a attempt 1", report.violations["restart_lease_lost"][0])
+        self.assertEqual((report.stats["restart_leases_held"], report.stats["restart_leases_kept"]),
+                         (1, 0))
+
+    def test_a_rescue_that_ends_the_last_attempt_is_caught_too(self):
+        world = World()
+        world.remote_lease_across_restart()
+        world.tasks[0].update(status="FAILED", max_retries=1)
+        world.histories["a"] = [event("enqueued", 0), event("started", 1, at(0.005)),
+                                event("failed", 1, at(1.9), RESCUED_AT_START)]
+        self.assertOnly(world.check(), "restart_lease_lost")
+
+    def test_a_lease_kept_through_a_restart_passes(self):
+        world = World()
+        world.remote_lease_across_restart()
+        world.histories["a"] = [event("enqueued", 0), event("started", 1, at(0.005)),
+                                event("completed", 1, at(8))]
+        report = world.check()
+        self.assertEqual(report.total(), 0, report.violations)
+        self.assertEqual((report.stats["restart_leases_held"], report.stats["restart_leases_kept"]),
+                         (1, 1))
+
+    def test_a_lease_that_lapsed_while_no_node_answered_may_be_taken(self):
+        world = World()
+        world.remote_lease_across_restart(beat_code=None)  # the renewal never got through
+        world.ended_by_expiry_at(2.5, "lease expired: the worker stopped renewing it")
+        report = world.check()
+        self.assertEqual(report.total(), 0, report.violations)
+        self.assertEqual(report.stats["restart_leases_lapsed"], 1)
+
+    def test_a_killed_workers_lease_may_be_taken(self):
+        world = World()
+        world.remote_lease_across_restart(killed_at=T0 + 1.2)
+        world.ended_by_expiry_at(1.9)
+        self.assertEqual(world.check().total(), 0)
+
+    def test_an_expiry_with_no_restart_inside_the_attempt_is_not_judged_here(self):
+        world = World()
+        world.remote_lease_across_restart()
+        world.restarts = [("node0", T0 + 30, T0 + 31)]
+        world.ended_by_expiry_at(1.9)
+        report = world.check()
+        self.assertEqual(report.total(), 0, report.violations)
+        self.assertEqual(report.stats["restart_leases_held"], 0)
 
 
 if __name__ == "__main__":

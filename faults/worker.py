@@ -4,9 +4,13 @@
 It speaks the worker protocol (/api/worker/lease, heartbeat, complete, fail)
 and, per lease, picks one behaviour: complete, fail (transient or permanent),
 run slowly while heartbeating past the first lease, abandon the lease, or
-answer late, after the lease expired. Every answer it gets to complete/fail
-is appended to a JSON-lines log, which the checker reads: two 200 answers
-that finish the same task twice are the double completion we hunt."""
+answer late, after the lease expired, or run long on a long lease (so that a
+node restart falls inside it). Every answer it gets to complete/fail is
+appended to a JSON-lines log, which the checker reads: two 200 answers that
+finish the same task twice are the double completion we hunt. Each lease and
+heartbeat is logged with the time its request was sent: the lease cannot
+expire before that time plus its lease_ms, which bounds when the server may
+rightly take it back."""
 
 import argparse
 import json
@@ -18,7 +22,13 @@ from . import client
 
 # Per lease: behaviour -> weight. Mostly honest, so the load makes progress.
 BEHAVIOURS = {"complete": 60, "fail": 12, "fail_permanent": 5, "slow": 8,
-              "abandon": 7, "late": 8}
+              "abandon": 7, "late": 8, "long": 6}
+# A "long" attempt renews its lease for this long, every LONG_BEAT_SECS, and
+# completes after LONG_SECS: a node SIGKILLed or SIGTERMed and restarted within
+# the lease must leave it running.
+LONG_LEASE_MS = 6000
+LONG_BEAT_SECS = 1.0
+LONG_SECS = 8.0
 
 
 class Worker:
@@ -65,6 +75,7 @@ class Worker:
 
     def once(self):
         body = {"types": self.types, "limit": self.rng.randint(1, 4), "lease_ms": self.lease_ms}
+        sent = time.time()
         _, answer = self.post("/api/worker/lease", body)
         if answer is None or answer.status != 200 or not isinstance(answer.json, dict):
             time.sleep(0.2)  # the node is down or its store is: try again soon
@@ -73,18 +84,18 @@ class Worker:
         if not leases:
             time.sleep(0.05)
         for lease in leases:
-            self.handle(lease)
+            self.handle(lease, sent)
 
-    def handle(self, lease):
+    def handle(self, lease, sent):
         task, token = lease["task"], lease["token"]
         behaviour = self.rng.choices(list(BEHAVIOURS), weights=BEHAVIOURS.values())[0]
         # A batch of leases may share one token: an attempt is (task id, token).
         self.record(e="lease", task=task["id"], token=token, attempt=task["attempts"],
-                    behaviour=behaviour)
+                    behaviour=behaviour, sent=sent, lease_ms=self.lease_ms)
         if behaviour == "abandon":
             return
-        if behaviour in ("slow", "late") and self.side.acquire(blocking=False):
-            target = self.slow if behaviour == "slow" else self.late
+        if behaviour in ("slow", "late", "long") and self.side.acquire(blocking=False):
+            target = {"slow": self.slow, "late": self.late, "long": self.long}[behaviour]
             threading.Thread(target=target, args=(task, token), daemon=True).start()
             return
         time.sleep(self.rng.uniform(0, 0.01))
@@ -98,19 +109,34 @@ class Worker:
     def slow(self, task, token):
         """Works for twice the lease, renewing it, then completes."""
         try:
-            until = time.monotonic() + 2 * self.lease_ms / 1000
-            while time.monotonic() < until:
-                time.sleep(self.lease_ms / 3000)
-                _, answer = self.post("/api/worker/heartbeat", {
-                    "leases": [{"task_id": task["id"], "token": token}], "lease_ms": self.lease_ms})
-                lost = answer.json.get("lost", []) if answer is not None and answer.status == 200 \
-                    and isinstance(answer.json, dict) else []
-                if task["id"] in lost:
-                    self.record(e="lost", task=task["id"], token=token)
-                    return
-            self.finish("complete", task, token)
+            self.keep(task, token, 2 * self.lease_ms / 1000, self.lease_ms / 3000, self.lease_ms)
         finally:
             self.side.release()
+
+    def long(self, task, token):
+        """Works for LONG_SECS on a lease renewed to LONG_LEASE_MS, then completes."""
+        try:
+            self.keep(task, token, LONG_SECS, LONG_BEAT_SECS, LONG_LEASE_MS)
+        finally:
+            self.side.release()
+
+    def keep(self, task, token, seconds, every, lease_ms):
+        """Heartbeats the lease every `every` seconds for `seconds`, then completes;
+        stops at once if a heartbeat says the lease was lost."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            time.sleep(every)
+            sent = time.time()
+            node, answer = self.post("/api/worker/heartbeat", {
+                "leases": [{"task_id": task["id"], "token": token}], "lease_ms": lease_ms})
+            ok = answer is not None and answer.status == 200 and isinstance(answer.json, dict)
+            lost = ok and task["id"] in (answer.json.get("lost") or [])
+            self.record(e="beat", task=task["id"], token=token, sent=sent, lease_ms=lease_ms,
+                        code=None if answer is None else answer.status, lost=lost, node=node)
+            if lost:
+                self.record(e="lost", task=task["id"], token=token)
+                return
+        self.finish("complete", task, token)
 
     def late(self, task, token):
         """Answers after the lease expired and the reaper (every lease/2, at most
