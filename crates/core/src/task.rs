@@ -13,7 +13,7 @@ pub type Timestamp = DateTime<Utc>;
 /// A JSON document kept exactly as the client sent it, byte for byte.
 pub type RawJson = Box<RawValue>;
 
-/// Where a task is in its life; see the state machine in DESIGN §1.
+/// Where a task is in its life: `QUEUED`, leased to `INPROGRESS`, then `COMPLETED`, or back to `QUEUED` for a retry, or `FAILED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
@@ -77,7 +77,7 @@ impl FromStr for TaskStatus {
     }
 }
 
-/// One task with every field of DESIGN §1, as stored and as sent on the wire.
+/// One task with every field, as stored and as sent on the wire.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {

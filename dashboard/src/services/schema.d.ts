@@ -1051,7 +1051,7 @@ export interface components {
             /** @description These tasks. */
             ids?: string[] | null;
         };
-        /** @description One task with every field of DESIGN §1, as stored and as sent on the wire. */
+        /** @description One task with every field, as stored and as sent on the wire. */
         Task: {
             /**
              * Format: int32
@@ -1178,7 +1178,7 @@ export interface components {
             tasks: components["schemas"]["Task"][];
         };
         /**
-         * @description Where a task is in its life; see the state machine in DESIGN §1.
+         * @description Where a task is in its life: `QUEUED`, leased to `INPROGRESS`, then `COMPLETED`, or back to `QUEUED` for a retry, or `FAILED`.
          * @enum {string}
          */
         TaskStatus: "QUEUED" | "INPROGRESS" | "COMPLETED" | "FAILED";
