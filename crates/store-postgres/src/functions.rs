@@ -9,6 +9,11 @@
 //! Bodies are applied after the migrations, in the same transaction under
 //! the same advisory lock, so nodes connecting together do not race.
 //!
+//! The last node to connect sets the bodies for all: a node of an older
+//! build would put its older bodies back. A body change that older nodes
+//! must not undo therefore comes with a migration too (even an empty one),
+//! which makes older builds refuse the schema as too new.
+//!
 //! The bodies name the claim order by placeholder: `{claim_order:PREFIX}`
 //! and `{claim_order_in_level:PREFIX}` become the order of
 //! [`claim_order_sql`] and [`claim_order_in_level_sql`] with that column
