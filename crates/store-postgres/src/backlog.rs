@@ -10,7 +10,7 @@ use crate::errors::Fault;
 /// One statement over `tasks_ready` (queue, priority DESC, run_at, id). It
 /// walks the queues with queued tasks (paused ones too: a backlog is a
 /// backlog) by one seek per name, and their priority levels by one seek per
-/// level (`next_level`, migration 0005). Per level, one seek finds the oldest
+/// level (`next_level`, in `sql/functions/`). Per level, one seek finds the oldest
 /// due task and one range `run_at > $1` counts the tasks not due yet, with a
 /// heap fetch each for `attempts`. So a scrape reads the not-yet-due tasks
 /// (the minority) and never the due ones, which the counters already count;

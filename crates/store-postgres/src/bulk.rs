@@ -1,41 +1,16 @@
-//! Operations on many tasks: filtered pages by keyset, retrying or deleting
-//! a selection in one transaction, and retention's batches.
+//! Operations on many tasks: retrying or deleting a selection in one
+//! transaction, and retention's batches.
 
 use std::collections::HashMap;
 
-use rustqueue_core::store::{BulkDeleted, PageOrder, PageParams, PruneParams, Selection};
-use rustqueue_core::task::{Task, TaskStatus, Timestamp};
+use rustqueue_core::store::{BulkDeleted, PruneParams, Selection};
+use rustqueue_core::task::{TaskStatus, Timestamp};
 
 use crate::connection::Db;
 use crate::counters::count_changes;
 use crate::errors::Fault;
 use crate::filter::Conditions;
-use crate::rows::{self, limit_column, task_columns};
-
-/// One page of tasks matching the filter, after the cursor, by id.
-pub(crate) async fn page(db: &Db, params: &PageParams) -> Result<Vec<Task>, Fault> {
-    if params.limit == 0 {
-        return Ok(Vec::new());
-    }
-    let mut conditions = Conditions::of(&params.filter);
-    let (after, order) = match params.order {
-        PageOrder::NewestFirst => ("t.id < $", "DESC"),
-        PageOrder::OldestFirst => ("t.id > $", "ASC"),
-    };
-    if let Some(cursor) = &params.after {
-        conditions.bind(after, cursor.clone());
-    }
-    let limit = conditions.param(limit_column(params.limit));
-    let sql = format!(
-        "SELECT {} FROM tasks t{} ORDER BY t.id {order} LIMIT ${limit}",
-        task_columns!("t"),
-        conditions.where_clause()
-    );
-    let client = db.client().await?;
-    let select = client.prepare_cached(&sql).await?;
-    let rows = client.query(&select, &conditions.params()).await?;
-    rows.iter().map(rows::task).collect()
-}
+use crate::rows::limit_column;
 
 /// The `FAILED` tasks a selection names, as `picked(id, unique_key, ord)`,
 /// `ord` being the position in the selection (ids in the order given, or by id).

@@ -3,7 +3,7 @@
 //! [`count_changes!`], so the counts move in the same statement as the tasks
 //! and reading them never counts `tasks`.
 
-use rustqueue_core::store::{CountRow, QueueState, StoreError};
+use rustqueue_core::store::{CountRow, StoreError};
 use rustqueue_core::task::TaskStatus;
 
 use crate::connection::Db;
@@ -32,12 +32,6 @@ const ROWS: &str = "SELECT queue, task_type, status, sum(n)::bigint FROM task_co
 
 /// Totals per status.
 const BY_STATUS: &str = "SELECT status, sum(n)::bigint FROM task_counts GROUP BY status";
-
-/// Queues that have tasks (from the counters) or a record, with their flag.
-const QUEUES: &str = "SELECT name, bool_or(paused) FROM (\
-     SELECT queue AS name, false AS paused FROM task_counts GROUP BY queue HAVING sum(n) > 0 \
-     UNION ALL SELECT name, paused FROM queues) AS q \
-     GROUP BY name ORDER BY name";
 
 fn status(text: &str) -> Result<TaskStatus, Fault> {
     text.parse::<TaskStatus>()
@@ -85,20 +79,4 @@ pub(crate) async fn by_status(
         counts.insert(status(row.try_get(0)?)?, count(row.try_get(1)?));
     }
     Ok(counts)
-}
-
-/// Every queue with tasks or a record, by name.
-pub(crate) async fn queues(db: &Db) -> Result<Vec<QueueState>, Fault> {
-    let client = db.client().await?;
-    let rows = client
-        .query(&client.prepare_cached(QUEUES).await?, &[])
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(QueueState {
-                name: row.try_get(0)?,
-                paused: row.try_get(1)?,
-            })
-        })
-        .collect()
 }

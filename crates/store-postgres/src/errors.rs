@@ -55,6 +55,17 @@ pub enum ConnectError {
         #[source]
         source: StoreError,
     },
+    /// A SQL function's current body could not be applied.
+    #[error("cannot apply function {function} to schema {schema:?}: {source}")]
+    Functions {
+        /// The schema.
+        schema: String,
+        /// The function that failed.
+        function: &'static str,
+        /// The cause.
+        #[source]
+        source: StoreError,
+    },
 }
 
 impl From<ConnectError> for StoreError {

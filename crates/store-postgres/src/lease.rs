@@ -4,8 +4,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
-use rustqueue_core::store::{ClaimParams, Finish, Lease, LeaseToken, Outcome};
+use rustqueue_core::store::{ClaimParams, Finish, Lease, LeaseToken, Outcome, claim_order_sql};
 use rustqueue_core::task::Timestamp;
 
 use crate::connection::Db;
@@ -13,24 +14,24 @@ use crate::counters::count_changes;
 use crate::errors::Fault;
 use crate::rows::{self, limit_column, storable, task_columns};
 
-/// Leases the first ready tasks in claim order to a holder, with a `started` event each,
-/// through `claim_tasks` (see `migrations/0005_ready_by_queue.sql`, and 0006
-/// for the holder): it picks
-/// each unpaused queue's due rows per priority level `FOR UPDATE SKIP LOCKED`,
-/// so that concurrent claims from any node skip each other's rows instead of
-/// waiting on them, merges them into claim order, then updates them and
-/// appends the events, all in one statement.
-const CLAIM: &str = concat!(
-    "SELECT ",
-    task_columns!("c"),
-    " FROM claim_tasks($1, $2, $3, $4::text[], $5, $6) c",
-    " ORDER BY c.priority DESC, c.run_at, c.id"
-);
+/// Leases the first ready tasks in claim order to a holder, with a `started`
+/// event each, through `claim_tasks` (see `sql/functions/claim_tasks.sql`):
+/// it picks each unpaused queue's due rows per priority level `FOR UPDATE
+/// SKIP LOCKED`, so that concurrent claims from any node skip each other's
+/// rows instead of waiting on them, merges them into claim order, then
+/// updates them and appends the events, all in one statement.
+static CLAIM: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM claim_tasks($1, $2, $3, $4::text[], $5, $6) c ORDER BY {}",
+        task_columns!("c"),
+        claim_order_sql("c.")
+    )
+});
 
 /// Leases up to `limit` ready tasks, returned in claim order.
 pub(crate) async fn claim(db: &Db, params: &ClaimParams) -> Result<Vec<Lease>, Fault> {
     let client = db.client().await?;
-    let claim = client.prepare_cached(CLAIM).await?;
+    let claim = client.prepare_cached(&CLAIM).await?;
     let rows = client
         .query(
             &claim,

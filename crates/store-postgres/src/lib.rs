@@ -8,26 +8,35 @@
 //! ready `pg_notify` the schema's channel; a dedicated LISTEN connection turns
 //! that into the store's work signal, so idle nodes start new work at once.
 //!
-//! Layout:
+//! Layout. Each operation lives in the file of the same name in
+//! `rustqueue-store-sqlite`, as sqlx's drivers mirror each other:
 //! - [`store`]: [`PostgresStore`], connecting, and the trait implementation.
 //! - [`options`]: [`PostgresOptions`] and the driver configuration.
 //! - [`errors`]: [`ConnectError`] and the one mapping of driver errors.
 //! - `connection`: the connection pool and the wake-up channel name.
 //! - `migrate`: versioned migrations from `migrations/`, applied at connect.
+//! - `functions`: the SQL functions' current bodies from `sql/functions/`,
+//!   applied at connect.
+//! - `insert`: batch inserts with `unique_key` deduplication.
+//! - `lease`: claims, finishes and heartbeats (the hot path).
+//! - `ready`: the next run time of ready tasks.
+//! - `tasks`: one task: get, retry, delete; and clearing every task.
+//! - `queues`: pausing a queue, and listing queues.
+//! - `backlog`: each queue's tasks not due yet and its oldest due task.
+//! - `queries`: task lists, running tasks, expired leases.
+//! - `page`: filtered keyset pages.
+//! - `filter`: task filters as WHERE clauses.
+//! - `bulk`: retrying, deleting and pruning many tasks.
+//! - `counters`: per (queue, type, status) counts kept by every change.
+//! - `history`: reading task events.
+//! - `cron`: cron records and enqueuing one tick exactly once across nodes.
+//! - `workers`: worker records: upserted, listed, pruned.
+//! - `rows`: how fields map to columns and back.
+//!
+//! Only on PostgreSQL, for nodes that share one database:
 //! - `notify`: the LISTEN connection behind the work signal and the transition feed.
 //! - `relay`: transitions shared between nodes as notices.
 //! - `periodic`: turns that make periodic jobs run once per tick cluster-wide.
-//! - `insert`: batch inserts with `unique_key` deduplication.
-//! - `lease`: claims, finishes and heartbeats (the hot path).
-//! - `tasks`: one task: get, retry, delete; clear and queue pauses.
-//! - `bulk`: filtered pages, and retrying or deleting a selection.
-//! - `filter`: task filters as WHERE clauses.
-//! - `queries`: lists, next run time, expired leases.
-//! - `counters`: per (queue, type, status) counts kept by every change; queues.
-//! - `backlog`: each queue's tasks not due yet and its oldest due task.
-//! - `history`: reading task events.
-//! - `cron`: cron records and enqueuing one tick exactly once across nodes.
-//! - `rows`: how fields map to columns and back.
 //! - [`testing`]: throwaway schemas for tests of code built on this store.
 
 pub mod errors;
@@ -41,13 +50,17 @@ mod connection;
 mod counters;
 mod cron;
 mod filter;
+mod functions;
 mod history;
 mod insert;
 mod lease;
 mod migrate;
 mod notify;
+mod page;
 mod periodic;
 mod queries;
+mod queues;
+mod ready;
 mod relay;
 mod rows;
 mod tasks;

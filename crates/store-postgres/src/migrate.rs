@@ -3,12 +3,14 @@
 //! Applied versions are rows of `schema_migrations` in the store's schema. All
 //! pending migrations run in one transaction that first takes an advisory lock
 //! on the schema, so nodes starting together apply each migration once: the
-//! others wait, then find nothing left to do.
+//! others wait, then find nothing left to do. The SQL functions' current
+//! bodies (see [`crate::functions`]) are applied last, under the same lock.
 
 use rustqueue_core::store::StoreError;
 
 use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
+use crate::functions;
 
 /// Every migration in order; migration `n` (from 1) brings the schema to version `n`.
 const MIGRATIONS: &[&str] = &[
@@ -66,7 +68,8 @@ fn prepare_error(label: &str) -> impl Fn(Fault) -> ConnectError + '_ {
     }
 }
 
-/// Brings the schema up to [`LATEST`] inside `tx`, which the caller commits.
+/// Brings the schema up to [`LATEST`] and its functions to their current
+/// bodies inside `tx`, which the caller commits.
 async fn apply_pending(
     tx: &deadpool_postgres::Transaction<'_>,
     schema: Option<&str>,
@@ -93,6 +96,13 @@ async fn apply_pending(
             })?;
         tracing::info!(schema = label, version, "applied postgres migration");
     }
+    functions::apply(tx)
+        .await
+        .map_err(|(function, source)| ConnectError::Functions {
+            schema: label.to_owned(),
+            function,
+            source: store_error(source),
+        })?;
     let schema: String = tx
         .query_one("SELECT current_schema()", &[])
         .await

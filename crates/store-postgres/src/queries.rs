@@ -1,4 +1,4 @@
-//! Reads: task lists, the next wake-up and lapsed leases.
+//! Reads: task lists, running tasks and lapsed leases.
 
 use rustqueue_core::store::{Lease, ListParams};
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
@@ -47,19 +47,6 @@ pub(crate) async fn list(db: &Db, params: &ListParams) -> Result<Vec<Task>, Faul
         .query(&client.prepare_cached(sql).await?, &[&limit])
         .await?;
     rows.iter().map(rows::task).collect()
-}
-
-/// The earliest `run_at` a dispatcher could wait for: `next_run_at` (see
-/// `migrations/0005_ready_by_queue.sql`) reads it per queue and priority level.
-const NEXT_RUN_AT: &str = "SELECT next_run_at($1::text[])";
-
-/// The earliest `run_at` among queued tasks of these types in unpaused queues.
-pub(crate) async fn next_run_at(db: &Db, types: &[String]) -> Result<Option<Timestamp>, Fault> {
-    let client = db.client().await?;
-    let row = client
-        .query_one(&client.prepare_cached(NEXT_RUN_AT).await?, &[&types])
-        .await?;
-    Ok(row.try_get(0)?)
 }
 
 /// Lapsed leases, soonest expired first, from the index of running tasks.

@@ -22,7 +22,8 @@ use crate::errors::{ConnectError, Fault, store_error};
 use crate::notify::{self, Listener};
 use crate::options::{PostgresOptions, driver_config};
 use crate::{
-    bulk, counters, cron, history, insert, lease, migrate, periodic, queries, relay, tasks, workers,
+    bulk, counters, cron, history, insert, lease, migrate, page, periodic, queries, queues, ready,
+    relay, tasks, workers,
 };
 
 /// Tasks in a PostgreSQL schema, shared by every RustQueue node connected to it.
@@ -170,7 +171,7 @@ impl Store for PostgresStore {
     }
 
     async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>> {
-        run(bulk::page(&self.db, params)).await
+        run(page::page(&self.db, params)).await
     }
 
     async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
@@ -204,7 +205,7 @@ impl Store for PostgresStore {
         if types.is_empty() {
             return Ok(None);
         }
-        run(queries::next_run_at(&self.db, types)).await
+        run(ready::next_run_at(&self.db, types)).await
     }
 
     async fn task_finish_many(
@@ -285,11 +286,11 @@ impl Store for PostgresStore {
     }
 
     async fn queue_set_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<()> {
-        run(tasks::set_paused(&self.db, name, paused, now)).await
+        run(queues::set_paused(&self.db, name, paused, now)).await
     }
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
-        run(counters::queues(&self.db)).await
+        run(queues::list(&self.db)).await
     }
 
     async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {

@@ -1,5 +1,5 @@
-//! Writes that people make: retrying, deleting and clearing tasks, and pausing
-//! queues; and reading one task.
+//! Writes that people make: retrying, deleting and clearing tasks; and
+//! reading one task.
 
 use rustqueue_core::store::StoreError;
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
@@ -117,30 +117,4 @@ pub(crate) async fn clear(db: &Db) -> Result<u64, Fault> {
         .await?;
     tx.commit().await?;
     Ok(u64::try_from(count).unwrap_or(0))
-}
-
-/// Pauses a queue, creating its record if needed.
-const PAUSE: &str = "INSERT INTO queues (name, paused, updated_at) VALUES ($1, true, $2) \
-     ON CONFLICT (name) DO UPDATE SET paused = true, updated_at = excluded.updated_at";
-
-/// Resumes a queue by removing its record (not paused is the default), and
-/// wakes the other nodes.
-const RESUME: &str = "WITH gone AS (DELETE FROM queues WHERE name = $1) SELECT pg_notify($2, '')";
-
-/// Pauses a queue, or resumes it by removing its record.
-pub(crate) async fn set_paused(
-    db: &Db,
-    name: &str,
-    paused: bool,
-    now: Timestamp,
-) -> Result<(), Fault> {
-    let client = db.client().await?;
-    if paused {
-        let pause = client.prepare_cached(PAUSE).await?;
-        client.execute(&pause, &[&name, &now]).await?;
-    } else {
-        let resume = client.prepare_cached(RESUME).await?;
-        client.query_one(&resume, &[&name, &db.channel]).await?;
-    }
-    Ok(())
 }

@@ -6,8 +6,8 @@ use rustqueue_core::store::{CronFire, CronRecord};
 use rustqueue_core::task::{Task, Timestamp};
 
 use crate::errors::Fault;
+use crate::insert;
 use crate::rows::{micros, micros_opt, time};
-use crate::tasks;
 
 const COLUMNS: &str = "name, enabled, since, last_tick, last_task_id, last_enqueued_at";
 
@@ -75,7 +75,7 @@ pub(crate) fn fire(
     if moved.is_none() {
         return Ok(None);
     }
-    let mut inserted = tasks::insert_many(conn, vec![fire.task], now)?;
+    let mut inserted = insert::insert_many(conn, vec![fire.task], now)?;
     Ok(inserted.pop().map(|i| i.task))
 }
 

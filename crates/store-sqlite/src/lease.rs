@@ -2,10 +2,10 @@
 //! transitions out of `INPROGRESS`. These are the hot path: each is a handful
 //! of cached statements inside the writer's group transaction.
 
-use std::cmp::Reverse;
-
 use rusqlite::{Connection, OptionalExtension, params};
-use rustqueue_core::store::{ClaimParams, Finish, Lease, LeaseToken, Outcome, StoreError};
+use rustqueue_core::store::{
+    ClaimParams, Finish, Lease, LeaseToken, Outcome, StoreError, claim_order,
+};
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 
 use crate::counters::Deltas;
@@ -46,10 +46,7 @@ pub(crate) fn claim(conn: &Connection, params: &ClaimParams) -> Result<Vec<Lease
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     // RETURNING gives rows in no particular order; hand them out in claim order.
-    leases.sort_by(|a, b| {
-        let (a, b) = (&a.task, &b.task);
-        (Reverse(a.priority), a.run_at, &a.id).cmp(&(Reverse(b.priority), b.run_at, &b.id))
-    });
+    leases.sort_by(|a, b| claim_order(&a.task, &b.task));
     let started = EventKind::Started.as_str();
     let mut deltas = Deltas::default();
     let events: Vec<_> = leases

@@ -6,29 +6,36 @@
 //! answers each caller only after the commit. Reads use a small pool of read
 //! connections on tokio's blocking threads.
 //!
-//! Layout:
+//! Layout. Each operation lives in the file of the same name in
+//! `rustqueue-store-postgres`, as sqlx's drivers mirror each other:
 //! - [`store`]: [`SqliteStore`], opening it and the trait implementation.
 //! - [`options`]: [`SqliteOptions`], [`Synchronous`] and `sqlite://` URLs.
 //! - [`errors`]: [`OpenError`] and the one mapping of SQLite errors.
 //! - `connection`: the exclusive lock file and connection pragmas.
 //! - `migrate`: versioned migrations from `migrations/`, applied at open.
+//! - `insert`: inserts with `unique_key` deduplication.
+//! - `lease`: claims, finishes and heartbeats (the hot path).
+//! - `ready`: finding due tasks and the next run time, per queue and priority.
+//! - `tasks`: one task: get, retry, delete; and clearing every task.
+//! - `queues`: pausing a queue, and listing queues.
+//! - `backlog`: each queue's tasks not due yet and its oldest due task.
+//! - `queries`: task lists, running tasks, expired leases.
+//! - `page`: filtered keyset pages.
+//! - `filter`: a task filter as SQL that walks an index in id order.
+//! - `bulk`: retrying, deleting and pruning many tasks.
+//! - `counters`: per-(queue, type, status) counts kept with every change.
+//! - `history`: appending and reading task events.
+//! - `cron`: cron records and enqueuing one tick.
+//! - `workers`: worker records: upserted, listed, pruned.
+//! - `rows`: how fields map to columns and back.
+//!
+//! Only on SQLite, for one process owning one file:
 //! - `writer`: the writer thread and its group commit.
 //! - `checkpointer`: WAL checkpoints on a thread of their own.
 //! - `reader`: the read connection pool.
-//! - `tasks`: inserts, retries, deletes, clear and queue pauses.
-//! - `lease`: claims, finishes and heartbeats (the hot path).
-//! - `ready`: finding due tasks and the next run time, per queue and priority.
-//! - `backlog`: each queue's tasks not due yet and its oldest due task.
-//! - `queries`: list, expired leases, queues.
-//! - `page`: filtered keyset pages.
-//! - `filter`: a task filter as SQL that walks an index in id order.
 //! - `search`: the trigram index over ids and payloads, and search plans.
 //! - `id_clock`: creation-time bounds turned into id bounds.
-//! - `counters`: per-(queue, type, status) counts kept with every change.
-//! - `bulk`: retrying and deleting many tasks.
-//! - `history`: appending and reading task events.
-//! - `cron`: cron records and enqueuing one tick.
-//! - `rows`: how fields map to columns and back.
+//! - `plans` (tests only): the query plans the hot path and the pages must keep.
 
 pub mod errors;
 pub mod options;
@@ -43,10 +50,12 @@ mod cron;
 mod filter;
 mod history;
 mod id_clock;
+mod insert;
 mod lease;
 mod migrate;
 mod page;
 mod queries;
+mod queues;
 mod reader;
 mod ready;
 mod rows;

@@ -6,7 +6,8 @@ use rustqueue_core::store::TaskFilter;
 use rustqueue_core::task::TaskStatus;
 
 use crate::{
-    backlog, counters, filter, history, lease, migrate, page, queries, ready, search, tasks,
+    backlog, counters, filter, history, insert, lease, migrate, page, queries, queues, ready,
+    search,
 };
 
 fn migrated() -> Connection {
@@ -49,10 +50,13 @@ fn claims_read_ranges_of_the_ready_index_in_order() {
     let ranges = [
         (ready::NEXT_LEVEL, "tasks_ready (queue=? AND priority<?)"),
         (
-            ready::DUE_AT_LEVEL,
+            ready::DUE_AT_LEVEL.as_str(),
             "tasks_ready (queue=? AND priority=? AND run_at<?)",
         ),
-        (ready::DUE_BELOW, "tasks_ready (queue=? AND priority<?)"),
+        (
+            ready::DUE_BELOW.as_str(),
+            "tasks_ready (queue=? AND priority<?)",
+        ),
         (
             ready::FIRST_AT_LEVEL,
             "tasks_ready (queue=? AND priority=?)",
@@ -103,13 +107,13 @@ fn backlog_reads_ranges_of_the_ready_index() {
 fn finishes_and_events_seek_by_key() {
     assert_uses(lease::FINISH, &["sqlite_autoindex_tasks_1 (id=?)"]);
     assert_uses(history::APPEND, &["PRIMARY KEY (task_id=?)"]);
-    assert_uses(tasks::KEY_HOLDER, &["tasks_unique_key (unique_key=?)"]);
+    assert_uses(insert::KEY_HOLDER, &["tasks_unique_key (unique_key=?)"]);
 }
 
 #[test]
 fn reaper_and_dispatcher_reads_use_partial_indexes() {
     assert_uses(queries::EXPIRED, &["tasks_leased (lease_expires_at<?)"]);
-    assert_uses(queries::QUEUES, &["COVERING INDEX tasks_queue (queue>?)"]);
+    assert_uses(queues::QUEUES, &["COVERING INDEX tasks_queue (queue>?)"]);
     assert_uses(
         queries::list_status_sql(TaskStatus::Failed),
         &["tasks_status (status=?)"],
@@ -222,7 +226,7 @@ fn print_plans() {
         lease::CLAIM,
         lease::FINISH,
         counters::BY_STATUS,
-        ready::DUE_AT_LEVEL,
+        ready::DUE_AT_LEVEL.as_str(),
         ready::FIRST_AT_LEVEL,
     ]
     .iter()

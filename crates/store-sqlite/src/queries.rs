@@ -1,8 +1,8 @@
-//! Reads: tasks, the next wake-up, lapsed leases and queues. Each runs
-//! on a read connection and sees the latest commit.
+//! Reads: task lists, running tasks and lapsed leases. Each runs on a read
+//! connection and sees the latest commit.
 
 use rusqlite::{Connection, params};
-use rustqueue_core::store::{Lease, ListParams, QueueState};
+use rustqueue_core::store::{Lease, ListParams};
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
 
 use crate::errors::Fault;
@@ -62,17 +62,6 @@ pub(crate) const RUNNING: &str = concat!(
     " FROM tasks WHERE status = 'INPROGRESS' AND id > ?1 ORDER BY id LIMIT ?2"
 );
 
-/// Queue names in use and queue records. The recursive CTE jumps from one
-/// distinct name to the next through `tasks_queue`: one seek per queue instead
-/// of a scan of every task.
-pub(crate) const QUEUES: &str = "WITH RECURSIVE used(name) AS ( \
-         SELECT min(queue) FROM tasks \
-         UNION ALL \
-         SELECT (SELECT min(queue) FROM tasks WHERE queue > used.name) FROM used WHERE used.name IS NOT NULL) \
-     SELECT name, 0 FROM used WHERE name IS NOT NULL AND name NOT IN (SELECT name FROM queues) \
-     UNION ALL SELECT name, paused FROM queues \
-     ORDER BY 1";
-
 /// Tasks oldest first, optionally of one status, optionally limited.
 pub(crate) fn list(conn: &Connection, params: &ListParams) -> Result<Vec<Task>, Fault> {
     // LIMIT -1 is SQLite's "no limit".
@@ -110,16 +99,4 @@ pub(crate) fn running(
         rows::lease,
     )?;
     Ok(leases.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// Every queue with tasks or a record, by name.
-pub(crate) fn queues(conn: &Connection) -> Result<Vec<QueueState>, Fault> {
-    let mut select = conn.prepare_cached(QUEUES)?;
-    let queues = select.query_map([], |row| {
-        Ok(QueueState {
-            name: row.get(0)?,
-            paused: row.get(1)?,
-        })
-    })?;
-    Ok(queues.collect::<rusqlite::Result<Vec<_>>>()?)
 }

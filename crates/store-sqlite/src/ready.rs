@@ -5,13 +5,13 @@
 //! priority level, as a range of
 //! `run_at <= now`. So neither a paused queue's backlog nor tasks scheduled for
 //! later are ever stepped over; one walk in global claim order would read all
-//! of them on every claim. The few candidates are merged in Rust into claim
-//! order: priority, then `run_at`, then id.
+//! of them on every claim. The few candidates are merged in Rust into the
+//! claim order of `rustqueue_core::store::claim_cmp`.
 
-use std::cmp::Reverse;
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use rustqueue_core::store::StoreError;
+use rustqueue_core::store::{CLAIM_ORDER_IN_LEVEL_SQL, CLAIM_ORDER_SQL, StoreError, claim_cmp};
 use rustqueue_core::task::Timestamp;
 
 use crate::errors::Fault;
@@ -40,16 +40,24 @@ pub(crate) const NEXT_LEVEL: &str = "SELECT priority FROM tasks INDEXED BY tasks
      ORDER BY priority DESC LIMIT 1";
 
 /// The first due tasks of one queue and priority level, in claim order.
-pub(crate) const DUE_AT_LEVEL: &str = "SELECT id, run_at FROM tasks INDEXED BY tasks_ready \
-     WHERE status = 'QUEUED' AND queue = ?1 AND priority = ?2 AND run_at <= ?3 \
-     AND task_type IN (SELECT value FROM json_each(?4)) \
-     ORDER BY run_at, id LIMIT ?5";
+pub(crate) static DUE_AT_LEVEL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id, run_at FROM tasks INDEXED BY tasks_ready \
+         WHERE status = 'QUEUED' AND queue = ?1 AND priority = ?2 AND run_at <= ?3 \
+         AND task_type IN (SELECT value FROM json_each(?4)) \
+         ORDER BY {CLAIM_ORDER_IN_LEVEL_SQL} LIMIT ?5"
+    )
+});
 
 /// The first due tasks of one queue below a priority level, in claim order.
-pub(crate) const DUE_BELOW: &str = "SELECT id, priority, run_at FROM tasks INDEXED BY tasks_ready \
-     WHERE status = 'QUEUED' AND queue = ?1 AND priority < ?2 AND run_at <= ?3 \
-     AND task_type IN (SELECT value FROM json_each(?4)) \
-     ORDER BY priority DESC, run_at, id LIMIT ?5";
+pub(crate) static DUE_BELOW: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id, priority, run_at FROM tasks INDEXED BY tasks_ready \
+         WHERE status = 'QUEUED' AND queue = ?1 AND priority < ?2 AND run_at <= ?3 \
+         AND task_type IN (SELECT value FROM json_each(?4)) \
+         ORDER BY {CLAIM_ORDER_SQL} LIMIT ?5"
+    )
+});
 
 /// The earliest `run_at` of one queue and priority level.
 pub(crate) const FIRST_AT_LEVEL: &str = "SELECT run_at FROM tasks INDEXED BY tasks_ready \
@@ -82,7 +90,7 @@ pub(crate) fn due(
         due_in_queue(conn, &queue, &types, micros(now), limit, &mut candidates)?;
     }
     candidates.sort_unstable_by(|a, b| {
-        (Reverse(a.priority), a.run_at, &a.id).cmp(&(Reverse(b.priority), b.run_at, &b.id))
+        claim_cmp((a.priority, a.run_at, &a.id), (b.priority, b.run_at, &b.id))
     });
     candidates.truncate(limit);
     Ok(candidates.into_iter().map(|c| c.id).collect())
@@ -97,7 +105,7 @@ fn due_in_queue(
     limit: usize,
     candidates: &mut Vec<Candidate>,
 ) -> Result<(), Fault> {
-    let mut at_level = conn.prepare_cached(DUE_AT_LEVEL)?;
+    let mut at_level = conn.prepare_cached(&DUE_AT_LEVEL)?;
     let mut wanted = limit;
     let mut above = i64::MAX;
     for _ in 0..MAX_LEVELS {
@@ -126,7 +134,7 @@ fn due_in_queue(
     if wanted == 0 {
         return Ok(());
     }
-    let mut below = conn.prepare_cached(DUE_BELOW)?;
+    let mut below = conn.prepare_cached(&DUE_BELOW)?;
     let rows = below.query_map(
         params![queue, above, now, types, rows::limit_column(wanted)],
         |row| {

@@ -22,7 +22,10 @@ use crate::errors::OpenError;
 use crate::options::{SqliteOptions, path_from_url};
 use crate::reader::Readers;
 use crate::writer::Writer;
-use crate::{bulk, counters, cron, history, lease, migrate, page, queries, ready, tasks, workers};
+use crate::{
+    bulk, counters, cron, history, insert, lease, migrate, page, queries, queues, ready, tasks,
+    workers,
+};
 
 /// Tasks in a SQLite file, owned by this process alone.
 pub struct SqliteStore {
@@ -104,7 +107,7 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         self.writer
-            .run(move |conn| tasks::insert_many(conn, tasks, now))
+            .run(move |conn| insert::insert_many(conn, tasks, now))
             .await
     }
 
@@ -280,12 +283,12 @@ impl Store for SqliteStore {
     async fn queue_set_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<()> {
         let name = name.to_owned();
         self.writer
-            .run(move |conn| tasks::set_paused(conn, &name, paused, now))
+            .run(move |conn| queues::set_paused(conn, &name, paused, now))
             .await
     }
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
-        self.readers.run(queries::queues).await
+        self.readers.run(queues::list).await
     }
 
     async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {

@@ -3,12 +3,17 @@
 //! statement or transaction, and every business rule lives in the engine.
 
 mod backlog;
+mod claim_order;
 mod cron;
 pub mod memory;
 mod params;
 mod workers;
 
 pub use backlog::QueueBacklog;
+pub use claim_order::{
+    CLAIM_ORDER_IN_LEVEL_SQL, CLAIM_ORDER_SQL, ClaimKey, claim_cmp, claim_key, claim_order,
+    claim_order_in_level_sql, claim_order_sql,
+};
 pub use cron::{CronFire, CronRecord};
 pub use workers::{WorkerKind, WorkerRecord};
 

@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::store::{
-    CronRecord, Finish, Inserted, Lease, LeaseToken, Outcome, Selection, StoreError, StoreResult,
-    WorkerRecord,
+    ClaimKey, CronRecord, Finish, Inserted, Lease, LeaseToken, Outcome, Selection, StoreError,
+    StoreResult, WorkerRecord, claim_key,
 };
 use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
 
-/// Order in which ready tasks are claimed: priority high first, then run_at, then id.
-type ReadyKey = (std::cmp::Reverse<i32>, Timestamp, String);
+/// A ready task's key; the ready set sorts in claim order.
+type ReadyKey = ClaimKey;
 
 #[derive(Debug, Clone)]
 pub(super) struct Row {
@@ -37,11 +37,7 @@ pub(super) struct State {
 }
 
 pub(super) fn ready_key(task: &Task) -> ReadyKey {
-    (
-        std::cmp::Reverse(task.priority),
-        task.run_at,
-        task.id.clone(),
-    )
+    claim_key(task)
 }
 
 pub(super) fn event(

@@ -1,0 +1,47 @@
+-- Up to max_tasks due tasks of each active queue, locked (SKIP LOCKED, so
+-- that claims from other nodes take other rows instead of waiting), highest
+-- priority level first. Past 32 levels a queue's rest is read in one walk.
+-- The caller merges the queues into claim order.
+CREATE OR REPLACE FUNCTION due_tasks(claim_now timestamptz, types text[], max_tasks bigint)
+RETURNS TABLE (due_id text, due_priority integer, due_run_at timestamptz)
+LANGUAGE plpgsql
+-- Each range is read in index order and stops at its limit, whatever stale
+-- statistics say (see claim_tasks.sql).
+SET enable_sort = off
+AS $$
+DECLARE
+    active text;
+    level integer;
+    above bigint;
+    levels integer;
+    wanted bigint;
+    taken bigint;
+BEGIN
+    FOR active IN SELECT * FROM active_queues() LOOP
+        wanted := max_tasks;
+        above := 2147483648;
+        levels := 0;
+        WHILE wanted > 0 LOOP
+            level := next_level(active, above);
+            EXIT WHEN level IS NULL;
+            levels := levels + 1;
+            IF levels > 32 THEN
+                RETURN QUERY SELECT t.id, t.priority, t.run_at FROM tasks t
+                    WHERE t.status = 'QUEUED' AND t.queue = active AND t.priority < above
+                      AND t.run_at <= claim_now AND t.task_type = ANY(types)
+                    ORDER BY {claim_order:t.} LIMIT wanted
+                    FOR UPDATE SKIP LOCKED;
+                EXIT;
+            END IF;
+            RETURN QUERY SELECT t.id, t.priority, t.run_at FROM tasks t
+                WHERE t.status = 'QUEUED' AND t.queue = active AND t.priority = level
+                  AND t.run_at <= claim_now AND t.task_type = ANY(types)
+                ORDER BY {claim_order_in_level:t.} LIMIT wanted
+                FOR UPDATE SKIP LOCKED;
+            GET DIAGNOSTICS taken = ROW_COUNT;
+            wanted := wanted - taken;
+            above := level;
+        END LOOP;
+    END LOOP;
+END
+$$;
