@@ -99,20 +99,9 @@ async fn store_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>
 /// Forgets finished attempts and tells subscribers what was applied.
 fn record(shared: &Shared, batch: &[Finish], applied: Vec<bool>) {
     let mut retried = false;
-    {
-        let mut running = shared.running();
-        for finish in batch {
-            if running
-                .get(&finish.task_id)
-                .is_some_and(|r| r.token == finish.token)
-            {
-                running.remove(&finish.task_id);
-            }
-        }
-        if running.is_empty() {
-            shared.idle.notify_waiters();
-        }
-    }
+    shared
+        .attempts
+        .end_many(batch.iter().map(|f| (f.task_id.as_str(), f.token)));
     for (finish, applied) in batch.iter().zip(applied) {
         if !applied {
             tracing::debug!(task_id = %finish.task_id, "attempt ending not recorded: the lease was lost");

@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 use super::identity::NODE_HOLDER_PREFIX;
 use super::{Shared, clock_sync, outcome, workers};
 use crate::error::EngineError;
-use crate::store::{Finish, LeaseToken};
+use crate::store::Finish;
 use crate::task::{Task, Timestamp};
 
 /// The most expired leases rescued per store call.
@@ -66,11 +66,7 @@ async fn reap_turn(shared: &Shared) {
 
 /// Renews every lease this node holds; attempts whose lease was lost are cancelled.
 async fn renew(shared: &Shared) {
-    let held: Vec<(String, LeaseToken)> = shared
-        .running()
-        .iter()
-        .map(|(id, running)| (id.clone(), running.token))
-        .collect();
+    let held = shared.attempts.held();
     if held.is_empty() {
         return;
     }
@@ -81,11 +77,9 @@ async fn renew(shared: &Shared) {
         .await
     {
         Ok(lost) => {
-            let running = shared.running();
             for id in lost {
-                if let Some(attempt) = running.get(&id) {
+                if shared.attempts.cancel(&id) {
                     tracing::info!(task_id = %id, "lease lost; cancelling the attempt");
-                    attempt.cancel.cancel();
                 }
             }
         }
