@@ -2,7 +2,7 @@
 //! pool, records how attempts end, keeps leases alive and rescues expired ones.
 //! It knows no HTTP and no SQL.
 //!
-//! Layout: `enqueue` (validation), `attempts` (the attempts running on this
+//! Layout: `enqueue` (storing new tasks), `attempts` (the attempts running on this
 //! node), `claim` (leasing work, for local and remote
 //! workers alike), `dispatch` (the local worker pool),
 //! `finish` (recording endings in batches), `outcome` (the retry rules),
@@ -46,12 +46,12 @@ use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::enqueue::{
+    DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
+};
 pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage};
 pub use backlog::Backlog;
 pub use cron::{CronStatus, MISSED_GRACE};
-pub use enqueue::{
-    DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
-};
 pub use identity::{
     DEFAULT_WORKER_ID, MAX_WORKER_ID_LEN, NODE_HOLDER_PREFIX, check_worker_id, hostname,
 };
@@ -71,7 +71,7 @@ use crate::clock::Clock;
 use crate::error::EngineError;
 use crate::handler::Registry;
 use crate::retry::Backoff;
-use crate::store::{Finish, Inserted, Store, StoreError};
+use crate::store::{Finish, Store};
 use crate::task::{EventKind, TaskStatus, Timestamp, Transition};
 
 /// How the engine runs.
@@ -360,50 +360,6 @@ impl Engine {
     /// The task types this node runs, with their descriptions.
     pub fn task_types(&self) -> Vec<(String, String)> {
         self.shared.registry.describe()
-    }
-
-    /// Validates and stores one task, and wakes the dispatcher.
-    pub async fn enqueue(&self, request: EnqueueRequest) -> Result<Inserted, EngineError> {
-        let now = self.shared.now();
-        let task = request.validate(&self.shared.registry, now)?;
-        let mut inserted = self.insert(vec![task], now).await?;
-        inserted
-            .pop()
-            .ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
-    }
-
-    /// Validates and stores tasks, all or nothing, and wakes the dispatcher.
-    /// A refusal names the task by its place in the batch (`tasks[1]: ...`).
-    pub async fn enqueue_many(
-        &self,
-        requests: Vec<EnqueueRequest>,
-    ) -> Result<Vec<Inserted>, EngineError> {
-        let now = self.shared.now();
-        let tasks = requests
-            .into_iter()
-            .enumerate()
-            .map(|(i, request)| {
-                request
-                    .validate(&self.shared.registry, now)
-                    .map_err(|error| EngineError::Invalid(format!("tasks[{i}]: {error}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        self.insert(tasks, now).await
-    }
-
-    /// Stores validated tasks, wakes the dispatcher and publishes the new ones.
-    async fn insert(
-        &self,
-        tasks: Vec<crate::task::NewTask>,
-        now: Timestamp,
-    ) -> Result<Vec<Inserted>, EngineError> {
-        let shared = &self.shared;
-        let inserted = shared.store.task_insert_many(tasks, now).await?;
-        shared.work_ready();
-        for new in inserted.iter().filter(|i| !i.duplicate) {
-            shared.publish(&new.task.id, EventKind::Enqueued, Some(TaskStatus::Queued));
-        }
-        Ok(inserted)
     }
 
     /// Whether the store answers.

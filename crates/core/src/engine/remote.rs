@@ -9,9 +9,9 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use super::claim::{ClaimRequest, claim};
-use super::enqueue::MAX_PAYLOAD_DEPTH;
 use super::identity::check_worker_id;
 use super::{Engine, outcome};
+use crate::enqueue::MAX_PAYLOAD_DEPTH;
 use crate::error::EngineError;
 use crate::store::{Lease, LeaseToken, WorkerKind, WorkerRecord};
 use crate::task::{RawJson, TaskStatus, json_depth};
