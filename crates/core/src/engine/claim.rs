@@ -1,5 +1,5 @@
 //! The one claim path, for this node's worker pool and remote workers alike:
-//! lease ready tasks from the store, let the claimant hold each one, and
+//! claim ready tasks from the store, let the claimant hold each one, and
 //! tell the outside that its attempt started.
 
 use chrono::TimeDelta;
@@ -21,7 +21,7 @@ pub(super) struct ClaimRequest {
     pub(super) holder: String,
 }
 
-/// Leases up to `request.limit` ready tasks; `hold` takes each lease before
+/// Claims up to `request.limit` ready tasks; `hold` takes each lease before
 /// its `started` event is published, so whoever reacts to the event (a
 /// delete cancelling the attempt) finds the attempt already held.
 pub(super) async fn claim<T>(

@@ -1,4 +1,4 @@
-//! The dispatcher: leases batches of ready tasks sized to the free worker slots,
+//! The dispatcher: claims batches of ready tasks sized to the free worker slots,
 //! and runs each attempt under its timeout and cancellation.
 
 use std::sync::Arc;
