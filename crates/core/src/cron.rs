@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
-use crate::engine::EnqueueRequest;
+use crate::enqueue::{EnqueueRequest, MAX_NAME_LEN};
 use crate::task::{RawJson, Timestamp};
 
 /// Why a cron entry was refused.
@@ -128,7 +128,7 @@ impl CronEntry {
         payload: RawJson,
     ) -> Result<Self, CronError> {
         let bad = name.is_empty()
-            || name.len() > crate::engine::MAX_NAME_LEN
+            || name.len() > MAX_NAME_LEN
             || name.chars().any(|c| c.is_control() || c == '/');
         if bad {
             return Err(CronError::Name(name.to_owned()));

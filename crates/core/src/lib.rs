@@ -3,7 +3,8 @@
 //! Layout:
 //! - [`task`]: a task, its status and history events.
 //! - [`store`]: the storage trait every backend implements, and the memory backend.
-//! - [`engine`]: enqueue validation, dispatcher and worker pool, finisher, leases and reaper,
+//! - [`enqueue`]: what an enqueue asks for, and its validation.
+//! - [`engine`]: dispatcher and worker pool, finisher, leases and reaper,
 //!   the remote worker protocol and the cluster relay.
 //! - [`handler`]: the handler trait, how failed attempts end, and the registry of task types.
 //! - [`context`]: what a handler gets for one attempt (payload, attempt, cancellation, span).
@@ -20,6 +21,7 @@ pub mod clock;
 pub mod context;
 pub mod cron;
 pub mod engine;
+pub mod enqueue;
 pub mod error;
 pub mod handler;
 pub mod retry;
@@ -29,7 +31,8 @@ pub mod trace;
 pub mod typed;
 
 pub use context::TaskContext;
-pub use engine::{Engine, EngineConfig, EnqueueRequest};
+pub use engine::{Engine, EngineConfig};
+pub use enqueue::EnqueueRequest;
 pub use error::EngineError;
 pub use handler::{HandlerResult, Next, Registry, TaskError, TaskHandler};
 pub use store::Store;

@@ -226,11 +226,8 @@ impl Engine {
     pub async fn delete_many(&self, selection: &Selection) -> Result<BulkDeleted, EngineError> {
         check_selection(selection)?;
         let deleted = self.shared.store.task_delete_many(selection).await?;
-        let running = self.shared.running();
         for id in &deleted.running {
-            if let Some(attempt) = running.get(id) {
-                attempt.cancel.cancel();
-            }
+            self.shared.attempts.cancel(id);
         }
         Ok(deleted)
     }

@@ -1,18 +1,19 @@
-//! The dispatcher: leases batches of ready tasks sized to the free worker slots,
+//! The dispatcher: claims batches of ready tasks sized to the free worker slots,
 //! and runs each attempt under its timeout and cancellation.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::{Running, Shared, observe, outcome};
+use super::claim::{self, ClaimRequest};
+use super::{Shared, observe, outcome};
 use crate::context::{Deadline, TaskContext};
 use crate::handler::TaskError;
-use crate::store::{ClaimParams, Finish, Lease};
-use crate::task::{EventKind, TaskStatus};
+use crate::store::{Finish, Lease, StoreError};
 
 /// Claims and starts work until the engine stops.
 pub(super) async fn run(shared: Arc<Shared>, finishes: mpsc::UnboundedSender<Finish>) {
@@ -27,8 +28,8 @@ pub(super) async fn run(shared: Arc<Shared>, finishes: mpsc::UnboundedSender<Fin
             Ok(leases) => {
                 failures = 0;
                 let claimed = leases.len();
-                for (lease, permit) in leases.into_iter().zip(permits) {
-                    start_attempt(&shared, lease, permit, finishes.clone());
+                for ((lease, cancel), permit) in leases.into_iter().zip(permits) {
+                    start_attempt(&shared, lease, cancel, permit, finishes.clone());
                 }
                 if claimed < wanted && !wait_for_work(&shared).await {
                     return;
@@ -64,19 +65,22 @@ async fn free_slots(shared: &Shared, slots: &Arc<Semaphore>) -> Option<Vec<Owned
     Some(permits)
 }
 
-async fn claim(shared: &Shared, limit: usize) -> Result<Vec<Lease>, crate::store::StoreError> {
-    let now = shared.now();
-    let lease_for =
-        chrono::TimeDelta::from_std(shared.config.lease).unwrap_or(chrono::TimeDelta::MAX);
-    let params = ClaimParams {
+/// Claims up to `limit` tasks for this node, each recorded as a running attempt.
+async fn claim(
+    shared: &Shared,
+    limit: usize,
+) -> Result<Vec<(Lease, CancellationToken)>, StoreError> {
+    let request = ClaimRequest {
         types: shared.types.clone(),
         limit,
-        now,
-        lease_expires_at: now + lease_for,
-        lease_token: rand::random(),
+        lease_for: TimeDelta::from_std(shared.config.lease).unwrap_or(TimeDelta::MAX),
         holder: shared.node_id.clone(),
     };
-    shared.store.task_claim(&params).await
+    claim::claim(shared, request, |lease| {
+        let cancel = shared.attempts.start(&lease.task.id, lease.token);
+        (lease, cancel)
+    })
+    .await
 }
 
 /// Sleeps until woken, until the next delayed task is due, or for the idle poll;
@@ -107,25 +111,15 @@ async fn sleep_unless_stopping(shared: &Shared, pause: Duration) -> bool {
     }
 }
 
+/// Runs a claimed attempt in a task of its own, holding its worker slot.
 fn start_attempt(
     shared: &Arc<Shared>,
     lease: Lease,
+    cancel: CancellationToken,
     permit: OwnedSemaphorePermit,
     finishes: mpsc::UnboundedSender<Finish>,
 ) {
-    let cancel = CancellationToken::new();
-    let running = Running {
-        token: lease.token,
-        cancel: cancel.clone(),
-    };
-    shared.running().insert(lease.task.id.clone(), running);
-    shared.publish(
-        &lease.task.id,
-        EventKind::Started,
-        Some(TaskStatus::InProgress),
-    );
     let shared = shared.clone();
-    observe::started(&shared, &lease.task);
     let span = observe::attempt_span(&shared, &lease.task);
     tokio::spawn(
         async move {

@@ -30,7 +30,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut finishes: mpsc::UnboundedReceiv
             break;
         }
         let shared = shared.clone();
-        writing.spawn(async move { write(&shared, batch).await });
+        writing.spawn(async move { finish_batch(&shared, batch).await });
     }
     writing.join_all().await;
 }
@@ -39,8 +39,8 @@ pub(super) async fn run(shared: Arc<Shared>, mut finishes: mpsc::UnboundedReceiv
 /// ran, and losing their ending would leave the tasks to the reaper. Any other
 /// error is tried finish by finish, so one bad row cannot block the rest;
 /// a finish that still fails is left to the reaper.
-async fn write(shared: &Shared, batch: Vec<Finish>) {
-    let applied = match store_retrying(shared, batch.clone()).await {
+async fn finish_batch(shared: &Shared, batch: Vec<Finish>) {
+    let applied = match finish_retrying(shared, batch.clone()).await {
         Ok(applied) => applied,
         // Only a shutdown that gave up on the store ends the retries this way.
         Err(StoreError::Unavailable(error)) => {
@@ -51,19 +51,19 @@ async fn write(shared: &Shared, batch: Vec<Finish>) {
             tracing::warn!(%error, count = batch.len(), "recording a batch of finished attempts failed; trying one by one");
             let mut applied = Vec::with_capacity(batch.len());
             for finish in &batch {
-                applied.push(store_one(shared, finish.clone()).await);
+                applied.push(finish_one(shared, finish.clone()).await);
             }
             applied
         }
-        Err(_) => vec![store_one(shared, batch[0].clone()).await],
+        Err(_) => vec![finish_one(shared, batch[0].clone()).await],
     };
     record(shared, &batch, applied);
 }
 
 /// Stores one finish; false (with the error logged) when it cannot be stored.
-async fn store_one(shared: &Shared, finish: Finish) -> bool {
+async fn finish_one(shared: &Shared, finish: Finish) -> bool {
     let task_id = finish.task_id.clone();
-    match store_retrying(shared, vec![finish]).await {
+    match finish_retrying(shared, vec![finish]).await {
         Ok(applied) => applied.first().copied().unwrap_or(false),
         Err(error) => {
             tracing::error!(%error, %task_id, "cannot record how an attempt ended; the reaper will rescue the task");
@@ -74,7 +74,7 @@ async fn store_one(shared: &Shared, finish: Finish) -> bool {
 
 /// Calls the store, retrying for as long as it is unavailable, unless a
 /// shutdown gives up on it (then the tasks' leases expire and they run again).
-async fn store_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>, StoreError> {
+async fn finish_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>, StoreError> {
     let mut failures = 0u32;
     loop {
         match shared
@@ -99,20 +99,9 @@ async fn store_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool>
 /// Forgets finished attempts and tells subscribers what was applied.
 fn record(shared: &Shared, batch: &[Finish], applied: Vec<bool>) {
     let mut retried = false;
-    {
-        let mut running = shared.running();
-        for finish in batch {
-            if running
-                .get(&finish.task_id)
-                .is_some_and(|r| r.token == finish.token)
-            {
-                running.remove(&finish.task_id);
-            }
-        }
-        if running.is_empty() {
-            shared.idle.notify_waiters();
-        }
-    }
+    shared
+        .attempts
+        .end_many(batch.iter().map(|f| (f.task_id.as_str(), f.token)));
     for (finish, applied) in batch.iter().zip(applied) {
         if !applied {
             tracing::debug!(task_id = %finish.task_id, "attempt ending not recorded: the lease was lost");

@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 use super::identity::NODE_HOLDER_PREFIX;
 use super::{Shared, clock_sync, outcome, workers};
 use crate::error::EngineError;
-use crate::store::{Finish, LeaseToken};
+use crate::store::Finish;
 use crate::task::{Task, Timestamp};
 
 /// The most expired leases rescued per store call.
@@ -22,20 +22,20 @@ const PRUNE_WORKERS_EVERY: Duration = Duration::from_secs(60);
 /// Renews leases a few times per lease period and reaps expired ones, until the engine stops.
 pub(super) async fn run(shared: Arc<Shared>) {
     let beat_every = (shared.config.lease / 3).max(Duration::from_millis(10));
-    let mut heartbeat = tokio::time::interval(beat_every);
+    let mut beat = tokio::time::interval(beat_every);
     let mut reap = tokio::time::interval(shared.config.reap_every.max(Duration::from_millis(10)));
     let mut clock_sync = tokio::time::interval(clock_sync::SYNC_EVERY);
     let mut prune_workers = tokio::time::interval(PRUNE_WORKERS_EVERY);
     prune_workers.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     reap.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     clock_sync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut store_has_clock = true;
     loop {
         tokio::select! {
             _ = shared.stopped.cancelled() => return,
-            _ = heartbeat.tick() => {
-                renew(&shared).await;
+            _ = beat.tick() => {
+                heartbeat(&shared).await;
                 workers::note_node_seen(&shared).await;
             }
             _ = prune_workers.tick() => workers::prune(&shared).await,
@@ -65,12 +65,8 @@ async fn reap_turn(shared: &Shared) {
 }
 
 /// Renews every lease this node holds; attempts whose lease was lost are cancelled.
-async fn renew(shared: &Shared) {
-    let held: Vec<(String, LeaseToken)> = shared
-        .running()
-        .iter()
-        .map(|(id, running)| (id.clone(), running.token))
-        .collect();
+async fn heartbeat(shared: &Shared) {
+    let held = shared.attempts.held();
     if held.is_empty() {
         return;
     }
@@ -81,11 +77,9 @@ async fn renew(shared: &Shared) {
         .await
     {
         Ok(lost) => {
-            let running = shared.running();
             for id in lost {
-                if let Some(attempt) = running.get(&id) {
+                if shared.attempts.cancel(&id) {
                     tracing::info!(task_id = %id, "lease lost; cancelling the attempt");
-                    attempt.cancel.cancel();
                 }
             }
         }

@@ -2,7 +2,9 @@
 //! pool, records how attempts end, keeps leases alive and rescues expired ones.
 //! It knows no HTTP and no SQL.
 //!
-//! Layout: `enqueue` (validation), `dispatch` (claims and attempts),
+//! Layout: `enqueue` (storing new tasks), `attempts` (the attempts running on this
+//! node), `claim` (leasing work, for local and remote
+//! workers alike), `dispatch` (the local worker pool),
 //! `finish` (recording endings in batches), `outcome` (the retry rules),
 //! `lease` (heartbeats and the reaper), `tasks` (one task at a time),
 //! `admin` (pages, counts, bulk operations, queues), `remote` (the worker
@@ -13,7 +15,9 @@
 //! (deleting old finished tasks), `cron` (recurring tasks).
 
 mod admin;
+mod attempts;
 mod backlog;
+mod claim;
 mod clock_sync;
 mod cron;
 mod dispatch;
@@ -33,9 +37,8 @@ mod throughput;
 mod timings;
 mod workers;
 
-use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::SubsecRound;
@@ -43,12 +46,12 @@ use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::enqueue::{
+    DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
+};
 pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage};
 pub use backlog::Backlog;
 pub use cron::{CronStatus, MISSED_GRACE};
-pub use enqueue::{
-    DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
-};
 pub use identity::{
     DEFAULT_WORKER_ID, MAX_WORKER_ID_LEN, NODE_HOLDER_PREFIX, check_worker_id, hostname,
 };
@@ -68,7 +71,7 @@ use crate::clock::Clock;
 use crate::error::EngineError;
 use crate::handler::Registry;
 use crate::retry::Backoff;
-use crate::store::{Finish, Inserted, LeaseToken, Store, StoreError};
+use crate::store::{Finish, Store};
 use crate::task::{EventKind, TaskStatus, Timestamp, Transition};
 
 /// How the engine runs.
@@ -118,13 +121,6 @@ impl Default for EngineConfig {
     }
 }
 
-/// An attempt running on this node.
-#[derive(Debug)]
-struct Running {
-    token: LeaseToken,
-    cancel: CancellationToken,
-}
-
 /// State shared by the engine handle and its background services.
 #[derive(Debug)]
 struct Shared {
@@ -145,9 +141,8 @@ struct Shared {
     seen: workers::SeenLog,
     /// Lease calls waiting for work now (long polls), for metrics.
     lease_calls_waiting: AtomicUsize,
-    /// Signalled whenever the last running attempt finishes.
-    idle: Notify,
-    running: Mutex<HashMap<String, Running>>,
+    /// The attempts running on this node.
+    attempts: attempts::Attempts,
     transitions: broadcast::Sender<Transition>,
     /// Fires when transitions were skipped (another node had too many to
     /// share one by one), with how many: live views should reload.
@@ -176,13 +171,6 @@ impl Shared {
     /// keeps the exact value.
     fn now(&self) -> Timestamp {
         (self.clock.now() + self.offset.get()).trunc_subsecs(6)
-    }
-
-    fn running(&self) -> MutexGuard<'_, HashMap<String, Running>> {
-        // The map stays consistent whatever panicked while it was held.
-        self.running
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn publish(&self, task_id: &str, kind: EventKind, status: Option<TaskStatus>) {
@@ -259,8 +247,7 @@ impl Engine {
             offset: clock_sync::ClockOffset::default(),
             wake: Notify::new(),
             remote_wake: Notify::new(),
-            idle: Notify::new(),
-            running: Mutex::new(HashMap::new()),
+            attempts: attempts::Attempts::default(),
             transitions,
             stopping: CancellationToken::new(),
             stopped: CancellationToken::new(),
@@ -375,50 +362,6 @@ impl Engine {
         self.shared.registry.describe()
     }
 
-    /// Validates and stores one task, and wakes the dispatcher.
-    pub async fn enqueue(&self, request: EnqueueRequest) -> Result<Inserted, EngineError> {
-        let now = self.shared.now();
-        let task = request.validate(&self.shared.registry, now)?;
-        let mut inserted = self.insert(vec![task], now).await?;
-        inserted
-            .pop()
-            .ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
-    }
-
-    /// Validates and stores tasks, all or nothing, and wakes the dispatcher.
-    /// A refusal names the task by its place in the batch (`tasks[1]: ...`).
-    pub async fn enqueue_many(
-        &self,
-        requests: Vec<EnqueueRequest>,
-    ) -> Result<Vec<Inserted>, EngineError> {
-        let now = self.shared.now();
-        let tasks = requests
-            .into_iter()
-            .enumerate()
-            .map(|(i, request)| {
-                request
-                    .validate(&self.shared.registry, now)
-                    .map_err(|error| EngineError::Invalid(format!("tasks[{i}]: {error}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        self.insert(tasks, now).await
-    }
-
-    /// Stores validated tasks, wakes the dispatcher and publishes the new ones.
-    async fn insert(
-        &self,
-        tasks: Vec<crate::task::NewTask>,
-        now: Timestamp,
-    ) -> Result<Vec<Inserted>, EngineError> {
-        let shared = &self.shared;
-        let inserted = shared.store.task_insert_many(tasks, now).await?;
-        shared.work_ready();
-        for new in inserted.iter().filter(|i| !i.duplicate) {
-            shared.publish(&new.task.id, EventKind::Enqueued, Some(TaskStatus::Queued));
-        }
-        Ok(inserted)
-    }
-
     /// Whether the store answers.
     pub async fn ready(&self) -> Result<(), EngineError> {
         Ok(self.shared.store.ping().await?)
@@ -446,18 +389,14 @@ pub const STORE_DRAIN_SLACK: Duration = Duration::from_secs(5);
 /// finisher, the lease keeper and the reaper stop.
 async fn drain(shared: &Shared, services: Services) {
     let _ = services.dispatcher.await;
-    if !wait_idle(shared, shared.config.shutdown_grace).await {
-        let cancelled: Vec<_> = shared
-            .running()
-            .values()
-            .map(|r| r.cancel.clone())
-            .collect();
-        tracing::info!(
-            count = cancelled.len(),
-            "grace period over, handing running tasks back"
-        );
-        cancelled.iter().for_each(CancellationToken::cancel);
-        wait_idle(shared, CANCEL_WAIT).await;
+    if !shared
+        .attempts
+        .wait_idle(shared.config.shutdown_grace)
+        .await
+    {
+        let count = shared.attempts.cancel_all();
+        tracing::info!(count, "grace period over, handing running tasks back");
+        shared.attempts.wait_idle(CANCEL_WAIT).await;
     }
     drop(services.finishes);
     let _ = services.finisher.await;
@@ -465,18 +404,4 @@ async fn drain(shared: &Shared, services: Services) {
     let _ = services.keeper.await;
     let _ = services.retention.await;
     let _ = services.cron.await;
-}
-
-/// Waits until no attempt runs on this node, or `limit` passes; true when idle.
-async fn wait_idle(shared: &Shared, limit: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let idle = shared.idle.notified();
-        if shared.running().is_empty() {
-            return true;
-        }
-        if tokio::time::timeout_at(deadline, idle).await.is_err() {
-            return shared.running().is_empty();
-        }
-    }
 }

@@ -44,17 +44,17 @@ impl Outbox {
     }
 }
 
-/// Sends this node's transitions and publishes the other nodes', until the engine stops.
+/// Shares this node's transitions and publishes the other nodes', until the engine stops.
 pub(super) async fn run(shared: Arc<Shared>, mut feed: broadcast::Receiver<TransitionBatch>) {
     let mut tick = tokio::time::interval(SHARE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shared.stopped.cancelled() => {
-                send(&shared).await;
+                share(&shared).await;
                 return;
             }
-            _ = tick.tick() => send(&shared).await,
+            _ = tick.tick() => share(&shared).await,
             received = feed.recv() => match received {
                 Ok(batch) => publish_remote(&shared, batch),
                 Err(RecvError::Lagged(missed)) => shared.resync(missed),
@@ -64,7 +64,8 @@ pub(super) async fn run(shared: Arc<Shared>, mut feed: broadcast::Receiver<Trans
     }
 }
 
-async fn send(shared: &Shared) {
+/// Hands this node's waiting transitions to the store for the other nodes.
+async fn share(shared: &Shared) {
     let Some(outbox) = &shared.outbox else { return };
     let batch = outbox.take();
     if batch.transitions.is_empty() && batch.skipped == 0 {

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use super::enqueue::MAX_PAYLOAD_DEPTH;
+use super::claim::{ClaimRequest, claim};
 use super::identity::check_worker_id;
 use super::{Engine, outcome};
+use crate::enqueue::MAX_PAYLOAD_DEPTH;
 use crate::error::EngineError;
-use crate::store::{ClaimParams, Lease, LeaseToken, WorkerKind, WorkerRecord};
-use crate::task::{EventKind, RawJson, TaskStatus, json_depth};
+use crate::store::{Lease, LeaseToken, WorkerKind, WorkerRecord};
+use crate::task::{RawJson, TaskStatus, json_depth};
 
 /// The most tasks one lease call hands out.
 pub const MAX_WORKER_BATCH: usize = 500;
@@ -95,26 +96,19 @@ impl Engine {
                 "a lease needs at least one type and a limit from 1 to {MAX_WORKER_BATCH}"
             )));
         }
-        let now = shared.now();
-        let params = ClaimParams {
+        let request = ClaimRequest {
             types: types.to_vec(),
             limit,
-            now,
-            lease_expires_at: now + check_lease_for(lease_for)?,
-            lease_token: rand::random(),
+            lease_for: check_lease_for(lease_for)?,
             holder: worker.id.clone(),
         };
-        super::workers::note_seen(shared, worker.record(types, now)).await;
-        let mut leases = shared.store.task_claim(&params).await?;
-        for lease in &mut leases {
+        super::workers::note_seen(shared, worker.record(types, shared.now())).await;
+        // The worker holds its leases itself: it renews them and reports their endings.
+        let leases = claim(shared, request, |mut lease| {
             lease.token = worker_token(&lease.task.id, lease.token);
-            super::observe::started(shared, &lease.task);
-            shared.publish(
-                &lease.task.id,
-                EventKind::Started,
-                Some(TaskStatus::InProgress),
-            );
-        }
+            lease
+        })
+        .await?;
         Ok(leases)
     }
 

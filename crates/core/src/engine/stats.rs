@@ -128,7 +128,7 @@ impl Engine {
         let shared = &self.shared;
         NodeStats {
             workers: shared.config.workers,
-            busy: shared.running().len(),
+            busy: shared.attempts.count(),
             transitions: shared.tally.transitions(),
             attempts: shared.tally.attempt_times(),
             pruned: shared.pruned.totals(),

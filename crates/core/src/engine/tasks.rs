@@ -56,9 +56,7 @@ impl Engine {
             .task_delete(id)
             .await?
             .ok_or_else(|| EngineError::NotFound(id.to_owned()))?;
-        if let Some(running) = self.shared.running().get(id) {
-            running.cancel.cancel();
-        }
+        self.shared.attempts.cancel(id);
         self.shared.publish(id, EventKind::Cancelled, None);
         Ok(task)
     }
@@ -66,9 +64,7 @@ impl Engine {
     /// Deletes every task, cancelling running attempts on this node.
     pub async fn clear(&self) -> Result<u64, EngineError> {
         let count = self.shared.store.task_clear().await?;
-        for running in self.shared.running().values() {
-            running.cancel.cancel();
-        }
+        self.shared.attempts.cancel_all();
         Ok(count)
     }
 
