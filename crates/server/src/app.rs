@@ -8,7 +8,10 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
+use crate::api::openapi::ApiDoc;
 use crate::api::{self, AppState};
 use crate::auth::{ApiToken, require_token};
 use crate::error::ApiError;
@@ -33,18 +36,19 @@ pub fn app(state: AppState, settings: &HttpSettings) -> Result<Router, String> {
     let allowed = AllowedOrigins::new(&settings.cors_origins)?;
     let requests = RequestMetrics::default();
     // Metrics tell queue names and volumes: they need the token like /api.
-    let mut protected = Router::new()
-        .nest("/api", api::routes())
-        .merge(api::metrics::routes());
+    let mut protected = api::routes().merge(api::metrics::routes());
     if let Some(token) = settings.api_token.as_deref() {
         protected = protected.route_layer(middleware::from_fn_with_state(
             ApiToken::new(token),
             require_token,
         ));
     }
-    Ok(protected
+    let (documented, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(protected)
         .merge(api::health::routes())
-        .merge(api::openapi::routes())
+        .split_for_parts();
+    Ok(documented
+        .merge(api::openapi::routes(doc))
         .fallback(crate::dashboard::serve)
         .method_not_allowed_fallback(|| async {
             ApiError::new(

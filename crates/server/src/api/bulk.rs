@@ -1,22 +1,23 @@
 //! Bulk retry and bulk delete, by id list or by filter.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use rustqueue_core::store::Selection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::filters::FilterParams;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tasks/bulk/retry", post(retry_many))
-        .route("/tasks/bulk/delete", post(delete_many))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(retry_many))
+        .routes(routes!(delete_many))
 }
 
 /// Which tasks: exactly one of `ids` (at most 10,000), a non-empty `filter`,

@@ -1,27 +1,28 @@
 //! Cron entries: listed with their last and next runs, enabled and disabled
 //! on every node. The entries themselves come from `--cron` and `--cron-file`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use rustqueue_core::engine::{CronStatus, DEFAULT_MAX_RETRIES, DEFAULT_QUEUE};
 use rustqueue_core::task::RawJson;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/cron", get(list))
-        .route("/cron/{name}/enable", post(enable))
-        .route("/cron/{name}/disable", post(disable))
-        .route("/cron/{name}/run", post(run_now))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(enable))
+        .routes(routes!(disable))
+        .routes(routes!(run_now))
 }
 
 /// A cron entry: its schedule, the task each tick enqueues, and its runs.

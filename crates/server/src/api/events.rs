@@ -6,10 +6,8 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
 use futures_util::stream::{self, Stream, StreamExt};
 use rustqueue_core::Transition;
 use rustqueue_core::task::{EventKind, TaskStatus};
@@ -17,15 +15,17 @@ use serde::Serialize;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 
 /// How often the stream carries the counts.
 const COUNTS_EVERY: Duration = Duration::from_secs(1);
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/events", get(events))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
 /// The data of a `task` event: one transition.

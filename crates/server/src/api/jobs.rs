@@ -1,27 +1,28 @@
 //! The original PyQueue routes, kept word for word: enqueue, list, get, retry, delete, clear.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use rustqueue_core::EnqueueRequest;
 use rustqueue_core::store::ListParams;
 use rustqueue_core::task::{RawJson, Task, TaskStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParams, QueryParams};
 use crate::telemetry::TraceParent;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/enqueue", post(enqueue))
-        .route("/jobs", get(list))
-        .route("/jobs/{id}", get(show).delete(delete))
-        .route("/jobs/{id}/retry", post(retry))
-        .route("/clear", post(clear))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(enqueue))
+        .routes(routes!(list))
+        .routes(routes!(show, delete))
+        .routes(routes!(retry))
+        .routes(routes!(clear))
 }
 
 /// The original enqueue body.

@@ -12,11 +12,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 
 use axum::Extension;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -24,6 +22,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use rustqueue_core::engine::{AttemptTimes, StatusCounts, TaskCounts};
 use rustqueue_core::task::Timestamp;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use crate::error::ApiError;
@@ -32,9 +32,9 @@ use timings::register_timings;
 
 type Labels = Vec<(&'static str, String)>;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(metrics))
 }
 
 /// Every metric, encoded for a scrape: OpenMetrics when `Accept` prefers it,

@@ -16,8 +16,8 @@ pub mod throughput;
 pub mod worker;
 pub mod workers;
 
-use axum::Router;
 use rustqueue_core::Engine;
+use utoipa_axum::router::OpenApiRouter;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -26,8 +26,8 @@ pub struct AppState {
     pub engine: Engine,
 }
 
-/// The routes under `/api`.
-pub fn routes() -> Router<AppState> {
+/// The routes under `/api`, with their operations.
+pub fn routes() -> OpenApiRouter<AppState> {
     jobs::routes()
         .merge(tasks::routes())
         .merge(bulk::routes())

@@ -10,26 +10,13 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::ApiError;
 
-use super::{
-    AppState, bulk, cron, events, health, jobs, metrics, queues, retention, tasks, throughput,
-    worker, workers,
-};
+use super::{AppState, events, tasks};
 
-/// The whole HTTP API.
+/// What the document says besides its operations, which come with their
+/// routes (`OpenApiRouter`), so a route cannot be served undocumented.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "RustQueue", description = "A durable task queue. Errors are always `{\"detail\": \"...\"}`."),
-    paths(
-        jobs::enqueue, jobs::list, jobs::show, jobs::retry, jobs::delete, jobs::clear,
-        tasks::enqueue, tasks::enqueue_batch, tasks::list, tasks::show, tasks::retry, tasks::delete, tasks::history,
-        bulk::retry_many, bulk::delete_many,
-        queues::counts, queues::queues, queues::pause, queues::resume, queues::types, retention::show,
-        throughput::history,
-        cron::list, cron::enable, cron::disable, cron::run_now,
-        events::events, health::healthz, health::readyz, metrics::metrics,
-        worker::lease, worker::heartbeat, worker::complete, worker::fail, worker::finish,
-        worker::release, workers::workers,
-    ),
     components(schemas(rustqueue_core::task::TaskStatus, rustqueue_core::task::EventKind, events::TaskTransition, tasks::Order)),
     modifiers(&BearerAuth),
     tags(
@@ -58,9 +45,10 @@ impl Modify for BearerAuth {
     }
 }
 
-/// `/openapi.json` and the docs page at `/docs`, whose assets are inside the binary.
-pub fn routes() -> Router<AppState> {
-    Router::from(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()))
+/// `/openapi.json` serving `doc`, and the docs page at `/docs`, whose assets
+/// are inside the binary.
+pub fn routes(doc: utoipa::openapi::OpenApi) -> Router<AppState> {
+    Router::from(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .layer(middleware::map_response(detail_on_not_found))
 }
 

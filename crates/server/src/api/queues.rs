@@ -1,24 +1,25 @@
 //! Queues, counts and task types: what the dashboard polls and steers.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use rustqueue_core::engine::{MAX_NAME_LEN, QueueInfo, TaskCounts};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use crate::error::ApiError;
 use crate::extract::PathParams;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/counts", get(counts))
-        .route("/queues", get(queues))
-        .route("/queues/{name}/pause", post(pause))
-        .route("/queues/{name}/resume", post(resume))
-        .route("/types", get(types))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(counts))
+        .routes(routes!(queues))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(types))
 }
 
 /// Tasks per status, per type and per queue, from counters, and the backlog:

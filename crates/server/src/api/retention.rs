@@ -1,17 +1,18 @@
 //! The retention this server applies, so the dashboard can say how long
 //! finished tasks stay.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/retention", get(show))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show))
 }
 
 /// How long finished tasks are kept (`--completed-retention-secs`, `--failed-retention-secs`).

@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use rustqueue_core::EnqueueRequest;
 use rustqueue_core::engine::TaskPage;
@@ -14,6 +13,8 @@ use rustqueue_core::task::{RawJson, Task, TaskEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use super::filters::{FILTER_KEYS, FilterParams, decode_cursor, encode_cursor, query_part};
@@ -24,14 +25,14 @@ use crate::telemetry::TraceParent;
 /// The most tasks one batch may hold.
 pub const MAX_BATCH: usize = 10_000;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tasks", post(enqueue).get(list))
-        .route("/tasks/batch", post(enqueue_batch))
-        .route("/tasks/{id}", get(show).delete(delete))
-        .route("/tasks/{id}/retry", post(retry))
-        .route("/tasks/{id}/events", get(history))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(enqueue, list))
+        .routes(routes!(enqueue_batch))
+        .routes(routes!(show, delete))
+        .routes(routes!(retry))
+        .routes(routes!(history))
 }
 
 /// A task to enqueue, with every field a caller may set.

@@ -1,16 +1,17 @@
 //! `GET /api/throughput`: tasks finished per 10 seconds over the last 15
 //! minutes, so a dashboard opened now draws its chart at once.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use rustqueue_core::engine::Throughput;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/throughput", get(history))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(history))
 }
 
 /// Tasks completed and failed per 10-second bucket over the last 15 minutes,

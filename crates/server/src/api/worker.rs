@@ -8,29 +8,30 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use rustqueue_core::engine::{DEFAULT_WORKER_ID, WorkerFinish, WorkerInfo, WorkerOutcome};
 use rustqueue_core::store::{Lease, LeaseToken};
 use rustqueue_core::task::{RawJson, Task, TaskStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/worker/lease", post(lease))
-        .route("/worker/heartbeat", post(heartbeat))
-        .route("/worker/complete", post(complete))
-        .route("/worker/fail", post(fail))
-        .route("/worker/finish", post(finish))
-        .route("/worker/release", post(release))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(lease))
+        .routes(routes!(heartbeat))
+        .routes(routes!(complete))
+        .routes(routes!(fail))
+        .routes(routes!(finish))
+        .routes(routes!(release))
 }
 
 /// The id a worker gave, or the default for workers that give none.

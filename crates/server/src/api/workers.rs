@@ -1,21 +1,22 @@
 //! Who runs tasks: every worker, local (each server node) and remote, with
 //! what each runs now and when each last called in.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use rustqueue_core::engine::{RunningAttempt, WorkerView};
 use rustqueue_core::store::WorkerKind;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::AppState;
 use crate::error::ApiError;
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/workers", get(workers))
+/// The routes of this module, each served at the path and method its operation documents.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(workers))
 }
 
 /// Whether a worker is a server node or a remote process.
