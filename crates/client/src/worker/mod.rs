@@ -36,10 +36,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::client::{ApiClient, ClientError, ServerArgs};
-use crate::config::LogFormat;
+use crate::client::{ApiClient, ClientError, ServerArgs};
+use crate::logging::LogFormat;
+use crate::wire::worker::LeasedTask;
 use leases::HeldLeases;
-use protocol::{Backoff, Identity, Lease, MAX_PER_HEARTBEAT, Protocol};
+use protocol::{Backoff, Identity, MAX_PER_HEARTBEAT, Protocol};
 
 /// The exit status that fails a task permanently, by default: EX_DATAERR
 /// from sysexits.h, "the input data was incorrect", which no retry fixes.
@@ -274,7 +275,7 @@ async fn free_slots(slots: &Arc<Semaphore>) -> Vec<OwnedSemaphorePermit> {
 
 fn start(
     context: &Arc<Context>,
-    leases: Vec<Lease>,
+    leases: Vec<LeasedTask>,
     mut free: Vec<OwnedSemaphorePermit>,
     since: Instant,
 ) {
