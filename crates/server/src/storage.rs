@@ -71,3 +71,39 @@ fn open_sqlite(url: &str, sync: SqliteSync) -> Result<Arc<dyn Store>, OpenStoreE
     })?;
     Ok(Arc::new(store))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    fn settings(url: &str) -> Settings {
+        Settings {
+            database_url: url.to_owned(),
+            ..Settings::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_says_what_is_accepted() {
+        let error = open_store(&settings("mysql://db"))
+            .await
+            .expect_err("refused");
+        assert!(matches!(error, OpenStoreError::Unsupported(_)));
+        assert!(error.to_string().contains("use sqlite://FILE"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_cannot_be_opened_keeps_its_cause() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}/missing/tasks.db", dir.path().display());
+        let error = open_store(&settings(&url)).await.expect_err("refused");
+        assert!(matches!(error, OpenStoreError::Sqlite { .. }), "{error:?}");
+        assert!(error.source().is_some(), "the SQLite error is kept");
+        assert!(
+            error.to_string().starts_with("cannot open sqlite://"),
+            "{error}"
+        );
+    }
+}
