@@ -14,7 +14,7 @@
 //! Layout:
 //! - [`protocol`]: the worker protocol's calls, and the back-off between them.
 //! - [`leases`]: the held leases and the heartbeat that renews them.
-//! - [`attempt`]: one leased task, start to end.
+//! - `attempt`: one leased task, start to end.
 //! - [`child`]: running the command in a process group of its own.
 //! - [`outcome`]: how a command's ending becomes a report.
 //! - `types`: the warning about types the server runs itself or does not know.

@@ -91,7 +91,7 @@ impl Protocol {
         self.lease_ms.map(Duration::from_millis)
     }
 
-    /// Leases up to `limit` tasks, waiting up to [`LONG_POLL`] for one to be ready.
+    /// Leases up to `limit` tasks, waiting up to `LONG_POLL` for one to be ready.
     pub async fn lease_tasks(&self, limit: usize) -> Result<Vec<LeasedTask>, ClientError> {
         let body = LeaseBody {
             types: self.types.clone(),
