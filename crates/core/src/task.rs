@@ -78,7 +78,7 @@ impl FromStr for TaskStatus {
 }
 
 /// One task with every field, as stored and as sent on the wire.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     /// Unique, sortable by creation (a UUIDv7).

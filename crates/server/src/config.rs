@@ -1,35 +1,17 @@
 //! The settings of `rustqueue serve`: every flag has an environment variable twin.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use clap::{Args, ValueEnum};
-use rustqueue_core::EngineConfig;
+use clap::Args;
 use rustqueue_core::cron::CronEntry;
-use rustqueue_core::engine::Retention;
-use rustqueue_core::retry::Backoff;
+
+use crate::embed::Settings;
+pub use crate::embed::SqliteSync;
+pub use rustqueue_client::logging::LogFormat;
 
 use crate::cron_config::CronFile;
 
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
-
-/// The SQLite `synchronous` setting: how hard a commit waits for the disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SqliteSync {
-    /// Survives a crash of the process (kill -9); the last commits may roll back on power loss.
-    Normal,
-    /// Also survives power loss, at the cost of an fsync per commit.
-    Full,
-}
-
-/// Settings of the server.
+/// Settings of the server, as flags; they convert into the [`Settings`] the embedding API takes.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
@@ -174,11 +156,6 @@ fn origin_or_blank(text: &str) -> Result<String, String> {
     crate::origin::normalize_origin(text)
 }
 
-/// A retention in seconds; 0 means forever.
-fn kept_for(secs: u64) -> Option<Duration> {
-    (secs > 0).then(|| Duration::from_secs(secs))
-}
-
 fn positive_f64(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
@@ -186,34 +163,67 @@ fn positive_f64(text: &str) -> Result<f64, String> {
     }
 }
 
-impl ServeArgs {
-    /// The engine settings these flags describe.
-    pub fn engine_config(&self) -> EngineConfig {
-        let lease = Duration::from_secs(self.lease_secs);
-        EngineConfig {
-            workers: self.workers as usize,
-            lease,
-            reap_every: (lease / 2).clamp(Duration::from_millis(200), Duration::from_secs(5)),
-            default_timeout: Duration::from_secs(self.task_timeout_secs),
-            backoff: Backoff {
-                base: Duration::from_millis(self.backoff_base_ms),
-                cap: Duration::from_millis(self.backoff_cap_ms.max(self.backoff_base_ms)),
-            },
-            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
-            retention: Retention {
-                completed: kept_for(self.completed_retention_secs),
-                failed: kept_for(self.failed_retention_secs),
-                ..Retention::default()
-            },
-            link_span: Some(crate::telemetry::link_span),
-            cron: self.cron_entries(),
-            ..EngineConfig::default()
+impl From<ServeArgs> for Settings {
+    /// The cron entries of the file come first, then those of the flags;
+    /// the logging and tracing flags are for `rustqueue serve` itself.
+    fn from(args: ServeArgs) -> Self {
+        let file = args.cron_file.into_iter().flat_map(|file| file.0);
+        Settings {
+            bind: args.bind,
+            database_url: args.database_url,
+            workers: args.workers,
+            lease_secs: args.lease_secs,
+            demo_speed: args.demo_speed,
+            demo_types: args.demo_types,
+            remote_types: args.remote_types,
+            api_token: args.api_token,
+            frontend_origin: args.frontend_origin,
+            backoff_base_ms: args.backoff_base_ms,
+            backoff_cap_ms: args.backoff_cap_ms,
+            task_timeout_secs: args.task_timeout_secs,
+            completed_retention_secs: args.completed_retention_secs,
+            failed_retention_secs: args.failed_retention_secs,
+            cron: file.chain(args.cron).collect(),
+            shutdown_grace_secs: args.shutdown_grace_secs,
+            body_limit_bytes: args.body_limit_bytes,
+            postgres_schema: args.postgres_schema,
+            postgres_pool_size: args.postgres_pool_size,
+            sqlite_synchronous: args.sqlite_synchronous,
         }
     }
+}
 
-    /// The cron entries of the file, then those of the flags.
-    fn cron_entries(&self) -> Vec<CronEntry> {
-        let file = self.cron_file.iter().flat_map(|file| file.0.iter());
-        file.chain(&self.cron).cloned().collect()
+#[cfg(test)]
+mod tests {
+    use clap::FromArgMatches;
+
+    use super::*;
+
+    /// The flags as given, whatever the environment says.
+    fn parse(flags: &[&str]) -> ServeArgs {
+        let command = ServeArgs::augment_args(clap::Command::new("serve").no_binary_name(true))
+            .mut_args(|arg| arg.env(None::<&str>));
+        let matches = command.try_get_matches_from(flags).expect("flags parse");
+        ServeArgs::from_arg_matches(&matches).expect("settings")
+    }
+
+    #[test]
+    fn no_flags_give_the_default_settings() {
+        let settings = Settings::from(parse(&[]));
+        assert_eq!(
+            format!("{settings:?}"),
+            format!("{:?}", Settings::default())
+        );
+        assert_eq!(settings.bind, "127.0.0.1:8000".parse().expect("address"));
+        assert_eq!(settings.database_url, "sqlite://rustqueue.db");
+    }
+
+    #[test]
+    fn demo_types_is_a_switch_on_by_default() {
+        let demo_types = |flags: &[&str]| parse(flags).demo_types;
+        assert!(demo_types(&[]));
+        assert!(demo_types(&["--demo-types"]));
+        assert!(!demo_types(&["--demo-types=false"]));
+        assert!(!demo_types(&["--demo-types", "off"]));
     }
 }

@@ -3,8 +3,8 @@
 //! Layout:
 //! - [`config`]: the flags of `rustqueue serve` and their environment twins.
 //! - [`cron_config`]: cron entries from `--cron` flags and a `--cron-file`.
-//! - [`serve`]: start-up, serving and graceful shutdown.
-//! - [`embed`]: the builder a Rust program uses to run RustQueue with its own handlers and store.
+//! - [`serve`]: `rustqueue serve`, the embedding builder set up from the command line.
+//! - [`embed`]: the builder a Rust program uses to run RustQueue with its own settings, handlers and store.
 //! - [`app`]: the router with authentication, CORS, body limit and tracing.
 //! - [`dashboard`]: the embedded dashboard, served at `/`.
 //! - [`api`]: the routes, one module per resource.
@@ -13,12 +13,14 @@
 //! - [`origin`]: allowed browser origins, and the guard against cross-site changes.
 //! - [`request_metrics`]: HTTP requests timed by route and status, for `/metrics`.
 //! - [`telemetry`]: request spans that continue the caller's trace, and OTLP export.
-//! - [`cli`]: the client commands: `rustqueue worker`, `enqueue` and `tasks`.
+//! - [`logging`]: the log subscriber, with OpenTelemetry export.
+//!
+//! The client commands (`rustqueue worker`, `enqueue`, `tasks`) and the
+//! worker protocol's bodies live in the `rustqueue-client` crate.
 
 pub mod api;
 pub mod app;
 pub mod auth;
-pub mod cli;
 pub mod config;
 pub mod cron_config;
 pub mod dashboard;

@@ -1,8 +1,6 @@
 //! The `rustqueue` command.
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use rustqueue_server::cli::tasks::{EnqueueArgs, TasksArgs};
-use rustqueue_server::cli::worker::WorkerArgs;
 use rustqueue_server::config::ServeArgs;
 use rustqueue_server::logging::{self, LogTo};
 use rustqueue_server::telemetry;
@@ -23,12 +21,9 @@ struct Cli {
 enum Command {
     /// Start the server: HTTP API, dashboard and workers.
     Serve(ServeArgs),
-    /// Run a command for each task of some types, leased from a server (workers in any language).
-    Worker(WorkerArgs),
-    /// Enqueue one task on a server.
-    Enqueue(EnqueueArgs),
-    /// List, show, retry and delete a server's tasks, and show their history.
-    Tasks(TasksArgs),
+    // worker, enqueue and tasks: the commands of `rustqueue-client`.
+    #[command(flatten)]
+    Client(rustqueue_client::Command),
 }
 
 /// The top-level help also lists every setting of `serve`, so `rustqueue --help` documents them all.
@@ -47,12 +42,7 @@ fn parse_cli() -> Cli {
 async fn main() -> std::process::ExitCode {
     match parse_cli().command {
         Command::Serve(args) => serve(args).await,
-        Command::Worker(args) => {
-            logging::init(args.log_format, LogTo::Stderr, None);
-            rustqueue_server::cli::worker::run(args).await
-        }
-        Command::Enqueue(args) => rustqueue_server::cli::tasks::enqueue(args).await,
-        Command::Tasks(args) => rustqueue_server::cli::tasks::run(args).await,
+        Command::Client(command) => command.run().await,
     }
 }
 

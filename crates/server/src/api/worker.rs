@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{DateTime, Utc};
+pub use rustqueue_client::wire::worker::{
+    CompleteBody, FailBody, FinishAnswer, FinishBody, FinishManyAnswer, FinishedTask,
+    HeartbeatAnswer, HeartbeatBody, HeldLease, LeaseAnswer, LeaseBody, LeasedTask, ReleaseAnswer,
+    ReleaseBody,
+};
 use rustqueue_core::engine::{DEFAULT_WORKER_ID, WorkerFinish, WorkerInfo, WorkerOutcome};
 use rustqueue_core::store::{Lease, LeaseToken};
-use rustqueue_core::task::{RawJson, Task, TaskStatus};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -37,53 +38,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The id a worker gave, or the default for workers that give none.
 fn worker_id(given: Option<String>) -> String {
     given.unwrap_or_else(|| DEFAULT_WORKER_ID.to_owned())
-}
-
-/// What a worker asks for.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LeaseBody {
-    /// The task types this worker runs.
-    #[schema(min_items = 1)]
-    pub types: Vec<String>,
-    /// The most tasks to lease (default 1, at most 500).
-    #[schema(minimum = 1, maximum = 500)]
-    pub limit: Option<usize>,
-    /// How long the leases last without a heartbeat, in milliseconds (default: the server's lease).
-    #[schema(minimum = 1000, maximum = 3_600_000)]
-    pub lease_ms: Option<u64>,
-    /// When nothing is ready, wait up to this many milliseconds for work
-    /// instead of answering empty at once (default 0, at most 60000).
-    #[schema(minimum = 0, maximum = 60_000)]
-    pub wait_ms: Option<u64>,
-    /// Who asks: 1 to 255 bytes, not beginning with `node:` (default
-    /// `anonymous`). Written as the lease holder of the tasks it gets.
-    pub worker_id: Option<String>,
-    /// The worker's host, shown by `GET /api/workers`.
-    pub hostname: Option<String>,
-    /// The worker's process id, shown by `GET /api/workers`.
-    pub pid: Option<u32>,
-    /// How many attempts the worker runs at once, shown by `GET /api/workers`.
-    pub concurrency: Option<u32>,
-}
-
-/// One leased task; present `task.id` and `token` to renew, complete or fail it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LeasedTask {
-    /// The task, `INPROGRESS`, with `attempts` counting this attempt.
-    pub task: Task,
-    /// The lease token, different for every lease (a decimal string: JSON
-    /// numbers lose precision past 2^53).
-    pub token: String,
-    /// When the lease runs out unless renewed.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// The leased tasks, possibly none.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LeaseAnswer {
-    /// Highest priority first.
-    pub leases: Vec<LeasedTask>,
 }
 
 fn leased(lease: Lease) -> LeasedTask {
@@ -135,43 +89,11 @@ pub async fn lease(
     }))
 }
 
-/// One lease a worker holds.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HeldLease {
-    /// The task.
-    pub task_id: String,
-    /// The token its lease came with.
-    #[schema(pattern = "^-?[0-9]{1,19}$")]
-    pub token: String,
-}
-
-/// The leases to renew.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HeartbeatBody {
-    /// Up to 500 leases.
-    #[schema(max_items = 500)]
-    pub leases: Vec<HeldLease>,
-    /// How long they last from now, in milliseconds (default: the server's lease).
-    #[schema(minimum = 1000, maximum = 3_600_000)]
-    pub lease_ms: Option<u64>,
-    /// Who renews them (default `anonymous`); refreshes its last-seen time.
-    pub worker_id: Option<String>,
-}
-
 fn held_leases(leases: Vec<HeldLease>) -> Result<Vec<(String, LeaseToken)>, ApiError> {
     leases
         .into_iter()
         .map(|lease| Ok((lease.task_id, token(&lease.token)?)))
         .collect()
-}
-
-/// The leases that could not be renewed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HeartbeatAnswer {
-    /// Task ids whose lease is gone: stop those attempts.
-    pub lost: Vec<String>,
 }
 
 /// Renew leases; the answer names the ones that were lost.
@@ -189,47 +111,6 @@ pub async fn heartbeat(
         .worker_heartbeat(&worker, &held, lease_for)
         .await?;
     Ok(Json(HeartbeatAnswer { lost }))
-}
-
-/// A successful attempt.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CompleteBody {
-    /// The task.
-    pub task_id: String,
-    /// Its lease token.
-    #[schema(pattern = "^-?[0-9]{1,19}$")]
-    pub token: String,
-    /// Any JSON value, stored as the task's `result`; `null` when absent.
-    #[schema(value_type = Value, required = false)]
-    pub result: Option<RawJson>,
-    /// Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's).
-    pub worker_id: Option<String>,
-}
-
-/// A failed attempt.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FailBody {
-    /// The task.
-    pub task_id: String,
-    /// Its lease token.
-    #[schema(pattern = "^-?[0-9]{1,19}$")]
-    pub token: String,
-    /// Why it failed, stored as `last_error`.
-    pub error: String,
-    /// True when no retry can help: the task ends `FAILED` at once.
-    #[serde(default)]
-    pub permanent: bool,
-    /// Who reports it (default `anonymous`; in a `/worker/finish` batch, the batch's).
-    pub worker_id: Option<String>,
-}
-
-/// The task's status once the attempt's ending was recorded.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FinishAnswer {
-    /// `COMPLETED`; after a failure `QUEUED` (a retry after back-off) or `FAILED`.
-    pub status: TaskStatus,
 }
 
 /// Complete a leased task.
@@ -267,39 +148,6 @@ pub async fn fail(
         .worker_finish(&worker, &body.task_id, token(&body.token)?, ended)
         .await?;
     Ok(Json(FinishAnswer { status }))
-}
-
-/// Several attempts' endings at once: one request and one store transaction
-/// for a whole batch of leases.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FinishBody {
-    /// Successful attempts.
-    #[serde(default)]
-    pub complete: Vec<CompleteBody>,
-    /// Failed attempts; the retry policy decides for each.
-    #[serde(default)]
-    pub fail: Vec<FailBody>,
-    /// Who reports them (default `anonymous`).
-    pub worker_id: Option<String>,
-}
-
-/// One recorded ending.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FinishedTask {
-    /// The task.
-    pub task_id: String,
-    /// Its status once the ending was recorded.
-    pub status: TaskStatus,
-}
-
-/// What became of a batch of endings.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FinishManyAnswer {
-    /// The endings recorded, completions first, each list in request order.
-    pub finished: Vec<FinishedTask>,
-    /// Task ids whose lease was no longer held: those endings were dropped.
-    pub lost: Vec<String>,
 }
 
 /// Complete and fail up to 500 leased tasks in one call; leases no longer
@@ -346,31 +194,6 @@ pub async fn finish(
         }
     }
     Ok(Json(answer))
-}
-
-/// Leases a worker hands back without running them to the end (it is
-/// shutting down): each task is queued again and its attempt does not count.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReleaseBody {
-    /// Up to 500 leases.
-    #[schema(min_items = 1, max_items = 500)]
-    pub leases: Vec<HeldLease>,
-    /// Who hands them back (default `anonymous`).
-    pub worker_id: Option<String>,
-    /// Keep the tasks from starting again for this many milliseconds
-    /// (default 0, at most 3600000).
-    #[schema(minimum = 0, maximum = 3_600_000)]
-    pub delay_ms: Option<u64>,
-}
-
-/// What became of a batch of hand-backs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReleaseAnswer {
-    /// Task ids queued again, in request order, each with a `released` event.
-    pub released: Vec<String>,
-    /// Task ids whose lease was no longer held: nothing was done to them.
-    pub lost: Vec<String>,
 }
 
 /// Hand up to 500 leased tasks back, in one call and one store transaction:

@@ -21,44 +21,41 @@
 //!     .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Layout:
+//! - [`settings`]: [`Settings`], a plain struct with the defaults of `rustqueue serve`.
+//! - [`error`]: [`StartError`], why a node could not start.
+//! - `http`: serving and the graceful shutdown.
+//! - [`server`]: [`Server`], a node serving in the background.
+
+pub mod error;
+mod http;
+pub mod server;
+pub mod settings;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use clap::{Args, FromArgMatches};
 use rustqueue_core::builtin::register_demo_types;
 use rustqueue_core::clock::SystemClock;
 use rustqueue_core::typed::handler_fn;
-use rustqueue_core::{Engine, EngineError, Registry, Store};
+use rustqueue_core::{Engine, Registry, Store};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use error::StartError;
 pub use rustqueue_core::typed::HandlerFn;
 pub use rustqueue_core::{HandlerResult, Next, TaskContext, TaskError, TaskHandler};
+pub use server::Server;
+pub use settings::{Settings, SqliteSync};
 
 use crate::api::AppState;
 use crate::app::{HttpSettings, app};
-use crate::config::ServeArgs;
-use crate::serve::{redact, run_http, shutdown_signal};
 use crate::storage::open_store;
-
-/// Why RustQueue could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The store could not be opened.
-    #[error("{0}")]
-    Store(String),
-    /// The engine could not start (the store refused the start-up recovery).
-    #[error("cannot start the engine: {0}")]
-    Engine(#[from] EngineError),
-    /// The HTTP side: a bad setting, an address in use, a server error.
-    #[error("{0}")]
-    Http(String),
-}
 
 /// The entry point: `RustQueue::builder()`.
 #[derive(Debug)]
@@ -68,25 +65,16 @@ impl RustQueue {
     /// A builder with the defaults of `rustqueue serve` (environment variables are not read).
     pub fn builder() -> Builder {
         Builder {
-            args: default_args(),
+            settings: Settings::default(),
             store: None,
             handlers: Registry::new(),
         }
     }
 }
 
-/// The settings of `rustqueue serve` at their defaults, whatever the environment says.
-fn default_args() -> ServeArgs {
-    let command = ServeArgs::augment_args(clap::Command::new("rustqueue").no_binary_name(true))
-        .mut_args(|arg| arg.env(None::<&str>));
-    let matches = command.get_matches_from(std::iter::empty::<String>());
-    // Every argument has a default or is optional, so an empty command line always parses.
-    ServeArgs::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
-}
-
 /// Assembles a RustQueue node: settings, store, handlers; then starts it.
 pub struct Builder {
-    args: ServeArgs,
+    settings: Settings,
     store: Option<Arc<dyn Store>>,
     handlers: Registry,
 }
@@ -102,22 +90,22 @@ impl std::fmt::Debug for Builder {
 }
 
 impl Builder {
-    /// Replaces every setting, e.g. with [`ServeArgs`] flattened into the
-    /// program's own `clap` parser (so it takes the flags and variables of `rustqueue serve`).
-    pub fn args(mut self, args: ServeArgs) -> Self {
-        self.args = args;
+    /// Replaces every setting, e.g. with those `rustqueue serve`'s flags
+    /// describe (`ServeArgs` converts into [`Settings`]).
+    pub fn settings(mut self, settings: impl Into<Settings>) -> Self {
+        self.settings = settings.into();
         self
     }
 
     /// Changes settings in place: `.configure(|s| s.workers = 8)`.
-    pub fn configure(mut self, change: impl FnOnce(&mut ServeArgs)) -> Self {
-        change(&mut self.args);
+    pub fn configure(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        change(&mut self.settings);
         self
     }
 
     /// Opens the store this URL names at start (`sqlite://FILE`, `postgres://...`, `memory://`).
     pub fn database_url(mut self, url: impl Into<String>) -> Self {
-        self.args.database_url = url.into();
+        self.settings.database_url = url.into();
         self
     }
 
@@ -169,7 +157,7 @@ impl Builder {
 
     /// Whether the nine demo types (EMAIL, REPORT, ..., FAILABS) are registered; on by default.
     pub fn demo_types(mut self, on: bool) -> Self {
-        self.args.demo_types = on;
+        self.settings.demo_types = on;
         self
     }
 
@@ -179,22 +167,18 @@ impl Builder {
     pub async fn start(self) -> Result<Engine, StartError> {
         let store = match self.store {
             Some(store) => store,
-            None => open_store(&self.args).await.map_err(StartError::Store)?,
+            None => open_store(&self.settings).await?,
         };
         let mut registry = Registry::new();
-        if self.args.demo_types {
-            register_demo_types(&mut registry, self.args.demo_speed);
+        if self.settings.demo_types {
+            register_demo_types(&mut registry, self.settings.demo_speed);
         }
-        for task_type in &self.args.remote_types {
+        for task_type in &self.settings.remote_types {
             registry.declare_remote(task_type, "declared with --remote-types");
         }
         registry.merge(self.handlers);
-        let engine = Engine::new(
-            store,
-            registry,
-            self.args.engine_config(),
-            Arc::new(SystemClock),
-        );
+        let config = self.settings.engine_config();
+        let engine = Engine::new(store, registry, config, Arc::new(SystemClock));
         engine.start().await?;
         Ok(engine)
     }
@@ -223,12 +207,10 @@ impl Builder {
     pub async fn serve(self, addr: SocketAddr) -> Result<(), StartError> {
         let listener = TcpListener::bind(addr)
             .await
-            .map_err(|error| StartError::Http(format!("cannot listen on {addr}: {error}")))?;
-        let (_, _, task) = self
-            .spawn(listener, shutdown_signal(), shutdown_signal())
-            .await?;
-        task.await
-            .map_err(|error| StartError::Http(format!("server task failed: {error}")))?
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let signal = http::shutdown_signal;
+        let (_, _, task) = self.spawn(listener, signal(), signal()).await?;
+        task.await.map_err(StartError::Task)?
     }
 
     /// Starts everything; HTTP drains when `stop` resolves, and ends at once when `force` does.
@@ -238,91 +220,24 @@ impl Builder {
         stop: impl Future<Output = ()> + Send + 'static,
         force: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(SocketAddr, Engine, JoinHandle<Result<(), StartError>>), StartError> {
-        let addr = listener
-            .local_addr()
-            .map_err(|error| StartError::Http(format!("cannot read the bound address: {error}")))?;
+        let addr = listener.local_addr().map_err(StartError::Address)?;
         let settings = HttpSettings {
-            api_token: self
-                .args
-                .api_token
-                .clone()
-                .filter(|token| !token.is_empty()),
-            cors_origins: self.args.frontend_origin.clone(),
-            body_limit: self.args.body_limit_bytes,
+            api_token: self.settings.token(),
+            cors_origins: self.settings.frontend_origin.clone(),
+            body_limit: self.settings.body_limit_bytes,
         };
-        let (grace_secs, workers) = (self.args.shutdown_grace_secs, self.args.workers);
+        let (grace_secs, workers) = (self.settings.shutdown_grace_secs, self.settings.workers);
         let database = match &self.store {
             Some(_) => "a store given by the program".to_owned(),
-            None => redact(&self.args.database_url),
+            None => http::redact(&self.settings.database_url),
         };
         let engine = self.start().await?;
         let state = AppState {
             engine: engine.clone(),
         };
-        let router = app(state, &settings).map_err(StartError::Http)?;
+        let router = app(state, &settings).map_err(StartError::Config)?;
         tracing::info!(address = %addr, %database, workers, "RustQueue is listening");
-        let serving = run_http(engine.clone(), listener, router, grace_secs, stop, force);
-        let task = tokio::spawn(async move { serving.await.map_err(StartError::Http) });
-        Ok((addr, engine, task))
-    }
-}
-
-/// A RustQueue node serving HTTP in the background.
-#[derive(Debug)]
-pub struct Server {
-    addr: SocketAddr,
-    engine: Engine,
-    stop: CancellationToken,
-    task: JoinHandle<Result<(), StartError>>,
-}
-
-impl Server {
-    /// The address it listens on (the port chosen, when bound to port 0).
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The engine, to enqueue and steer tasks from Rust.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
-    /// Stops taking work, lets running tasks finish within the grace period,
-    /// hands the rest back, then stops HTTP.
-    pub async fn shutdown(self) -> Result<(), StartError> {
-        self.stop.cancel();
-        self.task
-            .await
-            .map_err(|error| StartError::Http(format!("server task failed: {error}")))?
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_are_those_of_rustqueue_serve() {
-        let args = default_args();
-        assert_eq!(args.bind, "127.0.0.1:8000".parse().expect("address"));
-        assert_eq!(args.database_url, "sqlite://rustqueue.db");
-        assert!(args.demo_types);
-        assert_eq!(args.demo_speed, 1.0);
-    }
-
-    #[test]
-    fn demo_types_is_a_switch_on_by_default() {
-        let parse = |flags: &[&str]| {
-            let command = ServeArgs::augment_args(clap::Command::new("serve").no_binary_name(true))
-                .mut_args(|arg| arg.env(None::<&str>));
-            let matches = command.try_get_matches_from(flags).expect("flags parse");
-            ServeArgs::from_arg_matches(&matches)
-                .expect("settings")
-                .demo_types
-        };
-        assert!(parse(&[]));
-        assert!(parse(&["--demo-types"]));
-        assert!(!parse(&["--demo-types=false"]));
-        assert!(!parse(&["--demo-types", "off"]));
+        let serving = http::run_http(engine.clone(), listener, router, grace_secs, stop, force);
+        Ok((addr, engine, tokio::spawn(serving)))
     }
 }

@@ -4,12 +4,14 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use rustqueue_core::task::{RawJson, TaskStatus};
 
-use crate::cli::client::{ApiClient, ClientError};
+use crate::client::{ApiClient, ClientError};
+use crate::wire::worker::{
+    CompleteBody, FailBody, FinishAnswer, HeartbeatAnswer, HeartbeatBody, HeldLease, LeaseAnswer,
+    LeaseBody, LeasedTask, ReleaseAnswer, ReleaseBody,
+};
 
 /// How long one lease call waits for work before answering empty. Under
 /// the server's cap (60 s) and well under the HTTP timeout below.
@@ -18,54 +20,11 @@ const LONG_POLL: Duration = Duration::from_secs(30);
 /// The most leases one heartbeat may carry (the server's batch cap).
 pub const MAX_PER_HEARTBEAT: usize = 500;
 
-/// One leased task, as much of it as the worker needs.
-#[derive(Debug, Deserialize)]
-pub struct Lease {
-    /// The task, `INPROGRESS`.
-    pub task: LeasedTask,
-    /// The lease token to present with every later call about this attempt.
-    pub token: String,
-    /// When the lease runs out unless renewed, by the server's clock.
-    pub expires_at: DateTime<Utc>,
-}
-
-/// The fields of a leased task the worker uses.
-#[derive(Debug, Deserialize)]
-pub struct LeasedTask {
-    /// The task id.
-    pub id: String,
-    /// The task type.
-    #[serde(rename = "type")]
-    pub task_type: String,
-    /// The payload, byte for byte as enqueued.
-    pub payload: Box<RawValue>,
-    /// The queue.
-    pub queue: String,
-    /// Attempts started, this one included.
-    pub attempts: u32,
-    /// When this attempt's lease was taken, by the server's clock.
-    pub started_at: Option<DateTime<Utc>>,
-    /// The task's own per-attempt timeout, if it has one.
-    pub timeout_ms: Option<u64>,
-    /// The W3C trace context of the enqueue, which the command may continue.
-    #[serde(default)]
-    pub traceparent: Option<String>,
-}
-
-impl Lease {
-    /// How long the lease lasts: both times come from the server's clock,
-    /// so no clock skew between the machines enters it.
-    pub fn duration(&self) -> Option<Duration> {
-        let started = self.task.started_at?;
-        (self.expires_at - started).to_std().ok()
-    }
-}
-
 /// How an attempt ended, as the server is told.
 #[derive(Debug)]
 pub enum Report {
     /// It succeeded, with this result (`None` is stored as null).
-    Complete(Option<Box<RawValue>>),
+    Complete(Option<RawJson>),
     /// It failed; `permanent` ends the task `FAILED` without further attempts.
     Fail {
         /// Stored as the task's `last_error`.
@@ -76,78 +35,6 @@ pub enum Report {
     /// It was stopped because the worker is shutting down: the task goes
     /// back to the queue and the attempt does not count.
     Release,
-}
-
-#[derive(Serialize)]
-struct LeaseBody<'a> {
-    types: &'a [String],
-    limit: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lease_ms: Option<u64>,
-    wait_ms: u64,
-    worker_id: &'a str,
-    hostname: &'a str,
-    pid: u32,
-    concurrency: u32,
-}
-
-#[derive(Deserialize)]
-struct LeaseAnswer {
-    leases: Vec<Lease>,
-}
-
-#[derive(Serialize)]
-struct HeldLease<'a> {
-    task_id: &'a str,
-    token: &'a str,
-}
-
-#[derive(Serialize)]
-struct HeartbeatBody<'a> {
-    leases: Vec<HeldLease<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lease_ms: Option<u64>,
-    worker_id: &'a str,
-}
-
-#[derive(Deserialize)]
-struct HeartbeatAnswer {
-    lost: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct CompleteBody<'a> {
-    task_id: &'a str,
-    token: &'a str,
-    result: Option<&'a RawValue>,
-    worker_id: &'a str,
-}
-
-#[derive(Serialize)]
-struct FailBody<'a> {
-    task_id: &'a str,
-    token: &'a str,
-    error: &'a str,
-    permanent: bool,
-    worker_id: &'a str,
-}
-
-#[derive(Serialize)]
-struct ReleaseBody<'a> {
-    leases: [HeldLease<'a>; 1],
-    worker_id: &'a str,
-}
-
-#[derive(Deserialize)]
-struct ReleaseAnswer {
-    lost: Vec<String>,
-}
-
-/// The status a finished attempt left its task in.
-#[derive(Debug, Deserialize)]
-pub struct Finished {
-    /// `COMPLETED`, `QUEUED` (a retry after back-off) or `FAILED`.
-    pub status: String,
 }
 
 /// Who this worker is, as it tells the server on every call.
@@ -204,17 +91,17 @@ impl Protocol {
         self.lease_ms.map(Duration::from_millis)
     }
 
-    /// Leases up to `limit` tasks, waiting up to [`LONG_POLL`] for one to be ready.
-    pub async fn lease_tasks(&self, limit: usize) -> Result<Vec<Lease>, ClientError> {
+    /// Leases up to `limit` tasks, waiting up to `LONG_POLL` for one to be ready.
+    pub async fn lease_tasks(&self, limit: usize) -> Result<Vec<LeasedTask>, ClientError> {
         let body = LeaseBody {
-            types: &self.types,
-            limit,
+            types: self.types.clone(),
+            limit: Some(limit),
             lease_ms: self.lease_ms,
-            wait_ms: LONG_POLL.as_millis() as u64,
-            worker_id: &self.identity.id,
-            hostname: &self.hostname,
-            pid: std::process::id(),
-            concurrency: self.identity.concurrency,
+            wait_ms: Some(LONG_POLL.as_millis() as u64),
+            worker_id: Some(self.identity.id.clone()),
+            hostname: Some(self.hostname.clone()),
+            pid: Some(std::process::id()),
+            concurrency: Some(self.identity.concurrency),
         };
         let request = self
             .client
@@ -229,10 +116,10 @@ impl Protocol {
         let body = HeartbeatBody {
             leases: held
                 .iter()
-                .map(|(task_id, token)| HeldLease { task_id, token })
+                .map(|(id, token)| held_lease(id, token))
                 .collect(),
             lease_ms: self.lease_ms,
-            worker_id: &self.identity.id,
+            worker_id: Some(self.identity.id.clone()),
         };
         let request = self
             .client
@@ -247,15 +134,15 @@ impl Protocol {
         task_id: &str,
         token: &str,
         report: &Report,
-    ) -> Result<Finished, ClientError> {
-        let worker_id = &self.identity.id;
+    ) -> Result<FinishAnswer, ClientError> {
+        let (task_id, token) = (task_id.to_owned(), token.to_owned());
+        let worker_id = Some(self.identity.id.clone());
         let request = match report {
             Report::Complete(result) => {
-                let result = result.as_deref();
                 let body = CompleteBody {
                     task_id,
                     token,
-                    result,
+                    result: result.clone(),
                     worker_id,
                 };
                 (self.client).with_json(Method::POST, "/api/worker/complete", &body)
@@ -264,29 +151,30 @@ impl Protocol {
                 let body = FailBody {
                     task_id,
                     token,
-                    error,
+                    error: error.clone(),
                     permanent: *permanent,
                     worker_id,
                 };
                 (self.client).with_json(Method::POST, "/api/worker/fail", &body)
             }
-            Report::Release => return self.release(task_id, token).await,
+            Report::Release => return self.release(&task_id, &token).await,
         };
         self.client.send_json(request).await
     }
 
     /// Hands a leased task back without using its attempt; a lease no
     /// longer held answers 409, as a finish does.
-    async fn release(&self, task_id: &str, token: &str) -> Result<Finished, ClientError> {
+    async fn release(&self, task_id: &str, token: &str) -> Result<FinishAnswer, ClientError> {
         let body = ReleaseBody {
-            leases: [HeldLease { task_id, token }],
-            worker_id: &self.identity.id,
+            leases: vec![held_lease(task_id, token)],
+            worker_id: Some(self.identity.id.clone()),
+            delay_ms: None,
         };
         let request = (self.client).with_json(Method::POST, "/api/worker/release", &body);
         let answer: ReleaseAnswer = self.client.send_json(request).await?;
         if answer.lost.is_empty() {
-            Ok(Finished {
-                status: "QUEUED".to_owned(),
+            Ok(FinishAnswer {
+                status: TaskStatus::Queued,
             })
         } else {
             // What a finish of a lease no longer held answers.
@@ -295,6 +183,13 @@ impl Protocol {
                 detail: format!("the lease on task {task_id} is no longer held"),
             })
         }
+    }
+}
+
+fn held_lease(task_id: &str, token: &str) -> HeldLease {
+    HeldLease {
+        task_id: task_id.to_owned(),
+        token: token.to_owned(),
     }
 }
 
@@ -344,17 +239,5 @@ mod tests {
         assert_eq!(waits, [100, 200, 400, 800, 1600, 2000, 2000]);
         backoff.reset();
         assert_eq!(backoff.next_delay(), Duration::from_millis(100));
-    }
-
-    #[test]
-    fn a_lease_lasts_from_its_start_to_its_expiry() {
-        let lease: Lease = serde_json::from_str(
-            r#"{"token": "-12", "expires_at": "2024-01-01T00:00:30Z",
-                "task": {"id": "t", "type": "T", "payload": {"a": 1}, "queue": "q", "attempts": 1,
-                         "started_at": "2024-01-01T00:00:00Z", "timeout_ms": null, "status": "INPROGRESS"}}"#,
-        )
-        .expect("lease");
-        assert_eq!(lease.duration(), Some(Duration::from_secs(30)));
-        assert_eq!(lease.task.payload.get(), r#"{"a": 1}"#);
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use rustqueue_core::task::Task;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -12,8 +13,9 @@ use tokio_util::sync::CancellationToken;
 use super::Context;
 use super::child::{self, Job, Stop};
 use super::outcome;
-use super::protocol::{Backoff, Lease, LeasedTask, Report};
-use crate::cli::client::ClientError;
+use super::protocol::{Backoff, Report};
+use crate::client::ClientError;
+use crate::wire::worker::LeasedTask;
 
 /// The lease assumed when neither the worker nor the lease says (a server
 /// too old to send `started_at`): the server's own default.
@@ -22,7 +24,7 @@ const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 /// Runs one leased task, taken at `since`; the slot is free again when this returns.
 pub(super) async fn run(
     context: Arc<Context>,
-    lease: Lease,
+    lease: LeasedTask,
     since: Instant,
     _slot: OwnedSemaphorePermit,
 ) {
@@ -42,7 +44,7 @@ pub(super) async fn run(
     context.held.release(&task.id, &lease.token);
 }
 
-fn job<'a>(context: &'a Context, task: &LeasedTask) -> Job<'a> {
+fn job<'a>(context: &'a Context, task: &Task) -> Job<'a> {
     let timeout = task
         .timeout_ms
         .filter(|ms| *ms > 0)
@@ -76,12 +78,12 @@ async fn stop(lost: &CancellationToken, kill_all: &CancellationToken) -> Stop {
 }
 
 /// Reports the outcome until the server records it, refuses it, or the lease is lost.
-async fn send(context: &Context, lease: &Lease, mut report: Report, lost: &CancellationToken) {
+async fn send(context: &Context, lease: &LeasedTask, mut report: Report, lost: &CancellationToken) {
     let id = &lease.task.id;
     let mut backoff = Backoff::new();
     loop {
         let error = match context.protocol.finish(id, &lease.token, &report).await {
-            Ok(finished) => return log_finished(id, &report, &finished.status),
+            Ok(finished) => return log_finished(id, &report, finished.status.as_str()),
             Err(error) => error,
         };
         if error.status() == Some(StatusCode::CONFLICT) {

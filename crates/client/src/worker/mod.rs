@@ -14,7 +14,7 @@
 //! Layout:
 //! - [`protocol`]: the worker protocol's calls, and the back-off between them.
 //! - [`leases`]: the held leases and the heartbeat that renews them.
-//! - [`attempt`]: one leased task, start to end.
+//! - `attempt`: one leased task, start to end.
 //! - [`child`]: running the command in a process group of its own.
 //! - [`outcome`]: how a command's ending becomes a report.
 //! - `types`: the warning about types the server runs itself or does not know.
@@ -36,10 +36,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::client::{ApiClient, ClientError, ServerArgs};
-use crate::config::LogFormat;
+use crate::client::{ApiClient, ClientError, ServerArgs};
+use crate::logging::LogFormat;
+use crate::wire::worker::LeasedTask;
 use leases::HeldLeases;
-use protocol::{Backoff, Identity, Lease, MAX_PER_HEARTBEAT, Protocol};
+use protocol::{Backoff, Identity, MAX_PER_HEARTBEAT, Protocol};
 
 /// The exit status that fails a task permanently, by default: EX_DATAERR
 /// from sysexits.h, "the input data was incorrect", which no retry fixes.
@@ -274,7 +275,7 @@ async fn free_slots(slots: &Arc<Semaphore>) -> Vec<OwnedSemaphorePermit> {
 
 fn start(
     context: &Arc<Context>,
-    leases: Vec<Lease>,
+    leases: Vec<LeasedTask>,
     mut free: Vec<OwnedSemaphorePermit>,
     since: Instant,
 ) {
