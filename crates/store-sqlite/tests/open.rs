@@ -39,7 +39,7 @@ fn schema_version(path: &Path) -> i64 {
 #[tokio::test]
 async fn a_second_open_of_the_same_file_is_refused() {
     let db = TestDatabase::new();
-    let path = db.path();
+    let path = db.path().to_owned();
     let store = open(&path);
     assert!(store.is_exclusive());
 
@@ -60,7 +60,7 @@ async fn a_second_open_of_the_same_file_is_refused() {
 #[tokio::test]
 async fn data_survives_close_and_reopen() {
     let db = TestDatabase::new();
-    let path = db.path();
+    let path = db.path().to_owned();
     let now = Utc::now().trunc_subsecs(6);
     let done = NewTask {
         run_at: now,
@@ -132,7 +132,7 @@ async fn data_survives_close_and_reopen() {
 #[tokio::test]
 async fn migrations_apply_once_and_reopen_is_idempotent() {
     let db = TestDatabase::new();
-    let path = db.path();
+    let path = db.path().to_owned();
     drop(open(&path));
     let version = schema_version(&path);
     assert!(version >= 1);
@@ -148,7 +148,7 @@ async fn migrations_apply_once_and_reopen_is_idempotent() {
 #[tokio::test]
 async fn a_file_from_a_newer_build_is_refused() {
     let db = TestDatabase::new();
-    let path = db.path();
+    let path = db.path().to_owned();
     drop(open(&path));
     let conn = rusqlite::Connection::open(&path).expect("inspect");
     conn.pragma_update(None, "user_version", 1000)
@@ -195,7 +195,7 @@ async fn a_missing_directory_is_a_clear_error() {
 #[tokio::test]
 async fn claims_do_not_depend_on_the_counters() {
     let db = TestDatabase::new();
-    let path = db.path();
+    let path = db.path().to_owned();
     let now = Utc::now().trunc_subsecs(6);
     let task = NewTask {
         run_at: now,
@@ -238,7 +238,7 @@ async fn claims_do_not_depend_on_the_counters() {
 #[tokio::test]
 async fn the_wal_is_checkpointed_in_the_background() {
     let db = TestDatabase::new();
-    let path = db.path();
+    let path = db.path().to_owned();
     let store = open(&path);
     let size = || std::fs::metadata(&path).expect("database file").len();
     let before = size();

@@ -74,7 +74,7 @@ async fn round(path: &Path) -> u64 {
 #[tokio::test]
 async fn pruned_pages_are_reused_by_the_next_tasks() {
     let db = TestDatabase::new();
-    let path = db.path();
+    let path = db.path().to_owned();
     let first = round(&path).await;
     let mut last = first;
     for _ in 0..3 {

@@ -30,7 +30,7 @@ fn count(jobs: &[Value], status: &str) -> usize {
 #[tokio::test]
 async fn kill_9_loses_nothing_and_leaves_nothing_stuck() {
     let database = TestDatabase::new();
-    let db = database.path();
+    let db = database.path().to_owned();
     let mut first = start_server(&db).await;
     let client = reqwest::Client::new();
     let mut ids = Vec::new();

@@ -74,7 +74,7 @@ fn sqlite_settings(db: &std::path::Path) -> Vec<(&'static str, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_with_an_event_stream_open_finishes_the_running_task_and_exits() {
     let database = TestDatabase::new();
-    let db = database.path();
+    let db = database.path().to_owned();
     let mut node = Node::start(&sqlite_settings(&db)).await;
     let mut events = reqwest::get(node.url("/api/events"))
         .await
