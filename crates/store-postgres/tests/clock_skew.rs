@@ -13,6 +13,7 @@ use rustqueue_core::clock::Clock;
 use rustqueue_core::store::{ClaimParams, Store};
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 use rustqueue_core::{Engine, EngineConfig, Registry};
+use rustqueue_store_tests::eventually;
 
 /// The system clock, off by a fixed amount.
 #[derive(Debug)]
@@ -64,14 +65,12 @@ async fn a_node_running_ahead_rescues_only_leases_that_really_expired() {
     let lapsed = hold(&*holder, 2, now() - TimeDelta::seconds(1)).await;
 
     let ahead = skewed_node(Arc::new(schema.connect().await), AN_HOUR_AHEAD).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while ahead.get(&lapsed).await.expect("task").status != TaskStatus::Queued {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the reaper never rescued the lapsed lease"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        "the reaper rescues the lapsed lease",
+        Duration::from_secs(10),
+        async || ahead.get(&lapsed).await.expect("task").status == TaskStatus::Queued,
+    )
+    .await;
     // The same reaper pass saw both tasks: the held one must be untouched.
     let still_held = ahead.get(&held).await.expect("task");
     assert_eq!(still_held.status, TaskStatus::InProgress);

@@ -4,12 +4,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{SchemaGuard, inspect, new_task, now, url, url_named};
 use rustqueue_core::store::{ClaimParams, Finish, Outcome, Store, StoreError};
 use rustqueue_core::task::EventKind;
 use rustqueue_store_postgres::{ConnectError, PostgresOptions, PostgresStore};
+use rustqueue_store_tests::eventually;
 use tokio::task::JoinSet;
 
 /// The versions recorded in a schema's `schema_migrations`.
@@ -142,16 +143,16 @@ async fn nul_in_an_error_message_is_stored_as_a_replacement_character() {
 
 /// Polls `ping` until it succeeds; every failure on the way must be `Unavailable`.
 async fn ping_until_answered(store: &PostgresStore) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match store.ping().await {
-            Ok(()) => return,
-            Err(StoreError::Unavailable(_)) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+    eventually(
+        "the store answers ping",
+        Duration::from_secs(20),
+        async || match store.ping().await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Unavailable(err)) => Err(err),
             Err(err) => panic!("the store did not recover: {err}"),
-        }
-    }
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

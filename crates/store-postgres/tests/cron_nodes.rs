@@ -12,6 +12,7 @@ use rustqueue_core::clock::SystemClock;
 use rustqueue_core::cron::{CronEntry, Schedule};
 use rustqueue_core::store::Store;
 use rustqueue_core::{Engine, EngineConfig, Registry};
+use rustqueue_store_tests::eventually;
 use serde_json::value::RawValue;
 
 /// Ticks every second. With backfill no tick is ever skipped, so the count
@@ -45,22 +46,18 @@ async fn two_nodes_enqueue_each_cron_tick_once() {
         Arc::new(schema.connect().await),
     ];
     let nodes = [node(stores[0].clone()).await, node(stores[1].clone()).await];
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("five ticks", Duration::from_secs(30), async || {
         let tasks = stores[0]
             .task_list(&Default::default())
             .await
             .expect("list");
         if tasks.len() >= 5 {
-            break;
+            Ok(())
+        } else {
+            Err(format!("{} ticks", tasks.len()))
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {} ticks in 30 s",
-            tasks.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
     for node in &nodes {
         node.shutdown().await;
     }

@@ -11,6 +11,8 @@
 //! - [`store`]: [`SqliteStore`], opening it and the trait implementation.
 //! - [`options`]: [`SqliteOptions`], [`Synchronous`] and `sqlite://` URLs.
 //! - [`errors`]: [`OpenError`] and the one mapping of SQLite errors.
+//! - [`testing`]: throwaway database files for tests of code built on this store
+//!   (PostgreSQL's counterpart is a throwaway schema).
 //! - `connection`: the exclusive lock file and connection pragmas.
 //! - `migrate`: versioned migrations from `migrations/`, applied at open.
 //! - `insert`: inserts with `unique_key` deduplication.
@@ -40,6 +42,7 @@
 pub mod errors;
 pub mod options;
 pub mod store;
+pub mod testing;
 
 mod backlog;
 mod bulk;

@@ -2,15 +2,13 @@
 
 use std::sync::Arc;
 
-use rustqueue_store_sqlite::{SqliteOptions, SqliteStore};
-use tempfile::TempDir;
+use rustqueue_store_sqlite::SqliteStore;
+use rustqueue_store_sqlite::testing::TestDatabase;
 
-/// A fresh store in a new temporary directory, which lives as long as the case.
-async fn fresh_store() -> (Arc<SqliteStore>, TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path().join("queue.db"), SqliteOptions::default())
-        .expect("open store");
-    (Arc::new(store), dir)
+/// A fresh store on a new temporary file, which lives as long as the case.
+async fn fresh_store() -> (Arc<SqliteStore>, TestDatabase) {
+    let db = TestDatabase::new();
+    (Arc::new(db.open()), db)
 }
 
 rustqueue_store_tests::conformance_suite!(fresh_store());

@@ -5,7 +5,9 @@ use std::path::Path;
 use chrono::{SubsecRound, Utc};
 use rustqueue_core::store::{Outcome, Store};
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus, new_task_id};
+use rustqueue_store_sqlite::testing::TestDatabase;
 use rustqueue_store_sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous};
+use rustqueue_store_tests::eventually;
 use serde_json::value::RawValue;
 
 fn open(path: &Path) -> SqliteStore {
@@ -36,8 +38,8 @@ fn schema_version(path: &Path) -> i64 {
 
 #[tokio::test]
 async fn a_second_open_of_the_same_file_is_refused() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("queue.db");
+    let db = TestDatabase::new();
+    let path = db.path().to_owned();
     let store = open(&path);
     assert!(store.is_exclusive());
 
@@ -57,8 +59,8 @@ async fn a_second_open_of_the_same_file_is_refused() {
 
 #[tokio::test]
 async fn data_survives_close_and_reopen() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("queue.db");
+    let db = TestDatabase::new();
+    let path = db.path().to_owned();
     let now = Utc::now().trunc_subsecs(6);
     let done = NewTask {
         run_at: now,
@@ -129,8 +131,8 @@ async fn data_survives_close_and_reopen() {
 
 #[tokio::test]
 async fn migrations_apply_once_and_reopen_is_idempotent() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("queue.db");
+    let db = TestDatabase::new();
+    let path = db.path().to_owned();
     drop(open(&path));
     let version = schema_version(&path);
     assert!(version >= 1);
@@ -145,8 +147,8 @@ async fn migrations_apply_once_and_reopen_is_idempotent() {
 
 #[tokio::test]
 async fn a_file_from_a_newer_build_is_refused() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("queue.db");
+    let db = TestDatabase::new();
+    let path = db.path().to_owned();
     drop(open(&path));
     let conn = rusqlite::Connection::open(&path).expect("inspect");
     conn.pragma_update(None, "user_version", 1000)
@@ -163,8 +165,8 @@ async fn a_file_from_a_newer_build_is_refused() {
 
 #[tokio::test]
 async fn opens_from_a_url_with_full_sync() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("url.db");
+    let db = TestDatabase::new();
+    let path = db.dir().join("url.db");
     let url = format!("sqlite://{}", path.display());
     let options = SqliteOptions {
         synchronous: Synchronous::Full,
@@ -182,8 +184,8 @@ async fn opens_from_a_url_with_full_sync() {
 
 #[tokio::test]
 async fn a_missing_directory_is_a_clear_error() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("no/such/dir/queue.db");
+    let db = TestDatabase::new();
+    let path = db.dir().join("no/such/dir/queue.db");
     let err = SqliteStore::open(&path, SqliteOptions::default()).expect_err("no directory");
     assert!(err.to_string().contains("no/such/dir"), "{err}");
 }
@@ -192,8 +194,8 @@ async fn a_missing_directory_is_a_clear_error() {
 /// (here wiped behind the store's back) make the counts wrong, never a task stuck.
 #[tokio::test]
 async fn claims_do_not_depend_on_the_counters() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("queue.db");
+    let db = TestDatabase::new();
+    let path = db.path().to_owned();
     let now = Utc::now().trunc_subsecs(6);
     let task = NewTask {
         run_at: now,
@@ -235,8 +237,8 @@ async fn claims_do_not_depend_on_the_counters() {
 /// SQLite's own threshold would make a commit do it on the writer's thread.
 #[tokio::test]
 async fn the_wal_is_checkpointed_in_the_background() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("queue.db");
+    let db = TestDatabase::new();
+    let path = db.path().to_owned();
     let store = open(&path);
     let size = || std::fs::metadata(&path).expect("database file").len();
     let before = size();
@@ -246,12 +248,10 @@ async fn the_wal_is_checkpointed_in_the_background() {
         .await
         .expect("insert");
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while size() <= before {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the database file stayed at {before} bytes: nothing was checkpointed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    eventually(
+        format!("the database file grows past {before} bytes: a checkpoint"),
+        std::time::Duration::from_secs(10),
+        async || size() > before,
+    )
+    .await;
 }

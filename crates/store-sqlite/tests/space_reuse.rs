@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::{SubsecRound, TimeDelta, Utc};
 use rustqueue_core::store::{ClaimParams, Finish, Outcome, PruneParams, Store};
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus, Timestamp, new_task_id};
+use rustqueue_store_sqlite::testing::TestDatabase;
 use rustqueue_store_sqlite::{SqliteOptions, SqliteStore};
 use serde_json::value::RawValue;
 
@@ -72,8 +73,8 @@ async fn round(path: &Path) -> u64 {
 
 #[tokio::test]
 async fn pruned_pages_are_reused_by_the_next_tasks() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("queue.db");
+    let db = TestDatabase::new();
+    let path = db.path().to_owned();
     let first = round(&path).await;
     let mut last = first;
     for _ in 0..3 {

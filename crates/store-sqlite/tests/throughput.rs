@@ -9,7 +9,8 @@ use std::time::Instant;
 use chrono::{SubsecRound, TimeDelta, Utc};
 use rustqueue_core::store::{ClaimParams, Finish, Outcome, Store};
 use rustqueue_core::task::{EventKind, NewTask, new_task_id};
-use rustqueue_store_sqlite::{SqliteOptions, SqliteStore};
+use rustqueue_store_sqlite::SqliteStore;
+use rustqueue_store_sqlite::testing::TestDatabase;
 use serde_json::value::RawValue;
 
 const BATCH: usize = 500;
@@ -98,10 +99,8 @@ async fn drain(store: Arc<SqliteStore>, token: i64) -> Drained {
 #[ignore = "a measurement; run it in release mode (see the module doc)"]
 async fn throughput_claim_and_finish() {
     for loops in [1, 2, 4] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Arc::new(
-            SqliteStore::open(dir.path().join("bench.db"), SqliteOptions::default()).expect("open"),
-        );
+        let db = TestDatabase::new();
+        let store = Arc::new(db.open());
         let filled = Instant::now();
         fill(&store).await;
         let insert_rate = tasks() as f64 / filled.elapsed().as_secs_f64();

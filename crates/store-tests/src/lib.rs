@@ -18,6 +18,7 @@
 //! - [`cron`]: cron records, and each tick enqueued once.
 //! - [`workers`]: lease holders, running tasks, and worker records.
 //! - [`backlog`]: due, scheduled and retrying tasks per queue; resumed queues.
+//! - [`eventually`]: the tests' one way to wait for a condition, with a deadline.
 //!
 //! A backend runs the whole suite with [`conformance_suite!`], which makes one
 //! `#[tokio::test]` per case, each on a fresh store.
@@ -27,6 +28,7 @@ pub mod bulk;
 pub mod claim;
 pub mod counters;
 pub mod cron;
+pub mod eventually;
 pub mod finish;
 pub mod fixtures;
 pub mod insert;
@@ -41,6 +43,7 @@ pub mod workers;
 
 use std::sync::Arc;
 
+pub use eventually::eventually;
 pub use rustqueue_core::store::Store;
 
 /// What a backend's factory makes for one case: a fresh store, plus anything

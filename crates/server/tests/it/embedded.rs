@@ -8,14 +8,13 @@ use std::time::{Duration, Instant};
 
 use rustqueue_core::store::memory::MemoryStore;
 use rustqueue_server::embed::{Builder, RustQueue, Server, TaskContext, TaskError};
+use rustqueue_store_tests::eventually;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-mod common;
+use crate::common::node::Node as Process;
 
-use common::node::Node as Process;
-
-#[path = "../examples/embedded.rs"]
+#[path = "../../examples/embedded.rs"]
 #[allow(dead_code)]
 mod example;
 
@@ -75,18 +74,19 @@ impl Node {
 
     /// Polls the task until it has `status`, for at most ten seconds.
     async fn wait_for(&self, id: &str, status: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let task = self.get(&format!("/api/tasks/{id}")).await;
-            if task["status"] == status {
-                return task;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{id} never reached {status}: {task}"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        eventually(
+            format!("{id} reaches {status}"),
+            Duration::from_secs(10),
+            async || {
+                let task = self.get(&format!("/api/tasks/{id}")).await;
+                if task["status"] == status {
+                    Ok(task)
+                } else {
+                    Err(task)
+                }
+            },
+        )
+        .await
     }
 
     /// The task's history as (kind, attempt, message).
@@ -174,10 +174,10 @@ async fn a_typed_handler_runs_over_http_and_its_timeout_fires_the_token() {
     let failed = node.wait_for(&node.enqueue(slow).await, "FAILED").await;
     assert_eq!(failed["attempts"], 2, "{failed}");
     assert_eq!(failed["last_error"], "timed out after 200 ms");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while fired.lock().expect("lock").len() < 2 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually("both tokens fire", Duration::from_secs(5), async || {
+        fired.lock().expect("lock").len() >= 2
+    })
+    .await;
     assert_eq!(
         *fired.lock().expect("lock"),
         [1, 2],

@@ -3,9 +3,7 @@
 //! the task) can continue it; a malformed header is ignored, as the W3C spec
 //! asks, and a task without one shows no `traceparent` at all.
 
-mod common;
-
-use common::{Backend, spawn_app};
+use crate::common::{self, Backend, spawn_app};
 use serde_json::{Value, json};
 
 const SENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";

@@ -16,6 +16,8 @@ use rustqueue_core::{Engine, EngineConfig, Registry, Store};
 use rustqueue_server::api::AppState;
 use rustqueue_server::app::{HttpSettings, app};
 use rustqueue_store_postgres::testing::TestSchema;
+use rustqueue_store_sqlite::testing::TestDatabase;
+use rustqueue_store_tests::eventually;
 use serde_json::Value;
 
 /// A running server and a client pointed at it.
@@ -23,7 +25,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub engine: Engine,
-    _dir: tempfile::TempDir,
+    /// The SQLite file of this test, if it runs there.
+    _database: Option<TestDatabase>,
     /// Dropped last: the PostgreSQL schema of this test, if it runs there.
     _schema: Option<TestSchema>,
 }
@@ -62,7 +65,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let mut database = None;
     let mut schema = None;
     let store: Arc<dyn Store> = match backend {
         Backend::Memory => Arc::new(MemoryStore::new()),
@@ -73,11 +76,10 @@ pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp
             store
         }
         Backend::Sqlite => {
-            let path = dir.path().join("test.db");
-            Arc::new(
-                rustqueue_store_sqlite::SqliteStore::open(&path, Default::default())
-                    .expect("sqlite store opens"),
-            )
+            let fresh = TestDatabase::new();
+            let store = Arc::new(fresh.open());
+            database = Some(fresh);
+            store
         }
     };
     let mut registry = Registry::new();
@@ -108,7 +110,7 @@ pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp
         base,
         client: reqwest::Client::new(),
         engine,
-        _dir: dir,
+        _database: database,
         _schema: schema,
     }
 }
@@ -190,17 +192,19 @@ impl TestApp {
 
     /// Polls the task until it has `status`, for at most ten seconds.
     pub async fn wait_for_status(&self, id: &str, status: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
+        let reached = async || {
             let job = self.job(id).await;
             if job["status"] == status {
-                return job;
+                Ok(job)
+            } else {
+                Err(job)
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "job {id} never reached {status}: {job}"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        };
+        eventually(
+            format!("job {id} reaches {status}"),
+            Duration::from_secs(10),
+            reached,
+        )
+        .await
     }
 }

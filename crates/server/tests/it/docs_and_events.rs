@@ -1,10 +1,8 @@
 //! The OpenAPI document, the offline docs page, and the live event stream.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Backend, spawn_app};
+use crate::common::{Backend, spawn_app};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 

@@ -3,11 +3,9 @@
 //! such requests are refused (415, 403) and nothing is written. Same-origin
 //! dashboard calls, allowed origins and clients without an `Origin` still work.
 
-mod common;
-
 use std::process::Command;
 
-use common::{Backend, TestApp, settings, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, settings, spawn_app, spawn_app_with};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,10 +1,8 @@
 //! The full API beyond the original routes, on every backend.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::{Backend, TestApp, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
 use serde_json::{Value, json};
 
 on_every_backend!(

@@ -3,12 +3,11 @@
 //! `detail` and exit non-zero, and the API token comes from the flag or the
 //! environment.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::node::{Node, free_port};
+use crate::common::node::{Node, free_port};
+use rustqueue_store_tests::eventually;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
@@ -242,18 +241,15 @@ async fn retry_queues_a_failed_task_again_and_refuses_others() {
         .await
         .json(),
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
+    eventually("the task fails", Duration::from_secs(10), async || {
         let task = rustqueue(&node, &["tasks", "show", &failing]).await.json();
         if task["status"] == "FAILED" {
-            break;
+            Ok(())
+        } else {
+            Err(task)
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never FAILED: {task}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await;
     let retried = rustqueue(&node, &["tasks", "retry", &failing]).await.json();
     assert_eq!(
         (retried["id"].as_str(), retried["status"].as_str()),

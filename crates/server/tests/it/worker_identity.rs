@@ -2,9 +2,7 @@
 //! back without using an attempt, and are listed with their running tasks
 //! by `GET /api/workers`; `GET /api/types` says who serves each type.
 
-mod common;
-
-use common::{Backend, TestApp, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
 use serde_json::{Value, json};
 
 on_every_backend!(

@@ -1,9 +1,7 @@
 //! Hostile and odd input: every refusal is a clear 4xx with `{"detail": ...}`, never a 5xx,
 //! and odd-but-valid payloads come back byte for byte.
 
-mod common;
-
-use common::{Backend, spawn_app, spawn_app_with};
+use crate::common::{self, Backend, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::Value;
 

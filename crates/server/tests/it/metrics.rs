@@ -1,9 +1,7 @@
 //! `GET /metrics`: Prometheus text with task counts from the store and this
 //! node's transitions and workers, behind the API token when one is set.
 
-mod common;
-
-use common::{Backend, TestApp, settings, spawn_app, spawn_app_with};
+use crate::common::{Backend, TestApp, settings, spawn_app, spawn_app_with};
 use serde_json::json;
 
 on_every_backend!(

@@ -2,15 +2,14 @@
 //! stream open still ends, readiness fails while draining, the running task
 //! finishes, and shutdown ends even while PostgreSQL is down.
 
-mod common;
-
 use std::time::Duration;
 
-use common::node::Node;
-use common::private_postgres::PrivatePostgres;
+use crate::common::node::Node;
+use crate::common::private_postgres::PrivatePostgres;
 use futures_util::StreamExt;
+use rustqueue_store_sqlite::testing::TestDatabase;
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
-use tokio::time::Instant;
 
 async fn enqueue(node: &Node, task_type: &str) -> String {
     let answer: Value = reqwest::Client::new()
@@ -35,29 +34,28 @@ async fn job(node: &Node, id: &str) -> Value {
 }
 
 async fn wait_for_status(node: &Node, id: &str, status: &str, limit: Duration) -> Value {
-    let deadline = Instant::now() + limit;
-    loop {
+    eventually(format!("{id} reaches {status}"), limit, async || {
         let job = job(node, id).await;
         if job["status"] == status {
-            return job;
+            Ok(job)
+        } else {
+            Err(job)
         }
-        assert!(Instant::now() < deadline, "never {status}: {job}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await
 }
 
 /// Polls `/readyz` until it answers 503, and returns its detail.
 async fn wait_unready(node: &Node) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
+    eventually("/readyz says 503", Duration::from_secs(5), async || {
         let answer = reqwest::get(node.url("/readyz")).await.expect("readyz");
-        if answer.status() == 503 {
-            let body: Value = answer.json().await.expect("json");
-            return body["detail"].as_str().expect("detail").to_owned();
+        if answer.status() != 503 {
+            return None;
         }
-        assert!(Instant::now() < deadline, "/readyz never said 503");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+        let body: Value = answer.json().await.expect("json");
+        Some(body["detail"].as_str().expect("detail").to_owned())
+    })
+    .await
 }
 
 fn sqlite_settings(db: &std::path::Path) -> Vec<(&'static str, String)> {
@@ -75,8 +73,8 @@ fn sqlite_settings(db: &std::path::Path) -> Vec<(&'static str, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_with_an_event_stream_open_finishes_the_running_task_and_exits() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("shutdown.db");
+    let database = TestDatabase::new();
+    let db = database.path().to_owned();
     let mut node = Node::start(&sqlite_settings(&db)).await;
     let mut events = reqwest::get(node.url("/api/events"))
         .await

@@ -16,6 +16,7 @@ use rustqueue_core::{Engine, EngineConfig, Registry, TaskContext, TaskError};
 use rustqueue_server::api::AppState;
 use rustqueue_server::app::{HttpSettings, app};
 use rustqueue_server::telemetry;
+use rustqueue_store_tests::eventually;
 use serde_json::{Value as Json, json};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -56,15 +57,15 @@ async fn serve_traced_app() -> String {
 
 /// Waits for a finished span named `name`, for at most ten seconds.
 async fn finished_span(exporter: &InMemorySpanExporter, name: &str) -> SpanData {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let spans = exporter.get_finished_spans().expect("spans");
-        if let Some(span) = spans.into_iter().find(|span| span.name == name) {
-            return span;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no {name} span");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually(
+        format!("a {name} span"),
+        Duration::from_secs(10),
+        async || {
+            let spans = exporter.get_finished_spans().expect("spans");
+            spans.into_iter().find(|span| span.name == name)
+        },
+    )
+    .await
 }
 
 fn attribute<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {

@@ -1,8 +1,6 @@
 //! The original PyQueue routes, word for word, on every backend.
 
-mod common;
-
-use common::{Backend, TestApp, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
 use serde_json::{Value, json};
 
 on_every_backend!(

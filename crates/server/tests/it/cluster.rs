@@ -3,12 +3,11 @@
 //! still completes exactly once; each node's event stream shows the
 //! tasks the other nodes run; and every node lists every worker.
 
-mod common;
-
 use std::time::Duration;
 
-use common::node::Node;
+use crate::common::node::Node;
 use rustqueue_store_postgres::testing::{TestSchema, inspect, test_url};
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
 
 const TASKS: usize = 10_000;
@@ -53,18 +52,15 @@ async fn enqueue_across(nodes: &[Node]) {
 
 /// Polls `node`'s counts until `COMPLETED` reaches `at_least`.
 async fn wait_for_completed(node: &Node, at_least: u64, within: Duration) {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
+    eventually(format!("{at_least} completed"), within, async || {
         let counts = node.status_counts().await;
         if counts["COMPLETED"].as_u64().unwrap_or(0) >= at_least {
-            return;
+            Ok(())
+        } else {
+            Err(counts)
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {counts} after {within:?}, waiting for {at_least} completed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
 }
 
 /// One number from a query on the test schema.

@@ -1,9 +1,8 @@
 //! The worker protocol (`/api/worker/...`) on every backend: lease, renew,
 //! complete and fail, the retry policy, lost leases, and bad requests.
 
-mod common;
-
-use common::{Backend, TestApp, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
 
 on_every_backend!(
@@ -26,17 +25,12 @@ async fn lease(app: &TestApp, limit: usize) -> Vec<Value> {
 
 /// Leases until one `REMOTE` task comes back (it may be in back-off).
 async fn lease_one(app: &TestApp) -> Value {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        if let Some(lease) = lease(app, 1).await.pop() {
-            return lease;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no task became leasable"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    eventually(
+        "a task becomes leasable",
+        std::time::Duration::from_secs(10),
+        async || lease(app, 1).await.pop(),
+    )
+    .await
 }
 
 fn held(lease: &Value) -> Value {

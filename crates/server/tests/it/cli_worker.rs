@@ -7,16 +7,14 @@
 //! restart, and its running task survives one; and it warns about types the
 //! server runs itself.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::node::{Node, free_port};
+use crate::common::node::{Node, free_port};
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
-use tokio::time::Instant;
 
 /// A running `rustqueue worker`, killed if the test ends early.
 struct Worker {
@@ -61,15 +59,19 @@ impl Worker {
 
     /// Waits until the worker's log says `text`.
     async fn wait_log(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.logged().contains(text) {
-            assert!(
-                Instant::now() < deadline,
-                "never logged {text:?}: {}",
-                self.logged()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        eventually(
+            format!("the worker logs {text:?}"),
+            Duration::from_secs(10),
+            async || {
+                let logged = self.logged();
+                if logged.contains(text) {
+                    Ok(())
+                } else {
+                    Err(logged)
+                }
+            },
+        )
+        .await;
     }
 
     fn signal(&self, name: &str) {
@@ -83,18 +85,13 @@ impl Worker {
 
     /// Waits up to `limit` for the worker to exit by itself.
     async fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
+        eventually("the worker exits", limit, async || {
+            match self.child.try_wait().expect("try_wait") {
+                Some(status) => Ok(status),
+                None => Err(self.logged()),
             }
-            assert!(
-                Instant::now() < deadline,
-                "worker still running: {}",
-                self.logged()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await
     }
 }
 
@@ -148,11 +145,12 @@ async fn serve_on(port: u16, db: &Path) -> Node {
         child,
         base: format!("http://127.0.0.1:{port}"),
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(node.url("/readyz")).await.is_err() {
-        assert!(Instant::now() < deadline, "server never became ready");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        "the server becomes ready",
+        Duration::from_secs(30),
+        async || reqwest::get(node.url("/readyz")).await.is_ok(),
+    )
+    .await;
     node
 }
 
@@ -220,39 +218,36 @@ impl Api {
     /// Waits until `count` lease calls wait for work on the server.
     async fn wait_lease_calls(&self, count: usize) {
         let line = format!("\nrustqueue_lease_calls_waiting {count}\n");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let metrics = self
-                .client
-                .get(format!("{}/metrics", self.base))
-                .send()
-                .await
-                .expect("metrics")
-                .text()
-                .await
-                .expect("text");
-            if metrics.contains(&line) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "never {count} lease calls: {metrics}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        eventually(
+            format!("{count} lease calls"),
+            Duration::from_secs(10),
+            async || {
+                let metrics = self
+                    .client
+                    .get(format!("{}/metrics", self.base))
+                    .send()
+                    .await
+                    .expect("metrics")
+                    .text()
+                    .await
+                    .expect("text");
+                if metrics.contains(&line) {
+                    Ok(())
+                } else {
+                    Err(metrics)
+                }
+            },
+        )
+        .await;
     }
 
     /// Polls the task until `done` holds, for at most `limit`.
     async fn wait_task(&self, id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + limit;
-        loop {
+        eventually(format!("task {id} gets there"), limit, async || {
             let task = self.task(id).await;
-            if done(&task) {
-                return task;
-            }
-            assert!(Instant::now() < deadline, "task never got there: {task}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            if done(&task) { Ok(task) } else { Err(task) }
+        })
+        .await
     }
 
     /// The kinds of the task's events, oldest first.
@@ -267,22 +262,24 @@ impl Api {
 
     /// Waits until `GET /api/workers` shows the worker seen after `since`.
     async fn wait_heartbeat_since(&self, worker_id: &str, since: chrono::DateTime<chrono::Utc>) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let workers = self.get("/api/workers").await;
-            let seen = workers.as_array().into_iter().flatten().find_map(|w| {
-                let at = w["last_seen_at"].as_str()?;
-                (w["id"] == worker_id).then(|| at.parse::<chrono::DateTime<chrono::Utc>>().ok())?
-            });
-            if seen.is_some_and(|at| at > since) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{worker_id} never seen again: {workers}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually(
+            format!("{worker_id} seen again"),
+            Duration::from_secs(15),
+            async || {
+                let workers = self.get("/api/workers").await;
+                let seen = workers.as_array().into_iter().flatten().find_map(|w| {
+                    let at = w["last_seen_at"].as_str()?;
+                    (w["id"] == worker_id)
+                        .then(|| at.parse::<chrono::DateTime<chrono::Utc>>().ok())?
+                });
+                if seen.is_some_and(|at| at > since) {
+                    Ok(())
+                } else {
+                    Err(workers)
+                }
+            },
+        )
+        .await;
     }
 
     async fn wait_status(&self, id: &str, status: &str) -> Value {
@@ -293,20 +290,15 @@ impl Api {
 
 /// Waits for a file a script writes, and reads it.
 async fn wait_file(path: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && text.ends_with('\n')
-        {
-            return text.trim().to_owned();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} never written",
-            path.display()
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(
+        format!("{} written", path.display()),
+        Duration::from_secs(15),
+        async || {
+            let text = std::fs::read_to_string(path).ok()?;
+            text.ends_with('\n').then(|| text.trim().to_owned())
+        },
+    )
+    .await
 }
 
 /// Whether a process runs (a zombie waiting for its reaper counts as gone).
@@ -318,11 +310,12 @@ fn alive(pid: &str) -> bool {
 }
 
 async fn wait_gone(pid: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while alive(pid) {
-        assert!(Instant::now() < deadline, "process {pid} still alive");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(
+        format!("process {pid} gone"),
+        Duration::from_secs(10),
+        async || !alive(pid),
+    )
+    .await;
 }
 
 const ECHO_SCRIPT: &str = r#"
@@ -418,11 +411,10 @@ async fn concurrency_bounds_the_tasks_leased_at_once() {
             .filter(|id| dir.path().join(format!("{id}.started")).exists())
             .count()
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while started() < 2 {
-        assert!(Instant::now() < deadline, "two tasks never started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually("two tasks start", Duration::from_secs(10), async || {
+        started() >= 2
+    })
+    .await;
     // A negative cannot be awaited: give a third lease a fair chance to show up.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let counts = api.get("/api/counts").await;
@@ -771,13 +763,10 @@ async fn the_worker_sends_the_token_and_exits_when_refused() {
 }
 
 async fn wait_file_exists(path: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !path.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "{} never created",
-            path.display()
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(
+        format!("{} created", path.display()),
+        Duration::from_secs(15),
+        async || path.exists(),
+    )
+    .await;
 }

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use rustqueue_store_tests::eventually;
 use serde_json::Value;
 
 /// A running `rustqueue serve` and its address.
@@ -39,14 +40,12 @@ impl Node {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while reqwest::get(node.url("/readyz")).await.is_err() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "server never became ready"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        eventually(
+            "the server becomes ready",
+            Duration::from_secs(30),
+            async || reqwest::get(node.url("/readyz")).await.is_ok(),
+        )
+        .await;
         node
     }
 
@@ -87,17 +86,10 @@ impl Node {
 
     /// Waits up to `limit` for the process to exit by itself, and reaps it.
     pub async fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the server was still running {limit:?} after SIGTERM"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually("the server exits after SIGTERM", limit, async || {
+            self.child.try_wait().expect("try_wait")
+        })
+        .await
     }
 
     /// Kills the process with SIGKILL and reaps it.

@@ -2,11 +2,10 @@
 //! how long the oldest ready task has waited; resuming an empty queue
 //! removes it.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Backend, TestApp, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
 
 on_every_backend!(
@@ -78,15 +77,19 @@ async fn counts_tell_ready_from_scheduled(backend: Backend) {
 async fn lag_grows_while_a_ready_task_waits(backend: Backend) {
     let app = spawn_app(backend).await;
     remote(&app, "stuck", 0).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let stuck = queue(&app, "stuck").await.expect("listed");
-        if stuck["lag_ms"].as_u64().expect("a lag") >= 50 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{stuck}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(
+        "the lag reaches 50 ms",
+        Duration::from_secs(10),
+        async || {
+            let stuck = queue(&app, "stuck").await.expect("listed");
+            if stuck["lag_ms"].as_u64().expect("a lag") >= 50 {
+                Ok(())
+            } else {
+                Err(stuck)
+            }
+        },
+    )
+    .await;
     let text = app
         .send(reqwest::Method::GET, "/metrics")
         .await

@@ -12,6 +12,7 @@ use rustqueue_core::{Engine, EngineConfig, Registry};
 use rustqueue_server::api::AppState;
 use rustqueue_server::app::{HttpSettings, app};
 use rustqueue_server::cron_config::cron_flag;
+use rustqueue_store_tests::eventually;
 use serde_json::Value;
 
 struct Server {
@@ -112,15 +113,11 @@ async fn entries_are_listed_with_their_last_and_next_runs() {
     let next = time(&nightly["next_run"]);
     assert!(next > Utc::now() && next - Utc::now() <= chrono::TimeDelta::hours(24));
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let tick = loop {
+    let tick = eventually("a tick", Duration::from_secs(10), async || {
         let tick = server.entry("tick").await;
-        if !tick["last_run"].is_null() {
-            break tick;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no tick in 10 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+        (!tick["last_run"].is_null()).then_some(tick)
+    })
+    .await;
     let (last, next) = (time(&tick["last_run"]), time(&tick["next_run"]));
     assert!(next > last, "{tick}");
     assert!(time(&tick["last_enqueued_at"]) >= last);

@@ -4,11 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rustqueue_store_sqlite::testing::TestDatabase;
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
 
-mod common;
-
-use common::node::Node;
+use crate::common::node::Node;
 
 async fn start_server(db: &Path) -> Node {
     Node::start(&[
@@ -29,8 +29,8 @@ fn count(jobs: &[Value], status: &str) -> usize {
 
 #[tokio::test]
 async fn kill_9_loses_nothing_and_leaves_nothing_stuck() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("crash.db");
+    let database = TestDatabase::new();
+    let db = database.path().to_owned();
     let mut first = start_server(&db).await;
     let client = reqwest::Client::new();
     let mut ids = Vec::new();
@@ -66,19 +66,16 @@ async fn kill_9_loses_nothing_and_leaves_nothing_stuck() {
     expected.sort_unstable();
     assert_eq!(after_ids, expected, "every accepted task survived the kill");
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
+    eventually("all 300 complete", Duration::from_secs(60), async || {
         let now = second.jobs().await;
-        if count(&now, "COMPLETED") == 300 {
-            break;
+        let left = 300 - count(&now, "COMPLETED");
+        if left == 0 {
+            Ok(())
+        } else {
+            Err(format!("{left} left"))
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all completed: {} left",
-            300 - count(&now, "COMPLETED")
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
     // The attempts cut short by the kill count as failed attempts. At most 50
     // ran at once; a few more may have finished with their completion not yet
     // committed, so the bound is loose. Each second attempt must be explained

@@ -2,15 +2,14 @@
 //! is gone, readiness fails, the node reconnects by itself, and afterwards
 //! no accepted task is missing and none stays `INPROGRESS`.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::node::Node;
-use common::private_postgres::PrivatePostgres;
+use crate::common::node::Node;
+use crate::common::private_postgres::PrivatePostgres;
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -118,26 +117,27 @@ async fn a_database_crash_loses_no_accepted_task() {
         "work was accepted before the crash too"
     );
 
-    let deadline = Instant::now() + Duration::from_secs(60);
     let accepted: HashSet<&str> = load.accepted.iter().map(String::as_str).collect();
-    loop {
-        let jobs = node.jobs().await;
-        let ids: HashSet<&str> = jobs.iter().filter_map(|job| job["id"].as_str()).collect();
-        let missing = accepted.difference(&ids).count();
-        assert_eq!(missing, 0, "every accepted task is still there");
-        let unfinished: Vec<&Value> = jobs
-            .iter()
-            .filter(|job| job["status"] != "COMPLETED")
-            .collect();
-        if unfinished.is_empty() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still unfinished: {unfinished:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        "every task completes",
+        Duration::from_secs(60),
+        async || {
+            let jobs = node.jobs().await;
+            let ids: HashSet<&str> = jobs.iter().filter_map(|job| job["id"].as_str()).collect();
+            let missing = accepted.difference(&ids).count();
+            assert_eq!(missing, 0, "every accepted task is still there");
+            let unfinished: Vec<&Value> = jobs
+                .iter()
+                .filter(|job| job["status"] != "COMPLETED")
+                .collect();
+            if unfinished.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("still unfinished: {unfinished:?}"))
+            }
+        },
+    )
+    .await;
     drop(node);
     drop(database);
 }

@@ -1,16 +1,15 @@
 //! `GET /api/throughput`: the last 15 minutes of finished tasks, in
 //! 10-second buckets, from this node and (on PostgreSQL) the others.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Backend, TestApp, spawn_app};
+use crate::common::{Backend, TestApp, spawn_app};
 use rustqueue_core::clock::SystemClock;
 use rustqueue_core::engine::Throughput;
 use rustqueue_core::{Engine, EngineConfig, Registry};
 use rustqueue_store_postgres::testing::TestSchema;
+use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
 
 /// Completed and failed tasks over the whole answer.
@@ -24,15 +23,19 @@ fn totals(throughput: &Value) -> (u64, u64) {
 
 /// Polls `/api/throughput` until it shows `expected`, for at most ten seconds.
 async fn wait_for_totals(app: &TestApp, expected: (u64, u64)) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let throughput: Value = app.get_json("/api/throughput").await;
-        if totals(&throughput) == expected {
-            return throughput;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{throughput}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually(
+        format!("totals of {expected:?}"),
+        Duration::from_secs(10),
+        async || {
+            let throughput: Value = app.get_json("/api/throughput").await;
+            if totals(&throughput) == expected {
+                Ok(throughput)
+            } else {
+                Err(throughput)
+            }
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -99,14 +102,10 @@ async fn throughput_counts_the_tasks_other_nodes_finish() {
     let request = rustqueue_core::engine::EnqueueRequest::new("EMAIL", payload);
     runner.enqueue(request).await.expect("enqueue");
     let completed = |t: &Throughput| t.points.iter().map(|p| p.completed).sum::<u64>();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while completed(&watcher.throughput()) < 1 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the watcher never saw it"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    eventually("the watcher sees it", Duration::from_secs(10), async || {
+        completed(&watcher.throughput()) >= 1
+    })
+    .await;
     assert_eq!(completed(&runner.throughput()), 1);
     assert_eq!(completed(&watcher.throughput()), 1);
     runner.shutdown().await;
