@@ -59,7 +59,7 @@ async fn the_openapi_document_describes_every_route() {
         engine: app.engine.clone(),
     };
     let mut served =
-        served(&rustqueue_server::app::app(state, &common::settings()).expect("router"));
+        served(&rustqueue_server::app::app(state, &crate::common::settings()).expect("router"));
     // Served, but not operations of the API. The dashboard is the fallback, not a route.
     for not_api in [
         "GET /openapi.json", // the document itself
