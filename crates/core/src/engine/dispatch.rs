@@ -11,7 +11,7 @@ use tracing::Instrument;
 use super::{Running, Shared, observe, outcome};
 use crate::context::{Deadline, TaskContext};
 use crate::handler::TaskError;
-use crate::store::{ClaimParams, Finish, Lease};
+use crate::store::{Finish, Lease, LeaseToken, Store, TaskClaimParams, TaskNextRunAtParams};
 use crate::task::{EventKind, TaskStatus};
 
 /// Claims and starts work until the engine stops.
@@ -68,12 +68,12 @@ async fn claim(shared: &Shared, limit: usize) -> Result<Vec<Lease>, crate::store
     let now = shared.now();
     let lease_for =
         chrono::TimeDelta::from_std(shared.config.lease).unwrap_or(chrono::TimeDelta::MAX);
-    let params = ClaimParams {
+    let params = TaskClaimParams {
         types: shared.types.clone(),
         limit,
         now,
         lease_expires_at: now + lease_for,
-        lease_token: rand::random(),
+        lease_token: LeaseToken(rand::random()),
         holder: shared.node_id.clone(),
     };
     shared.store.task_claim(&params).await
@@ -84,7 +84,13 @@ async fn claim(shared: &Shared, limit: usize) -> Result<Vec<Lease>, crate::store
 async fn wait_for_work(shared: &Shared) -> bool {
     let woken = shared.wake.notified();
     let mut nap = shared.config.idle_poll;
-    match shared.store.task_next_run_at(&shared.types).await {
+    match shared
+        .store
+        .task_next_run_at(&TaskNextRunAtParams {
+            types: shared.types.clone(),
+        })
+        .await
+    {
         Ok(Some(next)) => {
             let until_next = (next - shared.now()).to_std().unwrap_or(Duration::ZERO);
             nap = nap.min(until_next);

@@ -38,7 +38,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::SubsecRound;
+use chrono::{SubsecRound, TimeDelta};
 use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -68,7 +68,10 @@ use crate::clock::Clock;
 use crate::error::EngineError;
 use crate::handler::Registry;
 use crate::retry::Backoff;
-use crate::store::{Finish, Inserted, LeaseToken, Store, StoreError};
+use crate::store::{
+    Finish, Inserted, LeaseToken, PeriodicTakeTurnParams, Store, StoreError, StoreFacade,
+    StoreResult, TaskInsertManyParams,
+};
 use crate::task::{EventKind, TaskStatus, Timestamp, Transition};
 
 /// How the engine runs.
@@ -128,7 +131,7 @@ struct Running {
 /// State shared by the engine handle and its background services.
 #[derive(Debug)]
 struct Shared {
-    store: Arc<dyn Store>,
+    store: StoreFacade,
     /// The lease holder of this node's own attempts (see `identity`).
     node_id: String,
     registry: Registry,
@@ -176,6 +179,16 @@ impl Shared {
     /// keeps the exact value.
     fn now(&self) -> Timestamp {
         (self.clock.now() + self.offset.get()).trunc_subsecs(6)
+    }
+
+    /// Takes this turn of the periodic job `job`: one node per turn on a
+    /// shared store, always this one otherwise.
+    async fn take_turn(&self, job: &str, every: TimeDelta, now: Timestamp) -> StoreResult<bool> {
+        let Some(cluster) = self.store.cluster() else {
+            return Ok(true);
+        };
+        let params = PeriodicTakeTurnParams::new(job, every, now);
+        cluster.periodic_take_turn(&params).await
     }
 
     fn running(&self) -> MutexGuard<'_, HashMap<String, Running>> {
@@ -239,7 +252,7 @@ impl Engine {
     ) -> Self {
         let (transitions, _) = broadcast::channel(4096);
         let (resyncs, _) = broadcast::channel(16);
-        let outbox = store.transitions_feed().map(|_| relay::Outbox::default());
+        let outbox = store.cluster().map(|_| relay::Outbox::default());
         let types = registry.types();
         let shared = Shared {
             resyncs,
@@ -250,7 +263,7 @@ impl Engine {
             throughput: throughput::History::default(),
             lease_calls_waiting: AtomicUsize::new(0),
             seen: workers::SeenLog::default(),
-            store,
+            store: StoreFacade::new(store),
             node_id: identity::node_identity(),
             types,
             registry,
@@ -282,11 +295,12 @@ impl Engine {
             lease::recover_orphans(&self.shared).await?;
         }
         workers::note_node_seen(&self.shared).await;
-        if let Some(signal) = self.shared.store.work_signal() {
-            tokio::spawn(forward_work_signal(self.shared.clone(), signal));
-        }
-        if let Some(feed) = self.shared.store.transitions_feed() {
-            tokio::spawn(relay::run(self.shared.clone(), feed));
+        if let Some(cluster) = self.shared.store.cluster() {
+            tokio::spawn(forward_work_signal(
+                self.shared.clone(),
+                cluster.work_signal(),
+            ));
+            tokio::spawn(relay::run(self.shared.clone(), cluster.transitions_feed()));
         }
         let (finishes, finish_rx) = mpsc::unbounded_channel();
         let services = Services {
@@ -382,7 +396,7 @@ impl Engine {
         let mut inserted = self.insert(vec![task], now).await?;
         inserted
             .pop()
-            .ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
+            .ok_or_else(|| EngineError::Store(StoreError::other("insert returned nothing")))
     }
 
     /// Validates and stores tasks, all or nothing, and wakes the dispatcher.
@@ -411,7 +425,10 @@ impl Engine {
         now: Timestamp,
     ) -> Result<Vec<Inserted>, EngineError> {
         let shared = &self.shared;
-        let inserted = shared.store.task_insert_many(tasks, now).await?;
+        let inserted = shared
+            .store
+            .task_insert_many(TaskInsertManyParams { tasks, now })
+            .await?;
         shared.work_ready();
         for new in inserted.iter().filter(|i| !i.duplicate) {
             shared.publish(&new.task.id, EventKind::Enqueued, Some(TaskStatus::Queued));

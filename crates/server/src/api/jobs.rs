@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rustqueue_core::EnqueueRequest;
-use rustqueue_core::store::ListParams;
+use rustqueue_core::store::TaskListParams;
 use rustqueue_core::task::{RawJson, Task, TaskStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -110,7 +110,7 @@ pub async fn list(
     };
     let tasks = state
         .engine
-        .list(&ListParams {
+        .list(&TaskListParams {
             status,
             limit: query.limit,
         })
