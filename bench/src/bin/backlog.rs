@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use rustqueue_bench::serve_app;
 use rustqueue_core::clock::SystemClock;
+use rustqueue_core::store::QueueBacklogParams;
 use rustqueue_core::{Engine, EngineConfig, EnqueueRequest, Registry, Store};
 use rustqueue_store_sqlite::{SqliteOptions, SqliteStore};
 use serde_json::value::RawValue;
@@ -139,7 +140,10 @@ async fn main() {
     })
     .await;
     time_case("store: backlog read alone", n, || async {
-        store.queue_backlog(engine.now()).await.expect("backlog");
+        store
+            .queue_backlog(&QueueBacklogParams { now: engine.now() })
+            .await
+            .expect("backlog");
     })
     .await;
 }

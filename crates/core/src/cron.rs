@@ -13,6 +13,7 @@ use crate::task::{RawJson, Timestamp};
 
 /// Why a cron entry was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CronError {
     /// The cron expression does not parse.
     #[error("bad cron expression {expression:?}: {reason}")]

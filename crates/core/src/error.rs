@@ -4,6 +4,7 @@ use crate::store::StoreError;
 
 /// Why an engine operation was refused or failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EngineError {
     /// The task type has no handler here.
     #[error("unknown task type {task_type:?}; known types: {}", known.join(", "))]
@@ -17,7 +18,7 @@ pub enum EngineError {
     #[error("{0}")]
     Invalid(String),
     /// No task has this id.
-    #[error("Job {0} not found")]
+    #[error("task {0} not found")]
     NotFound(String),
     /// No cron entry has this name.
     #[error("cron entry {0:?} not found")]
@@ -51,7 +52,7 @@ impl From<StoreError> for EngineError {
         match error {
             StoreError::Unavailable(_) => EngineError::Unavailable(error),
             StoreError::Full(_) => EngineError::Full(error),
-            StoreError::Conflict(message) => EngineError::Conflict(message),
+            StoreError::Conflict(cause) => EngineError::Conflict(cause.to_string()),
             other => EngineError::Store(other),
         }
     }

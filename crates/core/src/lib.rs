@@ -2,7 +2,8 @@
 //!
 //! Layout:
 //! - [`task`]: a task, its status and history events.
-//! - [`store`]: the storage trait every backend implements, and the memory backend.
+//! - [`store`]: the storage trait every backend implements (and the cluster side of a
+//!   shared one), the facade the engine calls it through, and the memory backend.
 //! - [`enqueue`]: what an enqueue asks for, and its validation.
 //! - [`engine`]: dispatcher and worker pool, finisher, leases and reaper,
 //!   the remote worker protocol and the cluster relay.

@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rustqueue_core::clock::TokioClock;
 use rustqueue_core::store::memory::MemoryStore;
-use rustqueue_core::store::{ClaimParams, Store};
+use rustqueue_core::store::{
+    LeaseToken, QueueSetPausedParams, Store, TaskClaimParams, TaskGetParams,
+};
 use rustqueue_core::task::{EventKind, RawJson, Task, TaskStatus};
 use rustqueue_core::{
     Engine, EngineConfig, EnqueueRequest, HandlerResult, Registry, TaskContext, TaskError,
@@ -441,16 +443,16 @@ async fn an_expired_lease_is_rescued_and_the_task_runs_again() {
     let task = h.enqueue(EnqueueRequest::new("JOB", json("0"))).await;
     // A worker elsewhere leases the task and dies without a word.
     let now = chrono::Utc::now();
-    let ghost = ClaimParams {
+    let ghost = TaskClaimParams {
         types: vec!["JOB".into()],
         limit: 1,
         now: now + chrono::TimeDelta::days(1),
         lease_expires_at: now,
-        lease_token: 7,
+        lease_token: LeaseToken(7),
         holder: "test-worker".to_owned(),
     };
     store
-        .queue_set_paused("default", false, now)
+        .queue_set_paused(&QueueSetPausedParams::new("default", false, now))
         .await
         .expect("resumed");
     assert_eq!(h.store.task_claim(&ghost).await.expect("claimed").len(), 1);
@@ -484,12 +486,12 @@ async fn start_up_recovers_tasks_orphaned_by_a_dead_process_but_not_remote_lease
                 .expect("enqueued");
         }
         for holder in [engine.node_id(), "host-1:99"] {
-            let params = ClaimParams {
+            let params = TaskClaimParams {
                 types: vec!["JOB".into()],
                 limit: 1,
                 now: lease_far_away,
                 lease_expires_at: lease_far_away,
-                lease_token: 1,
+                lease_token: LeaseToken(1),
                 holder: holder.to_owned(),
             };
             assert_eq!(store.task_claim(&params).await.expect("claimed").len(), 1);
@@ -519,7 +521,7 @@ async fn start_up_recovers_tasks_orphaned_by_a_dead_process_but_not_remote_lease
         "recovered without waiting for the lease"
     );
     let kept = store
-        .task_get(&remote.id)
+        .task_get(&TaskGetParams::new(&remote.id))
         .await
         .expect("get")
         .expect("kept");

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rustqueue_core::EngineError;
+use tracing::Level;
 
 /// The body of every error answer.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -18,6 +19,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     status: StatusCode,
     detail: String,
+    /// Logged when the answer is sent: the one place server errors are logged.
+    fault: Option<ServerFault>,
 }
 
 impl ApiError {
@@ -26,6 +29,7 @@ impl ApiError {
         Self {
             status,
             detail: detail.into(),
+            fault: None,
         }
     }
 
@@ -48,7 +52,10 @@ impl ApiError {
     /// parameter in a URL is a bad field in a body.
     pub fn into_unprocessable(self) -> Self {
         match self.status {
-            StatusCode::BAD_REQUEST => Self::unprocessable(self.detail),
+            StatusCode::BAD_REQUEST => Self {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..self
+            },
             _ => self,
         }
     }
@@ -57,7 +64,10 @@ impl ApiError {
     /// by a query parameter.
     pub fn into_bad_request(self) -> Self {
         match self.status {
-            StatusCode::UNPROCESSABLE_ENTITY => Self::bad_request(self.detail),
+            StatusCode::UNPROCESSABLE_ENTITY => Self {
+                status: StatusCode::BAD_REQUEST,
+                ..self
+            },
             _ => self,
         }
     }
@@ -65,33 +75,78 @@ impl ApiError {
 
 impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> Self {
-        let status = match &error {
+        let (status, log) = match &error {
             EngineError::UnknownType { .. } | EngineError::Invalid(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
+                (StatusCode::UNPROCESSABLE_ENTITY, None)
             }
-            EngineError::NotFound(_) | EngineError::CronNotFound(_) => StatusCode::NOT_FOUND,
-            EngineError::Conflict(_) => StatusCode::BAD_REQUEST,
-            EngineError::LeaseLost(_) => StatusCode::CONFLICT,
-            EngineError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
-            EngineError::Full(cause) => {
-                tracing::error!(error = %cause, "the store's disk is full");
-                StatusCode::INSUFFICIENT_STORAGE
+            // The FastAPI service this API replaces said it so; clients match on it.
+            EngineError::NotFound(id) => {
+                return Self::not_found(format!("Job {id} not found"));
             }
-            EngineError::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "store unavailable");
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            EngineError::Store(cause) => {
-                tracing::error!(error = %cause, "store failure");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            EngineError::CronNotFound(_) => (StatusCode::NOT_FOUND, None),
+            EngineError::Conflict(_) => (StatusCode::BAD_REQUEST, None),
+            EngineError::LeaseLost(_) => (StatusCode::CONFLICT, None),
+            EngineError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, None),
+            EngineError::Full(cause) => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                Some(ServerFault::new(
+                    Level::ERROR,
+                    cause,
+                    "the store's disk is full",
+                )),
+            ),
+            EngineError::Unavailable(cause) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(ServerFault::new(Level::WARN, cause, "store unavailable")),
+            ),
+            EngineError::Store(cause) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(ServerFault::new(Level::ERROR, cause, "store failure")),
+            ),
+            other => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(ServerFault::new(Level::ERROR, other, "engine failure")),
+            ),
         };
-        Self::new(status, error.to_string())
+        let mut api = Self::new(status, error.to_string());
+        api.fault = log;
+        api
+    }
+}
+
+/// A server-side failure behind an answer, logged once when the answer is
+/// sent, whatever converted it on the way.
+#[derive(Debug)]
+struct ServerFault {
+    level: Level,
+    cause: String,
+    what: &'static str,
+}
+
+impl ServerFault {
+    fn new(level: Level, cause: &dyn std::fmt::Display, what: &'static str) -> Self {
+        Self {
+            level,
+            cause: cause.to_string(),
+            what,
+        }
+    }
+
+    fn log(&self) {
+        let (error, what) = (&self.cause, self.what);
+        if self.level == Level::WARN {
+            tracing::warn!(%error, "{what}");
+        } else {
+            tracing::error!(%error, "{what}");
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Some(fault) = &self.fault {
+            fault.log();
+        }
         (
             self.status,
             Json(ErrorBody {

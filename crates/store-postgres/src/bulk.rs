@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rustqueue_core::store::{BulkDeleted, PruneParams, Selection};
+use rustqueue_core::store::{BulkDeleted, Selection, TaskPruneParams};
 use rustqueue_core::task::{TaskStatus, Timestamp};
 
 use crate::connection::Db;
@@ -153,7 +153,7 @@ const PRUNE: &str = concat!(
 
 /// Retention: deletes up to `limit` tasks of `status` finished before the
 /// time, with their history, in one transaction.
-pub(crate) async fn prune(db: &Db, params: &PruneParams) -> Result<u64, Fault> {
+pub(crate) async fn prune(db: &Db, params: &TaskPruneParams) -> Result<u64, Fault> {
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     let rows = tx

@@ -35,7 +35,7 @@ const BY_STATUS: &str = "SELECT status, sum(n)::bigint FROM task_counts GROUP BY
 
 fn status(text: &str) -> Result<TaskStatus, Fault> {
     text.parse::<TaskStatus>()
-        .map_err(|err| StoreError::Other(format!("unexpected status in task_counts: {err}")).into())
+        .map_err(|err| StoreError::other(format!("unexpected status in task_counts: {err}")).into())
 }
 
 fn count(n: i64) -> u64 {

@@ -2,11 +2,13 @@
 //! PostgreSQL and pool errors to the shared [`StoreError`].
 
 use deadpool_postgres::PoolError;
-use rustqueue_core::store::StoreError;
 use tokio_postgres::error::SqlState;
+
+use rustqueue_core::store::StoreError;
 
 /// Why a PostgreSQL store could not be connected.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConnectError {
     /// The database URL could not be parsed.
     #[error("invalid postgres url: {0}")]
@@ -75,8 +77,8 @@ impl From<ConnectError> for StoreError {
             | ConnectError::Prepare {
                 source: StoreError::Unavailable(_),
                 ..
-            } => StoreError::Unavailable(err.to_string()),
-            other => StoreError::Other(other.to_string()),
+            } => StoreError::unavailable(err),
+            other => StoreError::other(other),
         }
     }
 }
@@ -124,31 +126,51 @@ pub(crate) fn store_error(fault: Fault) -> StoreError {
         Fault::Pool(PoolError::Backend(err)) => err,
         // No free connection in time, or the pool is gone: worth retrying later.
         Fault::Pool(err @ (PoolError::Timeout(_) | PoolError::Closed)) => {
-            return StoreError::Unavailable(err.to_string());
+            return StoreError::unavailable(err);
         }
-        Fault::Pool(err) => return StoreError::Other(err.to_string()),
+        Fault::Pool(err) => return StoreError::other(err),
         Fault::Db(err) => err,
     };
-    let message = describe(&err);
     if let Some(db) = err.as_db_error() {
-        if *db.code() == SqlState::UNIQUE_VIOLATION {
-            return StoreError::Conflict(conflict_message(db));
+        let code = db.code().clone();
+        if code == SqlState::UNIQUE_VIOLATION {
+            let message = conflict_message(db);
+            return StoreError::conflict(Described::new(message, err));
         }
-        if *db.code() == SqlState::DISK_FULL {
-            return StoreError::Full(message);
+        let cause = Described::new(describe(&err), err);
+        if code == SqlState::DISK_FULL {
+            return StoreError::full(cause);
         }
-        return if transient(db.code()) {
-            StoreError::Unavailable(message)
+        return if transient(&code) {
+            StoreError::unavailable(cause)
         } else {
-            StoreError::Other(message)
+            StoreError::other(cause)
         };
     }
     // No server error: the connection broke, timed out or could not be opened.
     let io = std::error::Error::source(&err).is_some_and(|cause| cause.is::<std::io::Error>());
-    if err.is_closed() || io {
-        StoreError::Unavailable(message)
+    let unavailable = err.is_closed() || io;
+    let cause = Described::new(describe(&err), err);
+    if unavailable {
+        StoreError::unavailable(cause)
     } else {
-        StoreError::Other(message)
+        StoreError::other(cause)
+    }
+}
+
+/// A driver error told in our words (the server's message with its detail,
+/// or which key clashed), keeping the driver's error as its source.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct Described {
+    message: String,
+    #[source]
+    source: tokio_postgres::Error,
+}
+
+impl Described {
+    fn new(message: String, source: tokio_postgres::Error) -> Self {
+        Self { message, source }
     }
 }
 

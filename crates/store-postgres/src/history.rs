@@ -29,7 +29,7 @@ pub(crate) async fn read(db: &Db, task_id: &str) -> Result<Vec<TaskEvent>, Fault
         };
         let kind = kind
             .parse::<EventKind>()
-            .map_err(|err| StoreError::Other(format!("unexpected event kind: {err}")))?;
+            .map_err(|err| StoreError::other(format!("unexpected event kind: {err}")))?;
         let at: Timestamp = row.try_get(0)?;
         let attempt: i64 = row.try_get(2)?;
         events.push(TaskEvent {
@@ -37,7 +37,7 @@ pub(crate) async fn read(db: &Db, task_id: &str) -> Result<Vec<TaskEvent>, Fault
             at,
             kind,
             attempt: u32::try_from(attempt)
-                .map_err(|err| StoreError::Other(format!("unexpected event attempt: {err}")))?,
+                .map_err(|err| StoreError::other(format!("unexpected event attempt: {err}")))?,
             message: row.try_get(3)?,
         });
     }

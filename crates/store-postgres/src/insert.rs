@@ -94,7 +94,7 @@ pub(crate) async fn insert_many(
 fn refuse_repeated_ids(tasks: &[NewTask]) -> Result<(), StoreError> {
     let mut ids = HashSet::with_capacity(tasks.len());
     match tasks.iter().find(|t| !ids.insert(t.id.as_str())) {
-        Some(twice) => Err(StoreError::Conflict(format!(
+        Some(twice) => Err(StoreError::conflict(format!(
             "task id {} appears twice in the batch",
             twice.id
         ))),
@@ -165,7 +165,7 @@ async fn insert_keyed(
             return Ok(holders);
         }
     }
-    Err(StoreError::Unavailable(
+    Err(StoreError::unavailable(
         "the holders of these unique keys keep finishing; try again".to_owned(),
     )
     .into())
@@ -215,7 +215,7 @@ pub(crate) async fn insert_rows(
         .await?;
     if let Some(id) = row.try_get::<_, Option<String>>(2)? {
         // The caller's transaction rolls back whatever this statement wrote.
-        return Err(StoreError::Conflict(format!("a task with id {id} exists already")).into());
+        return Err(StoreError::conflict(format!("a task with id {id} exists already")).into());
     }
     let created: Vec<String> = row.try_get(0)?;
     Ok(created.into_iter().collect())

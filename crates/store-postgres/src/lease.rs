@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use rustqueue_core::store::{ClaimParams, Finish, Lease, LeaseToken, Outcome, claim_order_sql};
+use rustqueue_core::store::{Finish, Lease, LeaseToken, Outcome, TaskClaimParams, claim_order_sql};
 use rustqueue_core::task::Timestamp;
 
 use crate::connection::Db;
@@ -29,7 +29,7 @@ static CLAIM: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Leases up to `limit` ready tasks, returned in claim order.
-pub(crate) async fn claim(db: &Db, params: &ClaimParams) -> Result<Vec<Lease>, Fault> {
+pub(crate) async fn claim(db: &Db, params: &TaskClaimParams) -> Result<Vec<Lease>, Fault> {
     let client = db.client().await?;
     let claim = client.prepare_cached(&CLAIM).await?;
     let rows = client
@@ -37,7 +37,7 @@ pub(crate) async fn claim(db: &Db, params: &ClaimParams) -> Result<Vec<Lease>, F
             &claim,
             &[
                 &params.now,
-                &params.lease_token,
+                &params.lease_token.0,
                 &params.lease_expires_at,
                 &params.types,
                 &limit_column(params.limit),
@@ -139,7 +139,7 @@ impl<'a> FinishColumns<'a> {
         repeated: bool,
     ) -> Result<(), Fault> {
         let ord = i32::try_from(ord).map_err(|_| {
-            rustqueue_core::store::StoreError::Other("too many finishes in one batch".to_owned())
+            rustqueue_core::store::StoreError::other("too many finishes in one batch".to_owned())
         })?;
         let (status, run_at, finished_at, error) = match &finish.outcome {
             Outcome::Completed { .. } => ("COMPLETED", None, Some(now), None),

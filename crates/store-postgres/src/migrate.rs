@@ -6,11 +6,11 @@
 //! others wait, then find nothing left to do. The SQL functions' current
 //! bodies (see [`crate::functions`]) are applied last, under the same lock.
 
-use rustqueue_core::store::StoreError;
-
 use crate::connection::Db;
 use crate::errors::{ConnectError, Fault, store_error};
 use crate::functions;
+
+use rustqueue_core::store::StoreError;
 
 /// Every migration in order; migration `n` (from 1) brings the schema to version `n`.
 const MIGRATIONS: &[&str] = &[
@@ -163,7 +163,7 @@ async fn apply(
 ) -> Result<(), Fault> {
     tx.batch_execute(sql).await?;
     let version = i64::try_from(version)
-        .map_err(|_| StoreError::Other("migration version out of range".to_owned()))?;
+        .map_err(|_| StoreError::other("migration version out of range".to_owned()))?;
     tx.execute(
         "INSERT INTO schema_migrations (version) VALUES ($1)",
         &[&version],

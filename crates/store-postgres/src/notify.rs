@@ -9,13 +9,14 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustqueue_core::store::{StoreError, TransitionBatch};
 use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::{AsyncMessage, Client, Config, Connection, NoTls, Socket};
 
 use crate::errors::{Fault, store_error};
+
+use rustqueue_core::store::{StoreError, TransitionBatch};
 
 /// The longest channel name PostgreSQL accepts, in bytes.
 const MAX_CHANNEL_LEN: usize = 63;
@@ -143,7 +144,7 @@ async fn forward(session: &mut Session, routes: &Routes) -> Fault {
 }
 
 fn closed() -> Fault {
-    StoreError::Unavailable("the listen connection was closed".to_owned()).into()
+    StoreError::unavailable("the listen connection was closed".to_owned()).into()
 }
 
 /// Opens a LISTEN session, retrying with back-off until one opens.

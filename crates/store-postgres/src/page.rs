@@ -1,6 +1,6 @@
 //! Filtered pages of tasks by keyset: `id` beyond the cursor, in id order.
 
-use rustqueue_core::store::{PageOrder, PageParams};
+use rustqueue_core::store::{PageOrder, TaskPageParams};
 use rustqueue_core::task::Task;
 
 use crate::connection::Db;
@@ -9,7 +9,7 @@ use crate::filter::Conditions;
 use crate::rows::{self, limit_column, task_columns};
 
 /// One page of tasks matching the filter, after the cursor, by id.
-pub(crate) async fn page(db: &Db, params: &PageParams) -> Result<Vec<Task>, Fault> {
+pub(crate) async fn page(db: &Db, params: &TaskPageParams) -> Result<Vec<Task>, Fault> {
     if params.limit == 0 {
         return Ok(Vec::new());
     }

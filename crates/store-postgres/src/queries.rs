@@ -1,6 +1,6 @@
 //! Reads: task lists, running tasks and lapsed leases.
 
-use rustqueue_core::store::{Lease, ListParams};
+use rustqueue_core::store::{Lease, TaskListParams};
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
 
 use crate::connection::Db;
@@ -39,7 +39,7 @@ const LIST_ALL: &str = concat!(
 );
 
 /// Tasks oldest first, optionally of one status, optionally limited.
-pub(crate) async fn list(db: &Db, params: &ListParams) -> Result<Vec<Task>, Fault> {
+pub(crate) async fn list(db: &Db, params: &TaskListParams) -> Result<Vec<Task>, Fault> {
     let limit: Option<i64> = params.limit.map(limit_column);
     let sql = params.status.map_or(LIST_ALL, list_status_sql);
     let client = db.client().await?;

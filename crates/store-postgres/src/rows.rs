@@ -90,7 +90,7 @@ pub(crate) fn storable(text: &str) -> Cow<'_, str> {
 
 /// A column that did not hold what this store writes there.
 fn corrupt(column: &str, detail: impl std::fmt::Display) -> Fault {
-    Fault::Store(StoreError::Other(format!(
+    Fault::Store(StoreError::other(format!(
         "unexpected value in column {column}: {detail}"
     )))
 }

@@ -6,14 +6,17 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::TimeDelta;
-use rustqueue_core::store::QueueBacklog;
 use rustqueue_core::store::{
-    BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
-    ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreResult,
-    TransitionBatch, WorkerRecord,
+    BulkDeleted, Cluster, CountRow, CronFireParams, CronRecord, CronRegisterParams,
+    CronSetEnabledParams, Inserted, Lease, PeriodicTakeTurnParams, QueueBacklog,
+    QueueBacklogParams, QueueSetPausedParams, QueueState, Store, StoreResult, TaskClaimParams,
+    TaskDeleteManyParams, TaskDeleteParams, TaskEventsParams, TaskFinishManyParams,
+    TaskGetManyParams, TaskGetParams, TaskHeartbeatParams, TaskInsertManyParams,
+    TaskListExpiredParams, TaskListParams, TaskListRunningParams, TaskNextRunAtParams,
+    TaskPageParams, TaskPruneParams, TaskRetryManyParams, TaskRetryParams, TransitionBatch,
+    WorkerListParams, WorkerPruneParams, WorkerRecord,
 };
-use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
+use rustqueue_core::task::{Task, TaskEvent, TaskStatus, Timestamp};
 use tokio::sync::{Notify, broadcast};
 
 use crate::backlog;
@@ -99,30 +102,30 @@ async fn run<T>(op: impl Future<Output = Result<T, Fault>>) -> StoreResult<T> {
 
 #[async_trait]
 impl Store for PostgresStore {
+    fn cluster(&self) -> Option<&dyn Cluster> {
+        Some(self)
+    }
+
+    async fn cron_fire(&self, params: CronFireParams) -> StoreResult<Option<Task>> {
+        run(cron::fire(&self.db, params.fire, params.now)).await
+    }
+
+    async fn cron_list(&self) -> StoreResult<Vec<CronRecord>> {
+        run(cron::list(&self.db)).await
+    }
+
+    async fn cron_register(&self, params: &CronRegisterParams) -> StoreResult<()> {
+        run(cron::register(&self.db, &params.names, params.now)).await
+    }
+
+    async fn cron_set_enabled(&self, params: &CronSetEnabledParams) -> StoreResult<CronRecord> {
+        let CronSetEnabledParams { name, enabled, now } = params;
+        run(cron::set_enabled(&self.db, name, *enabled, *now)).await
+    }
+
     fn is_exclusive(&self) -> bool {
         // Other nodes may share the schema; their running tasks are not orphans.
         false
-    }
-
-    fn work_signal(&self) -> Option<Arc<Notify>> {
-        Some(self.listener.signal())
-    }
-
-    async fn transitions_share(&self, batch: TransitionBatch) -> StoreResult<()> {
-        run(relay::share(&self.db, &self.node, &batch)).await
-    }
-
-    fn transitions_feed(&self) -> Option<broadcast::Receiver<TransitionBatch>> {
-        Some(self.listener.feed())
-    }
-
-    async fn periodic_take_turn(
-        &self,
-        job: &str,
-        every: TimeDelta,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        run(periodic::take_turn(&self.db, job, every, now)).await
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -134,178 +137,148 @@ impl Store for PostgresStore {
         .await
     }
 
-    async fn clock_now(&self) -> StoreResult<Option<Timestamp>> {
-        run(async {
-            let client = self.db.client().await?;
-            let row = client.query_one("SELECT clock_timestamp()", &[]).await?;
-            Ok(Some(row.try_get(0)?))
-        })
-        .await
-    }
-
-    async fn task_insert_many(
-        &self,
-        tasks: Vec<NewTask>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<Inserted>> {
-        if tasks.is_empty() {
-            return Ok(Vec::new());
-        }
-        run(insert::insert_many(&self.db, tasks, now)).await
-    }
-
-    async fn task_get(&self, id: &str) -> StoreResult<Option<Task>> {
-        run(tasks::get(&self.db, id)).await
-    }
-
-    async fn task_list(&self, params: &ListParams) -> StoreResult<Vec<Task>> {
-        run(queries::list(&self.db, params)).await
-    }
-
-    async fn task_events(&self, id: &str) -> StoreResult<Vec<TaskEvent>> {
-        run(history::read(&self.db, id)).await
-    }
-
-    async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>> {
-        run(counters::by_status(&self.db)).await
-    }
-
-    async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>> {
-        run(page::page(&self.db, params)).await
-    }
-
-    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
-        run(counters::rows(&self.db)).await
-    }
-
-    async fn task_retry_many(
-        &self,
-        selection: &Selection,
-        now: Timestamp,
-    ) -> StoreResult<Vec<String>> {
-        run(bulk::retry_many(&self.db, selection, now)).await
-    }
-
-    async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted> {
-        run(bulk::delete_many(&self.db, selection)).await
-    }
-
-    async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64> {
-        run(bulk::prune(&self.db, params)).await
-    }
-
-    async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>> {
-        if params.limit == 0 || params.types.is_empty() {
-            return Ok(Vec::new());
-        }
-        run(lease::claim(&self.db, params)).await
-    }
-
-    async fn task_next_run_at(&self, types: &[String]) -> StoreResult<Option<Timestamp>> {
-        if types.is_empty() {
-            return Ok(None);
-        }
-        run(ready::next_run_at(&self.db, types)).await
-    }
-
-    async fn task_finish_many(
-        &self,
-        finishes: Vec<Finish>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<bool>> {
-        if finishes.is_empty() {
-            return Ok(Vec::new());
-        }
-        run(lease::finish_many(&self.db, &finishes, now)).await
-    }
-
-    async fn task_heartbeat(
-        &self,
-        leases: &[(String, LeaseToken)],
-        expires_at: Timestamp,
-    ) -> StoreResult<Vec<String>> {
-        if leases.is_empty() {
-            return Ok(Vec::new());
-        }
-        run(lease::heartbeat(&self.db, leases, expires_at)).await
-    }
-
-    async fn task_list_expired(
-        &self,
-        expired_by: Timestamp,
-        limit: usize,
-    ) -> StoreResult<Vec<Lease>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        run(queries::expired(&self.db, expired_by, limit)).await
-    }
-
-    async fn task_list_running(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<Lease>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        run(queries::running(&self.db, after, limit)).await
-    }
-
-    async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task> {
-        run(tasks::retry(&self.db, id, now)).await
-    }
-
-    async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>> {
-        run(tasks::delete(&self.db, id)).await
-    }
-
-    async fn cron_register(&self, names: &[String], now: Timestamp) -> StoreResult<()> {
-        run(cron::register(&self.db, names, now)).await
-    }
-
-    async fn cron_list(&self) -> StoreResult<Vec<CronRecord>> {
-        run(cron::list(&self.db)).await
-    }
-
-    async fn cron_set_enabled(
-        &self,
-        name: &str,
-        enabled: bool,
-        now: Timestamp,
-    ) -> StoreResult<CronRecord> {
-        run(cron::set_enabled(&self.db, name, enabled, now)).await
-    }
-
-    async fn cron_fire(&self, fire: CronFire, now: Timestamp) -> StoreResult<Option<Task>> {
-        run(cron::fire(&self.db, fire, now)).await
-    }
-
-    async fn task_clear(&self) -> StoreResult<u64> {
-        run(tasks::clear(&self.db)).await
-    }
-
-    async fn queue_set_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<()> {
-        run(queues::set_paused(&self.db, name, paused, now)).await
+    async fn queue_backlog(&self, params: &QueueBacklogParams) -> StoreResult<Vec<QueueBacklog>> {
+        run(backlog::backlog(&self.db, params.now)).await
     }
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         run(queues::list(&self.db)).await
     }
 
+    async fn queue_set_paused(&self, params: &QueueSetPausedParams) -> StoreResult<()> {
+        let QueueSetPausedParams { name, paused, now } = params;
+        run(queues::set_paused(&self.db, name, *paused, *now)).await
+    }
+
+    async fn task_claim(&self, params: &TaskClaimParams) -> StoreResult<Vec<Lease>> {
+        run(lease::claim(&self.db, params)).await
+    }
+
+    async fn task_clear(&self) -> StoreResult<u64> {
+        run(tasks::clear(&self.db)).await
+    }
+
+    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
+        run(counters::rows(&self.db)).await
+    }
+
+    async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>> {
+        run(counters::by_status(&self.db)).await
+    }
+
+    async fn task_delete(&self, params: &TaskDeleteParams) -> StoreResult<Option<Task>> {
+        run(tasks::delete(&self.db, &params.id)).await
+    }
+
+    async fn task_delete_many(&self, params: &TaskDeleteManyParams) -> StoreResult<BulkDeleted> {
+        run(bulk::delete_many(&self.db, &params.selection)).await
+    }
+
+    async fn task_events(&self, params: &TaskEventsParams) -> StoreResult<Vec<TaskEvent>> {
+        run(history::read(&self.db, &params.id)).await
+    }
+
+    async fn task_finish_many(&self, params: TaskFinishManyParams) -> StoreResult<Vec<bool>> {
+        run(lease::finish_many(&self.db, &params.finishes, params.now)).await
+    }
+
+    async fn task_get(&self, params: &TaskGetParams) -> StoreResult<Option<Task>> {
+        run(tasks::get(&self.db, &params.id)).await
+    }
+
+    async fn task_get_many(&self, params: &TaskGetManyParams) -> StoreResult<Vec<Task>> {
+        run(tasks::get_many(&self.db, &params.ids)).await
+    }
+
+    async fn task_heartbeat(&self, params: &TaskHeartbeatParams) -> StoreResult<Vec<String>> {
+        run(lease::heartbeat(
+            &self.db,
+            &params.leases,
+            params.expires_at,
+        ))
+        .await
+    }
+
+    async fn task_insert_many(&self, params: TaskInsertManyParams) -> StoreResult<Vec<Inserted>> {
+        run(insert::insert_many(&self.db, params.tasks, params.now)).await
+    }
+
+    async fn task_list(&self, params: &TaskListParams) -> StoreResult<Vec<Task>> {
+        run(queries::list(&self.db, params)).await
+    }
+
+    async fn task_list_expired(&self, params: &TaskListExpiredParams) -> StoreResult<Vec<Lease>> {
+        run(queries::expired(&self.db, params.expired_by, params.limit)).await
+    }
+
+    async fn task_list_running(&self, params: &TaskListRunningParams) -> StoreResult<Vec<Lease>> {
+        let after = params.after.as_deref();
+        run(queries::running(&self.db, after, params.limit)).await
+    }
+
+    async fn task_next_run_at(
+        &self,
+        params: &TaskNextRunAtParams,
+    ) -> StoreResult<Option<Timestamp>> {
+        run(ready::next_run_at(&self.db, &params.types)).await
+    }
+
+    async fn task_page(&self, params: &TaskPageParams) -> StoreResult<Vec<Task>> {
+        run(page::page(&self.db, params)).await
+    }
+
+    async fn task_prune(&self, params: &TaskPruneParams) -> StoreResult<u64> {
+        run(bulk::prune(&self.db, params)).await
+    }
+
+    async fn task_retry(&self, params: &TaskRetryParams) -> StoreResult<Task> {
+        run(tasks::retry(&self.db, &params.id, params.now)).await
+    }
+
+    async fn task_retry_many(&self, params: &TaskRetryManyParams) -> StoreResult<Vec<String>> {
+        run(bulk::retry_many(&self.db, &params.selection, params.now)).await
+    }
+
+    async fn worker_list(&self, params: &WorkerListParams) -> StoreResult<Vec<WorkerRecord>> {
+        run(workers::list(&self.db, params.seen_since)).await
+    }
+
+    async fn worker_prune(&self, params: &WorkerPruneParams) -> StoreResult<u64> {
+        run(workers::prune(&self.db, params.seen_before)).await
+    }
+
     async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {
         run(workers::record(&self.db, record)).await
     }
+}
 
-    async fn worker_list(&self, seen_since: Timestamp) -> StoreResult<Vec<WorkerRecord>> {
-        run(workers::list(&self.db, seen_since)).await
+/// The work signal and transitions come through the LISTEN connection;
+/// turns and the clock are the database's.
+#[async_trait]
+impl Cluster for PostgresStore {
+    async fn clock_now(&self) -> StoreResult<Timestamp> {
+        run(async {
+            let client = self.db.client().await?;
+            let row = client.query_one("SELECT clock_timestamp()", &[]).await?;
+            Ok(row.try_get(0)?)
+        })
+        .await
     }
 
-    async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
-        run(workers::prune(&self.db, seen_before)).await
+    async fn periodic_take_turn(&self, params: &PeriodicTakeTurnParams) -> StoreResult<bool> {
+        let PeriodicTakeTurnParams { job, every, now } = params;
+        run(periodic::take_turn(&self.db, job, *every, *now)).await
     }
 
-    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
-        run(backlog::backlog(&self.db, now)).await
+    fn transitions_feed(&self) -> broadcast::Receiver<TransitionBatch> {
+        self.listener.feed()
+    }
+
+    async fn transitions_share(&self, batch: TransitionBatch) -> StoreResult<()> {
+        run(relay::share(&self.db, &self.node, &batch)).await
+    }
+
+    fn work_signal(&self) -> Arc<Notify> {
+        self.listener.signal()
     }
 }

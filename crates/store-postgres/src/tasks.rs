@@ -1,5 +1,5 @@
 //! Writes that people make: retrying, deleting and clearing tasks; and
-//! reading one task.
+//! reading tasks by id.
 
 use rustqueue_core::store::StoreError;
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
@@ -23,6 +23,24 @@ pub(crate) async fn get(db: &Db, id: &str) -> Result<Option<Task>, Fault> {
         .query_opt(&client.prepare_cached(GET).await?, &[&id])
         .await?;
     row.as_ref().map(rows::task).transpose()
+}
+
+/// Tasks by id in the order asked (`WITH ORDINALITY` keeps it); unknown ids
+/// match nothing, and an id asked twice is joined twice.
+const GET_MANY: &str = concat!(
+    "SELECT ",
+    task_columns!("t"),
+    " FROM unnest($1::text[]) WITH ORDINALITY AS asked(id, n)",
+    " JOIN tasks t ON t.id = asked.id ORDER BY asked.n"
+);
+
+/// The tasks with these ids, in one statement.
+pub(crate) async fn get_many(db: &Db, ids: &[String]) -> Result<Vec<Task>, Fault> {
+    let client = db.client().await?;
+    let rows = client
+        .query(&client.prepare_cached(GET_MANY).await?, &[&ids])
+        .await?;
+    rows.iter().map(rows::task).collect()
 }
 
 /// Moves a `FAILED` task back to `QUEUED` and says what it found. The task's
@@ -65,7 +83,7 @@ pub(crate) async fn retry(db: &Db, id: &str, now: Timestamp) -> Result<Task, Fau
         Ok(TaskStatus::Failed) => "task changed while it was being retried".to_owned(),
         _ => format!("task is {before}, not FAILED"),
     };
-    Err(StoreError::Conflict(message).into())
+    Err(StoreError::conflict(message).into())
 }
 
 /// Deletes a task, returning it as it was, and uncounts it.

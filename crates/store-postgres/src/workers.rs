@@ -61,7 +61,7 @@ pub(crate) async fn prune(db: &Db, seen_before: Timestamp) -> Result<u64, Fault>
 
 fn record_of(row: &Row) -> Result<WorkerRecord, Fault> {
     let kind: &str = row.try_get(1)?;
-    let corrupt = |detail: String| Fault::Store(StoreError::Other(detail));
+    let corrupt = |detail: String| Fault::Store(StoreError::other(detail));
     let small = |value: Option<i64>| value.and_then(|v| u32::try_from(v).ok());
     Ok(WorkerRecord {
         id: row.try_get(0)?,

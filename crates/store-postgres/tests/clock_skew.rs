@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use common::{SchemaGuard, new_task, now};
 use rustqueue_core::clock::Clock;
-use rustqueue_core::store::{ClaimParams, Store};
+use rustqueue_core::store::{
+    LeaseToken, Store, TaskClaimParams, TaskEventsParams, TaskInsertManyParams,
+};
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 use rustqueue_core::{Engine, EngineConfig, Registry};
 use rustqueue_store_tests::eventually;
@@ -41,12 +43,12 @@ async fn skewed_node(store: Arc<dyn Store>, skew: TimeDelta) -> Engine {
 
 /// Leases the next EMAIL task on `store` by the true time, until `expires_at`.
 async fn hold(store: &dyn Store, token: i64, expires_at: Timestamp) -> String {
-    let params = ClaimParams {
+    let params = TaskClaimParams {
         types: vec!["EMAIL".to_owned()],
         limit: 1,
         now: now(),
         lease_expires_at: expires_at,
-        lease_token: token,
+        lease_token: LeaseToken(token),
         holder: "test-worker".to_owned(),
     };
     let mut leases = store.task_claim(&params).await.expect("claim");
@@ -58,7 +60,10 @@ async fn a_node_running_ahead_rescues_only_leases_that_really_expired() {
     let schema = SchemaGuard::new();
     let holder: Arc<dyn Store> = Arc::new(schema.connect().await);
     holder
-        .task_insert_many(vec![new_task("EMAIL"), new_task("EMAIL")], now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![new_task("EMAIL"), new_task("EMAIL")],
+            now: now(),
+        })
         .await
         .expect("insert");
     let held = hold(&*holder, 1, now() + TimeDelta::seconds(60)).await;
@@ -74,7 +79,10 @@ async fn a_node_running_ahead_rescues_only_leases_that_really_expired() {
     // The same reaper pass saw both tasks: the held one must be untouched.
     let still_held = ahead.get(&held).await.expect("task");
     assert_eq!(still_held.status, TaskStatus::InProgress);
-    let history = holder.task_events(&held).await.expect("history");
+    let history = holder
+        .task_events(&TaskEventsParams::new(&held))
+        .await
+        .expect("history");
     assert!(
         history.iter().all(|e| e.kind != EventKind::LeaseExpired),
         "a held lease was rescued: {history:?}"
@@ -91,7 +99,10 @@ async fn a_node_running_ahead_leases_by_the_database_clock() {
     let delayed = task.id.clone();
     let store = schema.connect().await;
     store
-        .task_insert_many(vec![task, new_task("REMOTE")], now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![task, new_task("REMOTE")],
+            now: now(),
+        })
         .await
         .expect("insert");
 

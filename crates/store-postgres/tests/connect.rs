@@ -7,7 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::{SchemaGuard, inspect, new_task, now, url, url_named};
-use rustqueue_core::store::{ClaimParams, Finish, Outcome, Store, StoreError};
+use rustqueue_core::store::{
+    Finish, LeaseToken, Outcome, Store, StoreError, TaskClaimParams, TaskEventsParams,
+    TaskFinishManyParams, TaskGetParams, TaskInsertManyParams,
+};
 use rustqueue_core::task::EventKind;
 use rustqueue_store_postgres::{ConnectError, PostgresOptions, PostgresStore};
 use rustqueue_store_tests::eventually;
@@ -37,7 +40,10 @@ async fn migrations_apply_once_across_reconnects_and_racing_nodes() {
         );
     }
     stores[0]
-        .task_insert_many(vec![new_task("EMAIL")], now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![new_task("EMAIL")],
+            now: now(),
+        })
         .await
         .expect("insert");
     // Every migration file, each applied once: 0001_init, 0002_retention, 0003_cron,
@@ -105,15 +111,18 @@ async fn nul_in_an_error_message_is_stored_as_a_replacement_character() {
     let (store, _schema) = common::fresh_store().await;
     let task = new_task("EMAIL");
     store
-        .task_insert_many(vec![task.clone()], now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![task.clone()],
+            now: now(),
+        })
         .await
         .expect("insert");
-    let params = ClaimParams {
+    let params = TaskClaimParams {
         types: vec!["EMAIL".to_owned()],
         limit: 1,
         now: now(),
         lease_expires_at: now() + chrono::TimeDelta::seconds(30),
-        lease_token: 1,
+        lease_token: LeaseToken(1),
         holder: "test-worker".to_owned(),
     };
     let lease = store
@@ -129,14 +138,24 @@ async fn nul_in_an_error_message_is_stored_as_a_replacement_character() {
     let finish = Finish::new(&lease, failed, EventKind::Failed, Some(error));
 
     let applied = store
-        .task_finish_many(vec![finish], now())
+        .task_finish_many(TaskFinishManyParams {
+            finishes: vec![finish],
+            now: now(),
+        })
         .await
         .expect("finish");
 
     assert_eq!(applied, [true]);
-    let stored = store.task_get(&task.id).await.expect("get").expect("task");
+    let stored = store
+        .task_get(&TaskGetParams::new(&task.id))
+        .await
+        .expect("get")
+        .expect("task");
     assert_eq!(stored.last_error.as_deref(), Some("bad\u{FFFD}byte"));
-    let events = store.task_events(&task.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&task.id))
+        .await
+        .expect("events");
     let last = events.last().expect("events");
     assert_eq!(last.message.as_deref(), Some("bad\u{FFFD}byte"));
 }
@@ -162,7 +181,7 @@ async fn the_store_recovers_when_the_server_drops_its_connections() {
     let store = PostgresStore::connect(&url_named(&name), schema.options())
         .await
         .expect("connect");
-    let signal = store.work_signal().expect("signal");
+    let signal = store.cluster().expect("signal").work_signal();
     store.ping().await.expect("ping");
 
     // What a restart does to this node: every session ends with admin_shutdown.
@@ -185,7 +204,10 @@ async fn the_store_recovers_when_the_server_drops_its_connections() {
         .expect("the LISTEN connection comes back and fires once");
     let other = schema.connect().await;
     other
-        .task_insert_many(vec![new_task("EMAIL")], now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![new_task("EMAIL")],
+            now: now(),
+        })
         .await
         .expect("insert");
     tokio::time::timeout(Duration::from_secs(20), signal.notified())

@@ -5,9 +5,12 @@
 mod common;
 
 use common::{SchemaGuard, inspect, new_task, now, url};
-use rustqueue_core::store::{CLAIM_ORDER_SQL, ClaimParams, Store};
 use rustqueue_store_postgres::PostgresStore;
 use tokio::task::JoinSet;
+
+use rustqueue_core::store::{
+    CLAIM_ORDER_SQL, LeaseToken, Store, TaskClaimParams, TaskInsertManyParams,
+};
 
 /// Every function in `schema`: name, arguments, result, language, settings,
 /// volatility and body, with the schema's name taken out so that two
@@ -114,15 +117,18 @@ async fn connecting_again_and_at_once_leaves_the_functions_as_they_were() {
 
     // The first store's prepared claim still runs against the replaced bodies.
     first
-        .task_insert_many(vec![new_task("EMAIL")], now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![new_task("EMAIL")],
+            now: now(),
+        })
         .await
         .expect("insert");
     let claimed = first
-        .task_claim(&ClaimParams {
+        .task_claim(&TaskClaimParams {
             types: vec!["EMAIL".to_owned()],
             limit: 10,
             now: now(),
-            lease_token: 7,
+            lease_token: LeaseToken(7),
             lease_expires_at: now() + chrono::TimeDelta::seconds(30),
             holder: "node:test".to_owned(),
         })

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use common::{SchemaGuard, new_task, now};
-use rustqueue_core::store::{ClaimParams, Finish, Outcome, Store};
+use rustqueue_core::store::{
+    Cluster, Finish, LeaseToken, Outcome, PeriodicTakeTurnParams, QueueSetPausedParams, Store,
+    TaskClaimParams, TaskEventsParams, TaskFinishManyParams, TaskInsertManyParams,
+};
 use rustqueue_core::task::EventKind;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -24,14 +27,14 @@ async fn woken(signal: &Notify, what: &str) {
         .unwrap_or_else(|_| panic!("no wake-up after {what}"));
 }
 
-fn claim_params(limit: usize, token: i64) -> ClaimParams {
+fn claim_params(limit: usize, token: i64) -> TaskClaimParams {
     let now = now();
-    ClaimParams {
+    TaskClaimParams {
         types: vec!["EMAIL".to_owned()],
         limit,
         now,
         lease_expires_at: now + TimeDelta::seconds(30),
-        lease_token: token,
+        lease_token: LeaseToken(token),
         holder: "test-worker".to_owned(),
     }
 }
@@ -46,7 +49,10 @@ async fn two_nodes_claiming_at_once_never_share_a_task() {
     let news: Vec<_> = (0..600).map(|_| new_task("EMAIL")).collect();
     let all: HashSet<String> = news.iter().map(|t| t.id.clone()).collect();
     nodes[0]
-        .task_insert_many(news, now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news,
+            now: now(),
+        })
         .await
         .expect("insert");
 
@@ -82,18 +88,22 @@ async fn writes_on_one_node_wake_the_other() {
     let schema = SchemaGuard::new();
     let (idle, busy) = (schema.connect().await, schema.connect().await);
     let signal = idle
-        .work_signal()
-        .expect("a shared store has a work signal");
+        .cluster()
+        .expect("a shared store has a work signal")
+        .work_signal();
 
-    busy.task_insert_many(vec![new_task("EMAIL")], now())
-        .await
-        .expect("insert");
+    busy.task_insert_many(TaskInsertManyParams {
+        tasks: vec![new_task("EMAIL")],
+        now: now(),
+    })
+    .await
+    .expect("insert");
     woken(&signal, "an insert").await;
 
-    busy.queue_set_paused("default", true, now())
+    busy.queue_set_paused(&QueueSetPausedParams::new("default", true, now()))
         .await
         .expect("pause");
-    busy.queue_set_paused("default", false, now())
+    busy.queue_set_paused(&QueueSetPausedParams::new("default", false, now()))
         .await
         .expect("resume");
     woken(&signal, "a resumed queue").await;
@@ -111,9 +121,12 @@ async fn writes_on_one_node_wake_the_other() {
         error: "later".to_owned(),
     };
     let finish = Finish::new(&lease, retry, EventKind::RetryScheduled, None);
-    busy.task_finish_many(vec![finish], now())
-        .await
-        .expect("finish");
+    busy.task_finish_many(TaskFinishManyParams {
+        finishes: vec![finish],
+        now: now(),
+    })
+    .await
+    .expect("finish");
     woken(&signal, "a retry").await;
 }
 
@@ -121,9 +134,12 @@ async fn writes_on_one_node_wake_the_other() {
 async fn stores_in_other_schemas_are_apart() {
     let (first, second) = (SchemaGuard::new(), SchemaGuard::new());
     let (a, b) = (first.connect().await, second.connect().await);
-    a.task_insert_many(vec![new_task("EMAIL")], now())
-        .await
-        .expect("insert");
+    a.task_insert_many(TaskInsertManyParams {
+        tasks: vec![new_task("EMAIL")],
+        now: now(),
+    })
+    .await
+    .expect("insert");
 
     assert!(
         b.task_claim(&claim_params(10, 1))
@@ -159,13 +175,13 @@ async fn a_periodic_job_gets_one_turn_per_period_across_nodes() {
     for node in nodes {
         racing.spawn(async move {
             let first = node
-                .periodic_take_turn("reaper", every, start)
+                .periodic_take_turn(&PeriodicTakeTurnParams::new("reaper", every, start))
                 .await
                 .expect("turn");
             // The same tick a moment later, and the next tick.
             let late = start + TimeDelta::milliseconds(300);
             let again = node
-                .periodic_take_turn("reaper", every, late)
+                .periodic_take_turn(&PeriodicTakeTurnParams::new("reaper", every, late))
                 .await
                 .expect("turn");
             (first, again, node)
@@ -186,14 +202,14 @@ async fn a_periodic_job_gets_one_turn_per_period_across_nodes() {
     );
     let next_tick = start + every;
     let other_job = nodes[0]
-        .periodic_take_turn("cron", every, start)
+        .periodic_take_turn(&PeriodicTakeTurnParams::new("cron", every, start))
         .await
         .expect("turn");
     assert!(other_job, "jobs take turns apart");
     let mut next = Vec::new();
     for node in &nodes {
         next.push(
-            node.periodic_take_turn("reaper", every, next_tick)
+            node.periodic_take_turn(&PeriodicTakeTurnParams::new("reaper", every, next_tick))
                 .await
                 .expect("turn"),
         );
@@ -212,12 +228,15 @@ async fn a_rescue_on_one_node_never_races_a_completion_on_another() {
     let reaper_node = Arc::new(schema.connect().await);
     let news: Vec<_> = (0..300).map(|_| new_task("EMAIL")).collect();
     worker_node
-        .task_insert_many(news, now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news,
+            now: now(),
+        })
         .await
         .expect("insert");
     // Leases that have just lapsed: the worker is late, the reaper is due.
     let claimed_at = now();
-    let params = ClaimParams {
+    let params = TaskClaimParams {
         lease_expires_at: claimed_at,
         ..claim_params(300, 7)
     };
@@ -254,9 +273,12 @@ async fn a_rescue_on_one_node_never_races_a_completion_on_another() {
         let mut applied = Vec::new();
         for chunk in finishes.chunks(20) {
             applied.extend(
-                node.task_finish_many(chunk.to_vec(), now())
-                    .await
-                    .expect("finish"),
+                node.task_finish_many(TaskFinishManyParams {
+                    finishes: chunk.to_vec(),
+                    now: now(),
+                })
+                .await
+                .expect("finish"),
             );
         }
         applied
@@ -275,7 +297,7 @@ async fn a_rescue_on_one_node_never_races_a_completion_on_another() {
             lease.task.id
         );
         let events = worker_node
-            .task_events(&lease.task.id)
+            .task_events(&TaskEventsParams::new(&lease.task.id))
             .await
             .expect("events");
         let endings = events

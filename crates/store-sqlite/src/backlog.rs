@@ -104,7 +104,7 @@ fn queue_backlog(conn: &Connection, queue: String, now: i64) -> Result<QueueBack
     let oldest_ready_at = oldest
         .map(|at| {
             chrono::DateTime::from_timestamp_micros(at)
-                .ok_or_else(|| StoreError::Other(format!("stored run_at {at} is out of range")))
+                .ok_or_else(|| StoreError::other(format!("stored run_at {at} is out of range")))
         })
         .transpose()?;
     Ok(QueueBacklog {

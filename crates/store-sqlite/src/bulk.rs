@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
-use rustqueue_core::store::{BulkDeleted, PruneParams, Selection, StoreError, TaskFilter};
+use rustqueue_core::store::{BulkDeleted, Selection, StoreError, TaskFilter, TaskPruneParams};
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 
 use crate::counters::Deltas;
@@ -47,7 +47,7 @@ fn by_filter(conn: &Connection, filter: &TaskFilter) -> rusqlite::Result<(String
 
 fn chunk_json(ids: &[String]) -> Result<String, Fault> {
     serde_json::to_string(ids)
-        .map_err(|err| StoreError::Other(format!("cannot encode task ids: {err}")).into())
+        .map_err(|err| StoreError::other(format!("cannot encode task ids: {err}")).into())
 }
 
 /// Runs `sql` once per chunk of ids (or once for a filter), mapping every returned row.
@@ -144,7 +144,7 @@ const PRUNABLE: &str = "SELECT id FROM tasks INDEXED BY tasks_finished \
 /// Retention: deletes up to `limit` tasks of `status` finished before the
 /// time. The choice and the delete share the writer's transaction, so no
 /// change can come between them.
-pub(crate) fn prune(conn: &Connection, params: &PruneParams) -> Result<u64, Fault> {
+pub(crate) fn prune(conn: &Connection, params: &TaskPruneParams) -> Result<u64, Fault> {
     let ids = conn
         .prepare_cached(PRUNABLE)?
         .query_map(

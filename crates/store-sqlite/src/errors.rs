@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 
 use rusqlite::ErrorCode;
+
 use rustqueue_core::store::StoreError;
 
 /// Why a SQLite store could not be opened.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OpenError {
     /// The database URL is not a `sqlite://` URL naming a file.
     #[error("invalid sqlite url {url:?}: {reason}")]
@@ -80,8 +82,8 @@ pub enum OpenError {
 impl From<OpenError> for StoreError {
     fn from(err: OpenError) -> Self {
         match err {
-            OpenError::Locked { .. } => StoreError::Unavailable(err.to_string()),
-            other => StoreError::Other(other.to_string()),
+            OpenError::Locked { .. } => StoreError::unavailable(err),
+            other => StoreError::other(other),
         }
     }
 }
@@ -118,13 +120,12 @@ impl From<Fault> for StoreError {
 
 /// Maps a SQLite error to the shared kinds: the one place this happens.
 pub(crate) fn store_error(err: rusqlite::Error) -> StoreError {
-    let message = err.to_string();
     if matches!(err, rusqlite::Error::QueryReturnedNoRows) {
         return StoreError::NotFound;
     }
     match err.sqlite_error_code() {
-        Some(ErrorCode::ConstraintViolation) => StoreError::Conflict(message),
-        Some(ErrorCode::DiskFull) => StoreError::Full(message),
+        Some(ErrorCode::ConstraintViolation) => StoreError::conflict(err),
+        Some(ErrorCode::DiskFull) => StoreError::full(err),
         // Worth retrying: contention, or an I/O fault that may pass.
         Some(
             ErrorCode::DatabaseBusy
@@ -133,20 +134,14 @@ pub(crate) fn store_error(err: rusqlite::Error) -> StoreError {
             | ErrorCode::CannotOpen
             | ErrorCode::OutOfMemory
             | ErrorCode::FileLockingProtocolFailed,
-        ) => StoreError::Unavailable(message),
-        _ => StoreError::Other(message),
+        ) => StoreError::unavailable(err),
+        _ => StoreError::other(err),
     }
 }
 
 /// A copy of a store error, for replying to every command of a failed commit.
 pub(crate) fn copy(err: &StoreError) -> StoreError {
-    match err {
-        StoreError::NotFound => StoreError::NotFound,
-        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        StoreError::Full(m) => StoreError::Full(m.clone()),
-        StoreError::Other(m) => StoreError::Other(m.clone()),
-    }
+    err.copied()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use rustqueue_core::store::{
-    ClaimParams, Finish, Lease, LeaseToken, Outcome, StoreError, claim_order,
+    Finish, Lease, LeaseToken, Outcome, StoreError, TaskClaimParams, claim_order,
 };
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 
@@ -24,20 +24,20 @@ pub(crate) const CLAIM: &str = concat!(
 );
 
 /// Leases up to `limit` ready tasks in claim order, each with a `started` event.
-pub(crate) fn claim(conn: &Connection, params: &ClaimParams) -> Result<Vec<Lease>, Fault> {
+pub(crate) fn claim(conn: &Connection, params: &TaskClaimParams) -> Result<Vec<Lease>, Fault> {
     let now = params.now;
     let due = ready::due(conn, &params.types, now, params.limit)?;
     if due.is_empty() {
         return Ok(Vec::new());
     }
     let ids = serde_json::to_string(&due)
-        .map_err(|err| StoreError::Other(format!("cannot encode task ids: {err}")))?;
+        .map_err(|err| StoreError::other(format!("cannot encode task ids: {err}")))?;
     let mut leases = conn
         .prepare_cached(CLAIM)?
         .query_map(
             params![
                 micros(now),
-                params.lease_token,
+                params.lease_token.0,
                 micros(params.lease_expires_at),
                 ids,
                 params.holder
@@ -70,7 +70,7 @@ pub(crate) fn claim(conn: &Connection, params: &ClaimParams) -> Result<Vec<Lease
 /// The task types as a JSON array, for `json_each` (one statement for any number of types).
 pub(crate) fn types_json(types: &[String]) -> Result<String, Fault> {
     serde_json::to_string(types)
-        .map_err(|err| StoreError::Other(format!("cannot encode task types: {err}")).into())
+        .map_err(|err| StoreError::other(format!("cannot encode task types: {err}")).into())
 }
 
 /// Applies each finish whose guard holds and says which were applied.

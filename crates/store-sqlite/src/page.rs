@@ -4,7 +4,7 @@
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
-use rustqueue_core::store::{PageOrder, PageParams};
+use rustqueue_core::store::{PageOrder, TaskPageParams};
 use rustqueue_core::task::Task;
 
 use crate::errors::Fault;
@@ -12,7 +12,7 @@ use crate::filter;
 use crate::rows::{self, limit_column, task_columns};
 
 /// One page of tasks matching the filter, after the cursor, in order.
-pub(crate) fn page(conn: &Connection, params: &PageParams) -> Result<Vec<Task>, Fault> {
+pub(crate) fn page(conn: &Connection, params: &TaskPageParams) -> Result<Vec<Task>, Fault> {
     if params.limit == 0 {
         return Ok(Vec::new());
     }

@@ -2,7 +2,7 @@
 //! connection and sees the latest commit.
 
 use rusqlite::{Connection, params};
-use rustqueue_core::store::{Lease, ListParams};
+use rustqueue_core::store::{Lease, TaskListParams};
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
 
 use crate::errors::Fault;
@@ -63,7 +63,7 @@ pub(crate) const RUNNING: &str = concat!(
 );
 
 /// Tasks oldest first, optionally of one status, optionally limited.
-pub(crate) fn list(conn: &Connection, params: &ListParams) -> Result<Vec<Task>, Fault> {
+pub(crate) fn list(conn: &Connection, params: &TaskListParams) -> Result<Vec<Task>, Fault> {
     // LIMIT -1 is SQLite's "no limit".
     let limit = params.limit.map_or(-1, limit_column);
     let sql = params.status.map_or(LIST_ALL, list_status_sql);

@@ -7,12 +7,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
-use rustqueue_core::store::{StoreError, StoreResult};
 use tokio::sync::Semaphore;
 
 use crate::connection::open_reader;
 use crate::errors::Fault;
 use crate::options::SqliteOptions;
+
+use rustqueue_core::store::{StoreError, StoreResult};
 
 /// Read connections, opened on first use and reused.
 pub(crate) struct Readers {
@@ -43,7 +44,7 @@ impl Readers {
     {
         let _permit =
             self.permits.acquire().await.map_err(|_| {
-                StoreError::Unavailable("the sqlite read pool is closed".to_owned())
+                StoreError::unavailable("the sqlite read pool is closed".to_owned())
             })?;
         let pool = Arc::clone(self);
         let joined = tokio::task::spawn_blocking(move || {
@@ -55,7 +56,7 @@ impl Readers {
         .await;
         match joined {
             Ok(outcome) => outcome.map_err(StoreError::from),
-            Err(err) => Err(StoreError::Other(format!("sqlite read task failed: {err}"))),
+            Err(err) => Err(StoreError::other(format!("sqlite read task failed: {err}"))),
         }
     }
 

@@ -166,7 +166,7 @@ pub(crate) fn next_run_at(conn: &Connection, types: &[String]) -> Result<Option<
         return Ok(None);
     };
     let at = chrono::DateTime::from_timestamp_micros(earliest)
-        .ok_or_else(|| StoreError::Other(format!("stored run_at {earliest} is out of range")))?;
+        .ok_or_else(|| StoreError::other(format!("stored run_at {earliest} is out of range")))?;
     Ok(Some(at))
 }
 

@@ -7,13 +7,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rustqueue_core::store::QueueBacklog;
 use rustqueue_core::store::{
-    BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
-    ListParams, PageParams, PruneParams, QueueState, Selection, Store, StoreError, StoreResult,
-    WorkerRecord,
+    BulkDeleted, Cluster, CountRow, CronFireParams, CronRecord, CronRegisterParams,
+    CronSetEnabledParams, Inserted, Lease, QueueBacklog, QueueBacklogParams, QueueSetPausedParams,
+    QueueState, Store, StoreError, StoreResult, TaskClaimParams, TaskDeleteManyParams,
+    TaskDeleteParams, TaskEventsParams, TaskFinishManyParams, TaskGetManyParams, TaskGetParams,
+    TaskHeartbeatParams, TaskInsertManyParams, TaskListExpiredParams, TaskListParams,
+    TaskListRunningParams, TaskNextRunAtParams, TaskPageParams, TaskPruneParams,
+    TaskRetryManyParams, TaskRetryParams, WorkerListParams, WorkerPruneParams, WorkerRecord,
 };
-use rustqueue_core::task::{NewTask, Task, TaskEvent, TaskStatus, Timestamp};
+use rustqueue_core::task::{Task, TaskEvent, TaskStatus, Timestamp};
 
 use crate::backlog;
 use crate::checkpointer::Checkpointer;
@@ -82,175 +85,15 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    fn is_exclusive(&self) -> bool {
-        // The lock file keeps every other process out while this store is open.
-        true
+    fn cluster(&self) -> Option<&dyn Cluster> {
+        // One process owns the file: nothing to share with other nodes.
+        None
     }
 
-    async fn ping(&self) -> StoreResult<()> {
-        if !self.writer.is_running() {
-            return Err(StoreError::Unavailable(
-                "the sqlite writer has stopped".to_owned(),
-            ));
-        }
-        self.readers
-            .run(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |_| Ok(()))?))
-            .await
-    }
-
-    async fn task_insert_many(
-        &self,
-        tasks: Vec<NewTask>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<Inserted>> {
-        if tasks.is_empty() {
-            return Ok(Vec::new());
-        }
+    async fn cron_fire(&self, params: CronFireParams) -> StoreResult<Option<Task>> {
+        let CronFireParams { fire, now } = params;
         self.writer
-            .run(move |conn| insert::insert_many(conn, tasks, now))
-            .await
-    }
-
-    async fn task_get(&self, id: &str) -> StoreResult<Option<Task>> {
-        let id = id.to_owned();
-        self.readers
-            .run(move |conn| Ok(tasks::get(conn, &id)?))
-            .await
-    }
-
-    async fn task_list(&self, params: &ListParams) -> StoreResult<Vec<Task>> {
-        let params = params.clone();
-        self.readers
-            .run(move |conn| queries::list(conn, &params))
-            .await
-    }
-
-    async fn task_events(&self, id: &str) -> StoreResult<Vec<TaskEvent>> {
-        let id = id.to_owned();
-        self.readers.run(move |conn| history::read(conn, &id)).await
-    }
-
-    async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>> {
-        self.readers.run(counters::by_status).await
-    }
-
-    async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>> {
-        let params = params.clone();
-        self.readers
-            .run(move |conn| page::page(conn, &params))
-            .await
-    }
-
-    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
-        self.readers.run(counters::rows).await
-    }
-
-    async fn task_retry_many(
-        &self,
-        selection: &Selection,
-        now: Timestamp,
-    ) -> StoreResult<Vec<String>> {
-        let selection = selection.clone();
-        self.writer
-            .run(move |conn| bulk::retry_many(conn, &selection, now))
-            .await
-    }
-
-    async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted> {
-        let selection = selection.clone();
-        self.writer
-            .run(move |conn| bulk::delete_many(conn, &selection))
-            .await
-    }
-
-    async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64> {
-        let params = params.clone();
-        self.writer
-            .run(move |conn| bulk::prune(conn, &params))
-            .await
-    }
-
-    async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>> {
-        if params.limit == 0 || params.types.is_empty() {
-            return Ok(Vec::new());
-        }
-        let params = params.clone();
-        self.writer
-            .run(move |conn| lease::claim(conn, &params))
-            .await
-    }
-
-    async fn task_next_run_at(&self, types: &[String]) -> StoreResult<Option<Timestamp>> {
-        let types = types.to_vec();
-        self.readers
-            .run(move |conn| ready::next_run_at(conn, &types))
-            .await
-    }
-
-    async fn task_finish_many(
-        &self,
-        finishes: Vec<Finish>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<bool>> {
-        if finishes.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.writer
-            .run(move |conn| lease::finish_many(conn, finishes, now))
-            .await
-    }
-
-    async fn task_heartbeat(
-        &self,
-        leases: &[(String, LeaseToken)],
-        expires_at: Timestamp,
-    ) -> StoreResult<Vec<String>> {
-        if leases.is_empty() {
-            return Ok(Vec::new());
-        }
-        let leases = leases.to_vec();
-        self.writer
-            .run(move |conn| lease::heartbeat(conn, &leases, expires_at))
-            .await
-    }
-
-    async fn task_list_expired(
-        &self,
-        expired_by: Timestamp,
-        limit: usize,
-    ) -> StoreResult<Vec<Lease>> {
-        self.readers
-            .run(move |conn| queries::expired(conn, expired_by, limit))
-            .await
-    }
-
-    async fn task_list_running(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<Lease>> {
-        let after = after.map(str::to_owned);
-        self.readers
-            .run(move |conn| queries::running(conn, after.as_deref(), limit))
-            .await
-    }
-
-    async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task> {
-        let id = id.to_owned();
-        self.writer
-            .run(move |conn| tasks::retry(conn, &id, now))
-            .await
-    }
-
-    async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>> {
-        let id = id.to_owned();
-        self.writer.run(move |conn| tasks::delete(conn, &id)).await
-    }
-
-    async fn cron_register(&self, names: &[String], now: Timestamp) -> StoreResult<()> {
-        let names = names.to_vec();
-        self.writer
-            .run(move |conn| cron::register(conn, &names, now))
+            .run(move |conn| cron::fire(conn, fire, now))
             .await
     }
 
@@ -258,32 +101,38 @@ impl Store for SqliteStore {
         self.readers.run(cron::list).await
     }
 
-    async fn cron_set_enabled(
-        &self,
-        name: &str,
-        enabled: bool,
-        now: Timestamp,
-    ) -> StoreResult<CronRecord> {
-        let name = name.to_owned();
+    async fn cron_register(&self, params: &CronRegisterParams) -> StoreResult<()> {
+        let params = params.clone();
         self.writer
-            .run(move |conn| cron::set_enabled(conn, &name, enabled, now))
+            .run(move |conn| cron::register(conn, &params.names, params.now))
             .await
     }
 
-    async fn cron_fire(&self, fire: CronFire, now: Timestamp) -> StoreResult<Option<Task>> {
+    async fn cron_set_enabled(&self, params: &CronSetEnabledParams) -> StoreResult<CronRecord> {
+        let params = params.clone();
         self.writer
-            .run(move |conn| cron::fire(conn, fire, now))
+            .run(move |conn| cron::set_enabled(conn, &params.name, params.enabled, params.now))
             .await
     }
 
-    async fn task_clear(&self) -> StoreResult<u64> {
-        self.writer.run(tasks::clear).await
+    fn is_exclusive(&self) -> bool {
+        // The lock file keeps every other process out while this store is open.
+        true
     }
 
-    async fn queue_set_paused(&self, name: &str, paused: bool, now: Timestamp) -> StoreResult<()> {
-        let name = name.to_owned();
-        self.writer
-            .run(move |conn| queues::set_paused(conn, &name, paused, now))
+    async fn ping(&self) -> StoreResult<()> {
+        if !self.writer.is_running() {
+            return Err(StoreError::unavailable("the sqlite writer has stopped"));
+        }
+        self.readers
+            .run(|conn| Ok(conn.prepare_cached("SELECT 1")?.query_row([], |_| Ok(()))?))
+            .await
+    }
+
+    async fn queue_backlog(&self, params: &QueueBacklogParams) -> StoreResult<Vec<QueueBacklog>> {
+        let now = params.now;
+        self.readers
+            .run(move |conn| backlog::backlog(conn, now))
             .await
     }
 
@@ -291,28 +140,161 @@ impl Store for SqliteStore {
         self.readers.run(queues::list).await
     }
 
-    async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {
-        let record = record.clone();
+    async fn queue_set_paused(&self, params: &QueueSetPausedParams) -> StoreResult<()> {
+        let params = params.clone();
         self.writer
-            .run(move |conn| workers::record(conn, &record))
+            .run(move |conn| queues::set_paused(conn, &params.name, params.paused, params.now))
             .await
     }
 
-    async fn worker_list(&self, seen_since: Timestamp) -> StoreResult<Vec<WorkerRecord>> {
+    async fn task_claim(&self, params: &TaskClaimParams) -> StoreResult<Vec<Lease>> {
+        let params = params.clone();
+        self.writer
+            .run(move |conn| lease::claim(conn, &params))
+            .await
+    }
+
+    async fn task_clear(&self) -> StoreResult<u64> {
+        self.writer.run(tasks::clear).await
+    }
+
+    async fn task_count_rows(&self) -> StoreResult<Vec<CountRow>> {
+        self.readers.run(counters::rows).await
+    }
+
+    async fn task_counts(&self) -> StoreResult<BTreeMap<TaskStatus, u64>> {
+        self.readers.run(counters::by_status).await
+    }
+
+    async fn task_delete(&self, params: &TaskDeleteParams) -> StoreResult<Option<Task>> {
+        let id = params.id.clone();
+        self.writer.run(move |conn| tasks::delete(conn, &id)).await
+    }
+
+    async fn task_delete_many(&self, params: &TaskDeleteManyParams) -> StoreResult<BulkDeleted> {
+        let selection = params.selection.clone();
+        self.writer
+            .run(move |conn| bulk::delete_many(conn, &selection))
+            .await
+    }
+
+    async fn task_events(&self, params: &TaskEventsParams) -> StoreResult<Vec<TaskEvent>> {
+        let id = params.id.clone();
+        self.readers.run(move |conn| history::read(conn, &id)).await
+    }
+
+    async fn task_finish_many(&self, params: TaskFinishManyParams) -> StoreResult<Vec<bool>> {
+        let TaskFinishManyParams { finishes, now } = params;
+        self.writer
+            .run(move |conn| lease::finish_many(conn, finishes, now))
+            .await
+    }
+
+    async fn task_get(&self, params: &TaskGetParams) -> StoreResult<Option<Task>> {
+        let id = params.id.clone();
+        self.readers
+            .run(move |conn| Ok(tasks::get(conn, &id)?))
+            .await
+    }
+
+    async fn task_get_many(&self, params: &TaskGetManyParams) -> StoreResult<Vec<Task>> {
+        let ids = params.ids.clone();
+        self.readers
+            .run(move |conn| tasks::get_many(conn, &ids))
+            .await
+    }
+
+    async fn task_heartbeat(&self, params: &TaskHeartbeatParams) -> StoreResult<Vec<String>> {
+        let params = params.clone();
+        self.writer
+            .run(move |conn| lease::heartbeat(conn, &params.leases, params.expires_at))
+            .await
+    }
+
+    async fn task_insert_many(&self, params: TaskInsertManyParams) -> StoreResult<Vec<Inserted>> {
+        let TaskInsertManyParams { tasks, now } = params;
+        self.writer
+            .run(move |conn| insert::insert_many(conn, tasks, now))
+            .await
+    }
+
+    async fn task_list(&self, params: &TaskListParams) -> StoreResult<Vec<Task>> {
+        let params = params.clone();
+        self.readers
+            .run(move |conn| queries::list(conn, &params))
+            .await
+    }
+
+    async fn task_list_expired(&self, params: &TaskListExpiredParams) -> StoreResult<Vec<Lease>> {
+        let TaskListExpiredParams { expired_by, limit } = *params;
+        self.readers
+            .run(move |conn| queries::expired(conn, expired_by, limit))
+            .await
+    }
+
+    async fn task_list_running(&self, params: &TaskListRunningParams) -> StoreResult<Vec<Lease>> {
+        let params = params.clone();
+        self.readers
+            .run(move |conn| queries::running(conn, params.after.as_deref(), params.limit))
+            .await
+    }
+
+    async fn task_next_run_at(
+        &self,
+        params: &TaskNextRunAtParams,
+    ) -> StoreResult<Option<Timestamp>> {
+        let types = params.types.clone();
+        self.readers
+            .run(move |conn| ready::next_run_at(conn, &types))
+            .await
+    }
+
+    async fn task_page(&self, params: &TaskPageParams) -> StoreResult<Vec<Task>> {
+        let params = params.clone();
+        self.readers
+            .run(move |conn| page::page(conn, &params))
+            .await
+    }
+
+    async fn task_prune(&self, params: &TaskPruneParams) -> StoreResult<u64> {
+        let params = params.clone();
+        self.writer
+            .run(move |conn| bulk::prune(conn, &params))
+            .await
+    }
+
+    async fn task_retry(&self, params: &TaskRetryParams) -> StoreResult<Task> {
+        let params = params.clone();
+        self.writer
+            .run(move |conn| tasks::retry(conn, &params.id, params.now))
+            .await
+    }
+
+    async fn task_retry_many(&self, params: &TaskRetryManyParams) -> StoreResult<Vec<String>> {
+        let params = params.clone();
+        self.writer
+            .run(move |conn| bulk::retry_many(conn, &params.selection, params.now))
+            .await
+    }
+
+    async fn worker_list(&self, params: &WorkerListParams) -> StoreResult<Vec<WorkerRecord>> {
+        let seen_since = params.seen_since;
         self.readers
             .run(move |conn| workers::list(conn, seen_since))
             .await
     }
 
-    async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
+    async fn worker_prune(&self, params: &WorkerPruneParams) -> StoreResult<u64> {
+        let seen_before = params.seen_before;
         self.writer
             .run(move |conn| workers::prune(conn, seen_before))
             .await
     }
 
-    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
-        self.readers
-            .run(move |conn| backlog::backlog(conn, now))
+    async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {
+        let record = record.clone();
+        self.writer
+            .run(move |conn| workers::record(conn, &record))
             .await
     }
 }

@@ -1,5 +1,7 @@
 //! Writes that people make: retrying, deleting and clearing tasks; and
-//! reading one task. Each write runs inside the writer's transaction.
+//! reading tasks by id. Each write runs inside the writer's transaction.
+
+use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use rustqueue_core::store::StoreError;
@@ -15,12 +17,12 @@ use crate::{history, id_clock, search};
 pub(crate) fn retry(conn: &Connection, id: &str, now: Timestamp) -> Result<Task, Fault> {
     let task = get(conn, id)?.ok_or(StoreError::NotFound)?;
     if task.status != TaskStatus::Failed {
-        return Err(StoreError::Conflict(format!("task is {}, not FAILED", task.status)).into());
+        return Err(StoreError::conflict(format!("task is {}, not FAILED", task.status)).into());
     }
     if let Some(key) = task.unique_key.as_deref()
         && key_holder(conn, key)?.is_some_and(|holder| holder.id != id)
     {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::conflict(format!(
             "unique key {key:?} is held by another unfinished task"
         ))
         .into());
@@ -94,4 +96,22 @@ pub(crate) fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Task>>
     conn.prepare_cached(sql)?
         .query_row([id], rows::task)
         .optional()
+}
+
+/// The tasks with these ids in one statement, in the order asked; unknown
+/// ids are skipped, and an id asked twice comes back twice.
+pub(crate) fn get_many(conn: &Connection, ids: &[String]) -> Result<Vec<Task>, Fault> {
+    let sql = concat!(
+        "SELECT ",
+        task_columns!(),
+        " FROM tasks WHERE id IN (SELECT value FROM json_each(?1))"
+    );
+    let asked = serde_json::to_string(ids)
+        .map_err(|err| StoreError::other(format!("cannot encode task ids: {err}")))?;
+    let found: HashMap<String, Task> = conn
+        .prepare_cached(sql)?
+        .query_map([asked], rows::task)?
+        .map(|task| task.map(|task| (task.id.clone(), task)))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
 }

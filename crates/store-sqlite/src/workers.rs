@@ -21,7 +21,7 @@ const UPSERT: &str = "INSERT INTO workers (id, kind, types, hostname, pid, concu
 /// Creates or updates a worker's record.
 pub(crate) fn record(conn: &Connection, seen: &WorkerRecord) -> Result<(), Fault> {
     let types = serde_json::to_string(&seen.types)
-        .map_err(|err| StoreError::Other(format!("cannot encode task types: {err}")))?;
+        .map_err(|err| StoreError::other(format!("cannot encode task types: {err}")))?;
     conn.prepare_cached(UPSERT)?.execute(params![
         seen.id,
         seen.kind.as_str(),

@@ -14,10 +14,11 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
-use rustqueue_core::store::{StoreError, StoreResult};
 use tokio::sync::oneshot;
 
 use crate::errors::{Fault, copy, store_error};
+
+use rustqueue_core::store::{StoreError, StoreResult};
 
 /// The most commands committed together, bounding each caller's wait.
 const MAX_GROUP: usize = 512;
@@ -54,7 +55,7 @@ where
         let outcome =
             std::panic::catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
                 tracing::error!("a sqlite write command panicked");
-                Err(StoreError::Other("a sqlite write command panicked".to_owned()).into())
+                Err(StoreError::other("a sqlite write command panicked".to_owned()).into())
             });
         if conn.is_autocommit() {
             // SQLite rolled the whole transaction back (I/O error, full disk):
@@ -79,7 +80,7 @@ where
             (Some(Err(fault)), _) => Err(fault.into()),
             (Some(Ok(value)), Ok(())) => Ok(value),
             (_, Err(err)) => Err(copy(err)),
-            (None, Ok(())) => Err(StoreError::Other(
+            (None, Ok(())) => Err(StoreError::other(
                 "sqlite writer skipped a command".to_owned(),
             )),
         };
@@ -125,7 +126,7 @@ impl Writer {
             outcome: None,
             reply,
         });
-        let stopped = || StoreError::Unavailable("the sqlite writer has stopped".to_owned());
+        let stopped = || StoreError::unavailable("the sqlite writer has stopped".to_owned());
         self.commands
             .as_ref()
             .ok_or_else(stopped)?

@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use chrono::{SubsecRound, Utc};
-use rustqueue_core::store::{Outcome, Store};
+use rustqueue_core::store::{
+    LeaseToken, Outcome, QueueSetPausedParams, Store, TaskEventsParams, TaskFinishManyParams,
+    TaskGetParams, TaskInsertManyParams, TaskNextRunAtParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus, new_task_id};
 use rustqueue_store_sqlite::testing::TestDatabase;
 use rustqueue_store_sqlite::{OpenError, SqliteOptions, SqliteStore, Synchronous};
@@ -73,15 +76,18 @@ async fn data_survives_close_and_reopen() {
     {
         let store = open(&path);
         store
-            .task_insert_many(vec![done.clone(), waiting.clone()], now)
+            .task_insert_many(TaskInsertManyParams {
+                tasks: vec![done.clone(), waiting.clone()],
+                now,
+            })
             .await
             .expect("insert");
-        let params = rustqueue_core::store::ClaimParams {
+        let params = rustqueue_core::store::TaskClaimParams {
             types: vec!["EMAIL".to_owned()],
             limit: 1,
             now,
             lease_expires_at: now,
-            lease_token: 9,
+            lease_token: LeaseToken(9),
             holder: "test-worker".to_owned(),
         };
         let lease = store.task_claim(&params).await.expect("claim").remove(0);
@@ -97,26 +103,33 @@ async fn data_survives_close_and_reopen() {
         };
         assert_eq!(
             store
-                .task_finish_many(vec![finish], now)
+                .task_finish_many(TaskFinishManyParams {
+                    finishes: vec![finish],
+                    now
+                })
                 .await
                 .expect("finish"),
             [true]
         );
         store
-            .queue_set_paused("bulk", true, now)
+            .queue_set_paused(&QueueSetPausedParams::new("bulk", true, now))
             .await
             .expect("pause");
     }
 
     let store = open(&path);
 
-    let first = store.task_get(&done.id).await.expect("get").expect("kept");
+    let first = store
+        .task_get(&TaskGetParams::new(&done.id))
+        .await
+        .expect("get")
+        .expect("kept");
     assert_eq!(
         (first.status, first.result.as_ref().map(|r| r.get())),
         (TaskStatus::Completed, Some("\"ok\""))
     );
     let second = store
-        .task_get(&waiting.id)
+        .task_get(&TaskGetParams::new(&waiting.id))
         .await
         .expect("get")
         .expect("kept");
@@ -124,7 +137,14 @@ async fn data_survives_close_and_reopen() {
         (second.status, second.payload.get(), second.timeout_ms),
         (TaskStatus::Queued, "[1, 2]", Some(250))
     );
-    assert_eq!(store.task_events(&done.id).await.expect("events").len(), 3);
+    assert_eq!(
+        store
+            .task_events(&TaskEventsParams::new(&done.id))
+            .await
+            .expect("events")
+            .len(),
+        3
+    );
     let queues = store.queue_list().await.expect("queues");
     assert!(queues.iter().any(|q| q.name == "bulk" && q.paused));
 }
@@ -202,7 +222,10 @@ async fn claims_do_not_depend_on_the_counters() {
         ..new_task("1")
     };
     open(&path)
-        .task_insert_many(vec![task.clone()], now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![task.clone()],
+            now,
+        })
         .await
         .expect("insert");
     rusqlite::Connection::open(&path)
@@ -211,16 +234,21 @@ async fn claims_do_not_depend_on_the_counters() {
         .expect("wipe the counters");
 
     let store = open(&path);
-    let params = rustqueue_core::store::ClaimParams {
+    let params = rustqueue_core::store::TaskClaimParams {
         types: vec!["EMAIL".to_owned()],
         limit: 10,
         now,
         lease_expires_at: now,
-        lease_token: 1,
+        lease_token: LeaseToken(1),
         holder: "test-worker".to_owned(),
     };
     assert_eq!(
-        store.task_next_run_at(&params.types).await.expect("next"),
+        store
+            .task_next_run_at(&TaskNextRunAtParams {
+                types: params.types.to_vec()
+            })
+            .await
+            .expect("next"),
         Some(now)
     );
     let leases = store.task_claim(&params).await.expect("claim");
@@ -244,7 +272,10 @@ async fn the_wal_is_checkpointed_in_the_background() {
     let before = size();
     let tasks: Vec<NewTask> = (0..200).map(|n| new_task(&n.to_string())).collect();
     store
-        .task_insert_many(tasks, Utc::now().trunc_subsecs(6))
+        .task_insert_many(TaskInsertManyParams {
+            tasks,
+            now: Utc::now().trunc_subsecs(6),
+        })
         .await
         .expect("insert");
 

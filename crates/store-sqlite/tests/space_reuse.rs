@@ -5,7 +5,10 @@
 use std::path::Path;
 
 use chrono::{SubsecRound, TimeDelta, Utc};
-use rustqueue_core::store::{ClaimParams, Finish, Outcome, PruneParams, Store};
+use rustqueue_core::store::{
+    Finish, LeaseToken, Outcome, Store, TaskClaimParams, TaskFinishManyParams,
+    TaskInsertManyParams, TaskPruneParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus, Timestamp, new_task_id};
 use rustqueue_store_sqlite::testing::TestDatabase;
 use rustqueue_store_sqlite::{SqliteOptions, SqliteStore};
@@ -37,14 +40,17 @@ async fn round(path: &Path) -> u64 {
     let store = SqliteStore::open(path, SqliteOptions::default()).expect("open");
     let now = Utc::now().trunc_subsecs(6);
     let tasks = (0..TASKS_PER_ROUND).map(|n| new_task(n, now)).collect();
-    store.task_insert_many(tasks, now).await.expect("insert");
+    store
+        .task_insert_many(TaskInsertManyParams { tasks, now })
+        .await
+        .expect("insert");
     loop {
-        let params = ClaimParams {
+        let params = TaskClaimParams {
             types: vec!["EMAIL".to_owned()],
             limit: 500,
             now,
             lease_expires_at: now + TimeDelta::seconds(60),
-            lease_token: 7,
+            lease_token: LeaseToken(7),
             holder: "test-worker".to_owned(),
         };
         let leases = store.task_claim(&params).await.expect("claim");
@@ -56,9 +62,12 @@ async fn round(path: &Path) -> u64 {
             .iter()
             .map(|lease| Finish::new(lease, done.clone(), EventKind::Completed, None))
             .collect();
-        store.task_finish_many(finishes, now).await.expect("finish");
+        store
+            .task_finish_many(TaskFinishManyParams { finishes, now })
+            .await
+            .expect("finish");
     }
-    let params = PruneParams {
+    let params = TaskPruneParams {
         status: TaskStatus::Completed,
         finished_before: now + TimeDelta::seconds(1),
         limit: TASKS_PER_ROUND,

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{SubsecRound, TimeDelta, Utc};
-use rustqueue_core::store::{ClaimParams, Finish, Outcome, Store};
+use rustqueue_core::store::{
+    Finish, LeaseToken, Outcome, Store, TaskClaimParams, TaskFinishManyParams, TaskInsertManyParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, new_task_id};
 use rustqueue_store_sqlite::SqliteStore;
 use rustqueue_store_sqlite::testing::TestDatabase;
@@ -43,7 +45,10 @@ async fn fill(store: &SqliteStore) {
                 note: None,
             })
             .collect();
-        store.task_insert_many(news, now).await.expect("insert");
+        store
+            .task_insert_many(TaskInsertManyParams { tasks: news, now })
+            .await
+            .expect("insert");
     }
 }
 
@@ -60,12 +65,12 @@ async fn drain(store: Arc<SqliteStore>, token: i64) -> Drained {
     let mut drained = Drained::default();
     loop {
         let now = Utc::now();
-        let params = ClaimParams {
+        let params = TaskClaimParams {
             types: vec!["NOOP".to_owned()],
             limit: BATCH,
             now,
             lease_expires_at: now + TimeDelta::seconds(30),
-            lease_token: token,
+            lease_token: LeaseToken(token),
             holder: "test-worker".to_owned(),
         };
         let clock = Instant::now();
@@ -87,7 +92,10 @@ async fn drain(store: Arc<SqliteStore>, token: i64) -> Drained {
             .collect();
         let clock = Instant::now();
         let applied = store
-            .task_finish_many(finishes, Utc::now())
+            .task_finish_many(TaskFinishManyParams {
+                finishes,
+                now: Utc::now(),
+            })
             .await
             .expect("finish");
         drained.finishing += clock.elapsed().as_secs_f64();

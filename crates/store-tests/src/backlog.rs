@@ -2,7 +2,10 @@
 //! retrying at a given `now`, and the oldest due one; and queue records
 //! that resuming removes.
 
-use rustqueue_core::store::{Outcome, QueueBacklog, QueueState, Store};
+use rustqueue_core::store::{
+    Outcome, QueueBacklog, QueueBacklogParams, QueueSetPausedParams, QueueState, Store,
+    TaskInsertManyParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus, Timestamp};
 
 use crate::fixtures::{
@@ -11,7 +14,10 @@ use crate::fixtures::{
 
 /// The backlog at `now`, by queue.
 async fn backlog_at(store: &dyn Store, now: Timestamp) -> Vec<QueueBacklog> {
-    store.queue_backlog(now).await.expect("backlog")
+    store
+        .queue_backlog(&QueueBacklogParams { now })
+        .await
+        .expect("backlog")
 }
 
 fn entry(
@@ -79,7 +85,7 @@ pub async fn backlog_splits_due_scheduled_and_retrying(store: SharedStore) {
     insert(s, task_in("DONE", "idle", "1", base), base).await;
     let lease = claim_one(s, "DONE", base, 8).await;
     assert!(finish_one(s, complete(&lease), base).await);
-    s.queue_set_paused("paused", true, base)
+    s.queue_set_paused(&QueueSetPausedParams::new("paused", true, base))
         .await
         .expect("pause");
 
@@ -131,7 +137,12 @@ pub async fn backlog_counts_every_priority_level(store: SharedStore) {
             )
         })
         .collect();
-    s.task_insert_many(news, base).await.expect("insert");
+    s.task_insert_many(TaskInsertManyParams {
+        tasks: news,
+        now: base,
+    })
+    .await
+    .expect("insert");
     let backlog = backlog_at(s, base).await;
     assert_eq!(backlog, [entry("wide", 20, 0, Some(secs(base, -39)))]);
 }
@@ -143,7 +154,9 @@ pub async fn resuming_a_queue_removes_its_record(store: SharedStore) {
     let s = &*store;
     insert(s, task_in("EMAIL", "mail", "1", base), base).await;
     for queue in ["mial", "mail"] {
-        s.queue_set_paused(queue, true, base).await.expect("pause");
+        s.queue_set_paused(&QueueSetPausedParams::new(queue, true, base))
+            .await
+            .expect("pause");
     }
     let state = |name: &str, paused| QueueState {
         name: name.to_owned(),
@@ -152,7 +165,7 @@ pub async fn resuming_a_queue_removes_its_record(store: SharedStore) {
     let paused = [state("mail", true), state("mial", true)];
     assert_eq!(s.queue_list().await.expect("queues"), paused);
     for queue in ["mial", "mail", "never-seen"] {
-        s.queue_set_paused(queue, false, secs(base, 1))
+        s.queue_set_paused(&QueueSetPausedParams::new(queue, false, secs(base, 1)))
             .await
             .expect("resume");
     }

@@ -2,7 +2,10 @@
 
 use std::collections::HashSet;
 
-use rustqueue_core::store::{Selection, Store, StoreError, TaskFilter};
+use rustqueue_core::store::{
+    Selection, Store, StoreError, TaskDeleteManyParams, TaskEventsParams, TaskFilter,
+    TaskGetParams, TaskRetryManyParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, Task, TaskStatus, Timestamp};
 
 use crate::fixtures::{
@@ -45,7 +48,10 @@ async fn assert_retried(store: &dyn Store, before: &Task, at: Timestamp) {
         (after.created_at, &after.last_error, after.max_retries),
         (before.created_at, &before.last_error, before.max_retries)
     );
-    let events = store.task_events(&before.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&before.id))
+        .await
+        .expect("events");
     let last = events.last().expect("history");
     assert_eq!(
         (last.kind, last.attempt, last.at),
@@ -57,8 +63,15 @@ async fn assert_retried(store: &dyn Store, before: &Task, at: Timestamp) {
 
 /// Asserts that a task and its history are gone.
 async fn assert_gone(store: &dyn Store, id: &str) {
-    assert!(store.task_get(id).await.expect("get").is_none(), "{id}");
-    let events = store.task_events(id).await;
+    assert!(
+        store
+            .task_get(&TaskGetParams::new(id))
+            .await
+            .expect("get")
+            .is_none(),
+        "{id}"
+    );
+    let events = store.task_events(&TaskEventsParams::new(id)).await;
     assert!(matches!(events, Err(StoreError::NotFound)), "{events:?}");
 }
 
@@ -72,7 +85,10 @@ pub async fn retry_many_by_ids_retries_only_failed_tasks(store: SharedStore) {
     selection.insert(2, "no-such-task".to_owned());
 
     let retried = store
-        .task_retry_many(&Selection::Ids(selection), at)
+        .task_retry_many(&TaskRetryManyParams {
+            selection: Selection::Ids(selection),
+            now: at,
+        })
         .await
         .expect("retry many");
 
@@ -81,7 +97,12 @@ pub async fn retry_many_by_ids_retries_only_failed_tasks(store: SharedStore) {
         assert_retried(&*store, &all[i], at).await;
     }
     assert_untouched(&*store, &all, &retried).await;
-    let none = store.task_retry_many(&Selection::Ids(Vec::new()), at).await;
+    let none = store
+        .task_retry_many(&TaskRetryManyParams {
+            selection: Selection::Ids(Vec::new()),
+            now: at,
+        })
+        .await;
     assert!(none.expect("retry none").is_empty());
 }
 
@@ -110,7 +131,10 @@ pub async fn retry_many_skips_held_unique_keys(store: SharedStore) {
     let ids: Vec<String> = failed.iter().map(|t| t.id.clone()).collect();
 
     let retried = store
-        .task_retry_many(&Selection::Ids(ids), at)
+        .task_retry_many(&TaskRetryManyParams {
+            selection: Selection::Ids(ids),
+            now: at,
+        })
         .await
         .expect("retry many");
 
@@ -129,7 +153,10 @@ pub async fn retry_many_skips_held_unique_keys(store: SharedStore) {
     assert_eq!(history(&*store, &failed[0].id).await.len(), 3);
 
     let again = store
-        .task_retry_many(&Selection::All, at)
+        .task_retry_many(&TaskRetryManyParams {
+            selection: Selection::All,
+            now: at,
+        })
         .await
         .expect("retry many");
     assert!(again.is_empty(), "keys are still held: {again:?}");
@@ -144,7 +171,10 @@ pub async fn retry_many_by_filter_selects_failed_matches(store: SharedStore) {
         let store = store.clone();
         async move {
             let retried = store
-                .task_retry_many(&Selection::Filter(filter), at)
+                .task_retry_many(&TaskRetryManyParams {
+                    selection: Selection::Filter(filter),
+                    now: at,
+                })
                 .await
                 .expect("retry many");
             sorted(retried)
@@ -185,7 +215,9 @@ pub async fn delete_many_by_ids_reports_count_and_running(store: SharedStore) {
     ids.insert(3, "no-such-task".to_owned());
 
     let deleted = store
-        .task_delete_many(&Selection::Ids(ids.clone()))
+        .task_delete_many(&TaskDeleteManyParams {
+            selection: Selection::Ids(ids.clone()),
+        })
         .await
         .expect("delete many");
 
@@ -196,7 +228,11 @@ pub async fn delete_many_by_ids_reports_count_and_running(store: SharedStore) {
     }
     assert_untouched(&*store, &all, &ids).await;
     assert_eq!(all_tasks(&*store).await.len(), 20);
-    let none = store.task_delete_many(&Selection::Ids(Vec::new())).await;
+    let none = store
+        .task_delete_many(&TaskDeleteManyParams {
+            selection: Selection::Ids(Vec::new()),
+        })
+        .await;
     assert_eq!(none.expect("delete none").count, 0);
 }
 
@@ -210,7 +246,9 @@ pub async fn delete_many_by_filter_removes_every_match(store: SharedStore) {
     };
 
     let deleted = store
-        .task_delete_many(&Selection::Filter(in_bulk))
+        .task_delete_many(&TaskDeleteManyParams {
+            selection: Selection::Filter(in_bulk),
+        })
         .await
         .expect("delete many");
 
@@ -227,7 +265,9 @@ pub async fn delete_many_by_filter_removes_every_match(store: SharedStore) {
         ..TaskFilter::default()
     };
     let deleted = store
-        .task_delete_many(&Selection::Filter(running))
+        .task_delete_many(&TaskDeleteManyParams {
+            selection: Selection::Filter(running),
+        })
         .await
         .expect("delete many");
     assert_eq!(
@@ -238,12 +278,18 @@ pub async fn delete_many_by_filter_removes_every_match(store: SharedStore) {
         search: Some("nothing like this".to_owned()),
         ..TaskFilter::default()
     };
-    let deleted = store.task_delete_many(&Selection::Filter(nothing)).await;
+    let deleted = store
+        .task_delete_many(&TaskDeleteManyParams {
+            selection: Selection::Filter(nothing),
+        })
+        .await;
     assert_eq!(deleted.expect("delete none").count, 0);
     assert_eq!(all_tasks(&*store).await.len(), 11);
 
     let deleted = store
-        .task_delete_many(&Selection::All)
+        .task_delete_many(&TaskDeleteManyParams {
+            selection: Selection::All,
+        })
         .await
         .expect("delete all");
     assert_eq!(deleted.count, 11, "every task, explicitly");

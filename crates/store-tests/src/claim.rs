@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use rustqueue_core::store::LeaseToken;
+use rustqueue_core::store::{
+    LeaseToken, QueueSetPausedParams, TaskEventsParams, TaskInsertManyParams, TaskNextRunAtParams,
+};
 use rustqueue_core::task::{EventKind, TaskStatus};
 use tokio::task::JoinSet;
 
@@ -31,7 +33,10 @@ pub async fn claim_orders_by_priority_then_run_at_then_id(store: SharedStore) {
         });
     }
     store
-        .task_insert_many(news.clone(), now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news.clone(),
+            now,
+        })
         .await
         .expect("insert");
     let mut expected = news.clone();
@@ -76,11 +81,14 @@ pub async fn claim_orders_across_queues_and_levels(store: SharedStore) {
         });
     }
     store
-        .task_insert_many(news.clone(), now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news.clone(),
+            now,
+        })
         .await
         .expect("insert");
     store
-        .queue_set_paused("held", true, now)
+        .queue_set_paused(&QueueSetPausedParams::new("held", true, now))
         .await
         .expect("pause");
     let mut expected: Vec<_> = news
@@ -102,7 +110,9 @@ pub async fn claim_orders_across_queues_and_levels(store: SharedStore) {
     let got: Vec<&str> = got.iter().map(|l| l.task.id.as_str()).collect();
     assert_eq!(got, expected);
     let next = store
-        .task_next_run_at(&["EMAIL".to_owned()])
+        .task_next_run_at(&TaskNextRunAtParams {
+            types: vec!["EMAIL".to_owned()],
+        })
         .await
         .expect("next");
     assert_eq!(next, earliest_later);
@@ -155,7 +165,7 @@ pub async fn claim_skips_paused_queue_until_resumed(store: SharedStore) {
     .await;
     let free = insert(&*store, task("EMAIL", now), now).await;
     store
-        .queue_set_paused("bulk", true, now)
+        .queue_set_paused(&QueueSetPausedParams::new("bulk", true, now))
         .await
         .expect("pause");
 
@@ -170,7 +180,7 @@ pub async fn claim_skips_paused_queue_until_resumed(store: SharedStore) {
     assert!(claim(&*store, &["EMAIL"], 10, now, 2).await.is_empty());
 
     store
-        .queue_set_paused("bulk", false, now)
+        .queue_set_paused(&QueueSetPausedParams::new("bulk", false, now))
         .await
         .expect("resume");
     let lease = claim_one(&*store, "EMAIL", now, 3).await;
@@ -181,7 +191,10 @@ pub async fn claim_skips_paused_queue_until_resumed(store: SharedStore) {
 pub async fn claim_respects_limit(store: SharedStore) {
     let now = now();
     let news: Vec<_> = (0..10).map(|_| task("EMAIL", now)).collect();
-    store.task_insert_many(news, now).await.expect("insert");
+    store
+        .task_insert_many(TaskInsertManyParams { tasks: news, now })
+        .await
+        .expect("insert");
     assert!(claim(&*store, &["EMAIL"], 0, now, 1).await.is_empty());
     assert_eq!(claim(&*store, &["EMAIL"], 3, now, 1).await.len(), 3);
     assert_eq!(claim(&*store, &["EMAIL"], 4, now, 2).await.len(), 4);
@@ -208,7 +221,10 @@ pub async fn claim_starts_attempt_and_writes_lease(store: SharedStore) {
         (created, created, None)
     );
     assert_same_task(&get(&*store, &t.id).await, claimed);
-    let events = store.task_events(&t.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&t.id))
+        .await
+        .expect("events");
     assert_eq!(events.len(), 2);
     assert_eq!(
         (events[1].kind, events[1].attempt, events[1].at),
@@ -235,7 +251,10 @@ pub async fn concurrent_claims_are_disjoint(store: SharedStore) {
     let now = now();
     let news: Vec<_> = (0..300).map(|_| task("EMAIL", now)).collect();
     let all: HashSet<String> = news.iter().map(|t| t.id.clone()).collect();
-    store.task_insert_many(news, now).await.expect("insert");
+    store
+        .task_insert_many(TaskInsertManyParams { tasks: news, now })
+        .await
+        .expect("insert");
 
     let mut claims = JoinSet::new();
     for token in 0..24 {
@@ -274,7 +293,9 @@ pub async fn next_run_at_is_earliest_ready_candidate(store: SharedStore) {
     let types = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
     assert_eq!(
         store
-            .task_next_run_at(&types(&["EMAIL"]))
+            .task_next_run_at(&TaskNextRunAtParams {
+                types: types(&["EMAIL"])
+            })
             .await
             .expect("next"),
         None
@@ -289,7 +310,7 @@ pub async fn next_run_at_is_earliest_ready_candidate(store: SharedStore) {
     };
     insert(&*store, paused, now).await;
     store
-        .queue_set_paused("bulk", true, now)
+        .queue_set_paused(&QueueSetPausedParams::new("bulk", true, now))
         .await
         .expect("pause");
     insert(&*store, task("REPORT", secs(now, -50)), now).await;
@@ -297,7 +318,14 @@ pub async fn next_run_at_is_earliest_ready_candidate(store: SharedStore) {
 
     let next = |names: &'static [&'static str]| {
         let store = store.clone();
-        async move { store.task_next_run_at(&types(names)).await.expect("next") }
+        async move {
+            store
+                .task_next_run_at(&TaskNextRunAtParams {
+                    types: types(names),
+                })
+                .await
+                .expect("next")
+        }
     };
     assert_eq!(next(&["EMAIL"]).await, Some(secs(now, 20)));
     assert_eq!(next(&["EMAIL", "SMS"]).await, Some(secs(now, 5)));
@@ -308,7 +336,7 @@ pub async fn next_run_at_is_earliest_ready_candidate(store: SharedStore) {
     );
     assert_eq!(next(&["NEWSLETTER"]).await, None);
     store
-        .queue_set_paused("bulk", false, now)
+        .queue_set_paused(&QueueSetPausedParams::new("bulk", false, now))
         .await
         .expect("resume");
     assert_eq!(next(&["EMAIL"]).await, Some(secs(now, 1)));

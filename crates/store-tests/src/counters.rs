@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use rustqueue_core::store::{Finish, Outcome, Selection, Store, TaskFilter};
+use rustqueue_core::store::{
+    Finish, Outcome, Selection, Store, TaskDeleteManyParams, TaskDeleteParams, TaskFilter,
+    TaskFinishManyParams, TaskInsertManyParams, TaskRetryManyParams, TaskRetryParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus};
 use tokio::task::JoinSet;
 
@@ -51,16 +54,26 @@ pub async fn count_rows_follow_every_change(store: SharedStore) {
     assert_eq!(all.len(), 24);
 
     let key = keyed("EMAIL", base, "only-one");
-    s.task_insert_many(vec![key, keyed("EMAIL", base, "only-one")], base)
-        .await
-        .expect("insert");
+    s.task_insert_many(TaskInsertManyParams {
+        tasks: vec![key, keyed("EMAIL", base, "only-one")],
+        now: base,
+    })
+    .await
+    .expect("insert");
     assert_counters_match(s, "a duplicate key").await;
     let taken = NewTask {
         id: all[0].id.clone(),
         ..task("SMS", base)
     };
     let clash = vec![task("SMS", base), taken];
-    assert!(s.task_insert_many(clash, base).await.is_err());
+    assert!(
+        s.task_insert_many(TaskInsertManyParams {
+            tasks: clash,
+            now: base
+        })
+        .await
+        .is_err()
+    );
     assert_counters_match(s, "a refused batch").await;
 
     let at = secs(base, 7300);
@@ -90,14 +103,21 @@ pub async fn count_rows_follow_every_change(store: SharedStore) {
         },
         expired,
     ];
-    let applied = s.task_finish_many(finishes, at).await.expect("finish");
+    let applied = s
+        .task_finish_many(TaskFinishManyParams { finishes, now: at })
+        .await
+        .expect("finish");
     assert_eq!(applied, [true, true, true, true, false, true]);
     assert_counters_match(s, "finishes of each outcome").await;
 
-    s.task_retry(&leases[1].task.id, at).await.expect("retry");
+    s.task_retry(&TaskRetryParams::new(&leases[1].task.id, at))
+        .await
+        .expect("retry");
     assert_counters_match(s, "a retry").await;
     for t in [&all[3], &all[5], &all[8], &all[0]] {
-        s.task_delete(&t.id).await.expect("delete");
+        s.task_delete(&TaskDeleteParams::new(&t.id))
+            .await
+            .expect("delete");
     }
     assert_counters_match(s, "deletes in each status").await;
 
@@ -106,30 +126,40 @@ pub async fn count_rows_follow_every_change(store: SharedStore) {
         ..TaskFilter::default()
     };
     let retried = s
-        .task_retry_many(&Selection::Filter(failed), at)
+        .task_retry_many(&TaskRetryManyParams {
+            selection: Selection::Filter(failed),
+            now: at,
+        })
         .await
         .expect("retry many");
     assert!(!retried.is_empty());
     assert_counters_match(s, "retry many").await;
     let ids = vec![all[10].id.clone(), all[11].id.clone(), all[1].id.clone()];
-    s.task_delete_many(&Selection::Ids(ids))
-        .await
-        .expect("delete many");
+    s.task_delete_many(&TaskDeleteManyParams {
+        selection: Selection::Ids(ids),
+    })
+    .await
+    .expect("delete many");
     assert_counters_match(s, "delete many by ids").await;
     let bulk = TaskFilter {
         queue: Some("bulk".to_owned()),
         ..TaskFilter::default()
     };
-    s.task_delete_many(&Selection::Filter(bulk))
-        .await
-        .expect("delete many");
+    s.task_delete_many(&TaskDeleteManyParams {
+        selection: Selection::Filter(bulk),
+    })
+    .await
+    .expect("delete many");
     assert_counters_match(s, "delete many by filter").await;
 
     s.task_clear().await.expect("clear");
     assert_counters_match(s, "clear").await;
-    s.task_insert_many(vec![task_in("SMS", "after", "{}", base)], base)
-        .await
-        .expect("insert");
+    s.task_insert_many(TaskInsertManyParams {
+        tasks: vec![task_in("SMS", "after", "{}", base)],
+        now: base,
+    })
+    .await
+    .expect("insert");
     assert_counters_match(s, "an insert after clear").await;
 }
 
@@ -146,9 +176,18 @@ pub async fn count_rows_survive_concurrent_writes(store: SharedStore) {
                 let news: Vec<NewTask> = (0..4)
                     .map(|i| task_in(task_type, ["x", "y"][i % 2], "{}", base))
                     .collect();
-                store.task_insert_many(news, base).await.expect("insert");
+                store
+                    .task_insert_many(TaskInsertManyParams {
+                        tasks: news,
+                        now: base,
+                    })
+                    .await
+                    .expect("insert");
                 let twice = task_in(task_type, "x", "{}", base);
-                let refused = store.task_insert_many(vec![twice.clone(), twice], base);
+                let refused = store.task_insert_many(TaskInsertManyParams {
+                    tasks: vec![twice.clone(), twice],
+                    now: base,
+                });
                 assert!(refused.await.is_err(), "a repeated id is refused");
                 let leases = claim(&*store, &[task_type], 3, base, worker * 100 + round).await;
                 let finishes = leases
@@ -165,11 +204,17 @@ pub async fn count_rows_survive_concurrent_writes(store: SharedStore) {
                     })
                     .collect();
                 store
-                    .task_finish_many(finishes, base)
+                    .task_finish_many(TaskFinishManyParams {
+                        finishes,
+                        now: base,
+                    })
                     .await
                     .expect("finish");
                 if let Some(lease) = leases.first() {
-                    store.task_delete(&lease.task.id).await.expect("delete");
+                    store
+                        .task_delete(&TaskDeleteParams::new(&lease.task.id))
+                        .await
+                        .expect("delete");
                 }
             }
         });

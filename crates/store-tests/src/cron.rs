@@ -3,7 +3,9 @@
 //! compare-and-set on the last tick that inserts the task with it, so of
 //! racing callers exactly one enqueues each tick.
 
-use rustqueue_core::store::{CronFire, CronRecord, Store};
+use rustqueue_core::store::{
+    CronFire, CronFireParams, CronRecord, CronRegisterParams, CronSetEnabledParams, Store,
+};
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 use tokio::task::JoinSet;
 
@@ -31,9 +33,18 @@ fn fire(name: &str, previous: Option<Timestamp>, tick: Timestamp) -> CronFire {
 pub async fn cron_records_register_list_and_enable(store: SharedStore) {
     let start = now();
     let names = vec!["nightly".to_owned(), "every-minute".to_owned()];
-    store.cron_register(&names, start).await.expect("register");
     store
-        .cron_register(&names, secs(start, 60))
+        .cron_register(&CronRegisterParams {
+            names: names.clone(),
+            now: start,
+        })
+        .await
+        .expect("register");
+    store
+        .cron_register(&CronRegisterParams {
+            names,
+            now: secs(start, 60),
+        })
         .await
         .expect("registering again changes nothing");
     let records = store.cron_list().await.expect("list");
@@ -42,13 +53,17 @@ pub async fn cron_records_register_list_and_enable(store: SharedStore) {
     assert_eq!(records[1], CronRecord::new("nightly", start));
 
     let off = store
-        .cron_set_enabled("nightly", false, secs(start, 10))
+        .cron_set_enabled(&CronSetEnabledParams::new(
+            "nightly",
+            false,
+            secs(start, 10),
+        ))
         .await
         .expect("disable");
     assert!(!off.enabled);
     assert_eq!(off.since, start, "disabling keeps since");
     let on = store
-        .cron_set_enabled("nightly", true, secs(start, 20))
+        .cron_set_enabled(&CronSetEnabledParams::new("nightly", true, secs(start, 20)))
         .await
         .expect("enable");
     assert!(on.enabled);
@@ -58,7 +73,7 @@ pub async fn cron_records_register_list_and_enable(store: SharedStore) {
         "enabling again restarts the count"
     );
     let again = store
-        .cron_set_enabled("nightly", true, secs(start, 30))
+        .cron_set_enabled(&CronSetEnabledParams::new("nightly", true, secs(start, 30)))
         .await
         .expect("enable an enabled entry");
     assert_eq!(
@@ -69,7 +84,7 @@ pub async fn cron_records_register_list_and_enable(store: SharedStore) {
     assert_eq!(record(&*store, "nightly").await, again);
 
     let created = store
-        .cron_set_enabled("new", false, start)
+        .cron_set_enabled(&CronSetEnabledParams::new("new", false, start))
         .await
         .expect("an unknown entry gets a record");
     assert_eq!((created.enabled, created.since), (false, start));
@@ -79,19 +94,30 @@ pub async fn cron_records_register_list_and_enable(store: SharedStore) {
 pub async fn cron_fire_is_a_compare_and_set(store: SharedStore) {
     let start = now();
     store
-        .cron_register(&["e".to_owned()], start)
+        .cron_register(&CronRegisterParams {
+            names: vec!["e".to_owned()],
+            now: start,
+        })
         .await
         .expect("register");
     assert!(
         (store
-            .cron_fire(fire("missing", None, secs(start, 5)), start)
+            .cron_fire(CronFireParams {
+                fire: fire("missing", None, secs(start, 5)),
+                now: start
+            })
             .await)
             .expect("fire")
             .is_none(),
         "an entry without a record enqueues nothing"
     );
     assert!(
-        (store.cron_fire(fire("e", None, start), start).await)
+        (store
+            .cron_fire(CronFireParams {
+                fire: fire("e", None, start),
+                now: start
+            })
+            .await)
             .expect("fire")
             .is_none(),
         "a tick at `since` is not due"
@@ -99,7 +125,12 @@ pub async fn cron_fire_is_a_compare_and_set(store: SharedStore) {
 
     let first = secs(start, 5);
     let at = secs(start, 6);
-    let task = (store.cron_fire(fire("e", None, first), at).await)
+    let task = (store
+        .cron_fire(CronFireParams {
+            fire: fire("e", None, first),
+            now: at,
+        })
+        .await)
         .expect("fire")
         .expect("the first tick is enqueued");
     assert_eq!(task.status, TaskStatus::Queued);
@@ -111,7 +142,12 @@ pub async fn cron_fire_is_a_compare_and_set(store: SharedStore) {
     assert_eq!(after.last_enqueued_at, Some(at));
 
     for stale in [None, Some(start)] {
-        let again = store.cron_fire(fire("e", stale, first), at).await;
+        let again = store
+            .cron_fire(CronFireParams {
+                fire: fire("e", stale, first),
+                now: at,
+            })
+            .await;
         assert!(
             again.expect("fire").is_none(),
             "a stale read enqueues nothing"
@@ -119,11 +155,14 @@ pub async fn cron_fire_is_a_compare_and_set(store: SharedStore) {
     }
     let second = secs(start, 10);
     store
-        .cron_set_enabled("e", false, second)
+        .cron_set_enabled(&CronSetEnabledParams::new("e", false, second))
         .await
         .expect("disable");
     let disabled = store
-        .cron_fire(fire("e", Some(first), second), second)
+        .cron_fire(CronFireParams {
+            fire: fire("e", Some(first), second),
+            now: second,
+        })
         .await;
     assert!(
         disabled.expect("fire").is_none(),
@@ -138,7 +177,10 @@ pub async fn cron_fire_is_a_compare_and_set(store: SharedStore) {
 pub async fn concurrent_fires_of_one_tick_enqueue_one(store: SharedStore) {
     let start = now();
     store
-        .cron_register(&["race".to_owned()], start)
+        .cron_register(&CronRegisterParams {
+            names: vec!["race".to_owned()],
+            now: start,
+        })
         .await
         .expect("register");
     for round in 1..=3 {
@@ -147,7 +189,14 @@ pub async fn concurrent_fires_of_one_tick_enqueue_one(store: SharedStore) {
         let mut racers = JoinSet::new();
         for _ in 0..12 {
             let store = store.clone();
-            racers.spawn(async move { store.cron_fire(fire("race", previous, tick), tick).await });
+            racers.spawn(async move {
+                store
+                    .cron_fire(CronFireParams {
+                        fire: fire("race", previous, tick),
+                        now: tick,
+                    })
+                    .await
+            });
         }
         let mut won = 0;
         while let Some(joined) = racers.join_next().await {

@@ -1,6 +1,9 @@
 //! Cases for `task_finish_many`: each outcome's effects, its event, and every guard.
 
-use rustqueue_core::store::{Finish, Outcome};
+use rustqueue_core::store::{
+    Finish, Outcome, TaskDeleteParams, TaskEventsParams, TaskFinishManyParams, TaskGetParams,
+    TaskHeartbeatParams, TaskInsertManyParams, TaskListExpiredParams,
+};
 use rustqueue_core::task::{EventKind, TaskStatus};
 
 use crate::fixtures::{
@@ -32,7 +35,10 @@ pub async fn finish_completed_sets_result_and_finished_at(store: SharedStore) {
     );
     assert_eq!((after.attempts, after.last_error.as_deref()), (1, None));
     let lost = store
-        .task_heartbeat(&[(t.id.clone(), lease.token)], secs(done, 60))
+        .task_heartbeat(&TaskHeartbeatParams {
+            leases: vec![(t.id.clone(), lease.token)],
+            expires_at: secs(done, 60),
+        })
         .await
         .expect("heartbeat");
     assert_eq!(
@@ -41,11 +47,17 @@ pub async fn finish_completed_sets_result_and_finished_at(store: SharedStore) {
         "a finished task holds no lease"
     );
     let expired = store
-        .task_list_expired(secs(done, 3600), 10)
+        .task_list_expired(&TaskListExpiredParams {
+            expired_by: secs(done, 3600),
+            limit: 10,
+        })
         .await
         .expect("expired");
     assert!(expired.is_empty());
-    let events = store.task_events(&t.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&t.id))
+        .await
+        .expect("events");
     let last = events.last().expect("has events");
     assert_eq!(
         (last.kind, last.attempt, last.at, last.message.as_deref()),
@@ -84,7 +96,10 @@ pub async fn finish_retry_requeues_with_run_at_and_error(store: SharedStore) {
         (after.attempts, after.last_error.as_deref()),
         (1, Some("smtp down"))
     );
-    let events = store.task_events(&t.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&t.id))
+        .await
+        .expect("events");
     let last = events.last().expect("has events");
     assert_eq!(
         (last.kind, last.attempt, last.at),
@@ -127,7 +142,10 @@ pub async fn finish_failed_sets_error_and_finished_at(store: SharedStore) {
             .await
             .is_empty()
     );
-    let events = store.task_events(&t.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&t.id))
+        .await
+        .expect("events");
     let last = events.last().expect("has events");
     assert_eq!(
         (last.kind, last.attempt, last.message.as_deref()),
@@ -297,13 +315,19 @@ pub async fn finish_expired_by_loses_to_heartbeat(store: SharedStore) {
     let lease = claim_one(&*store, "EMAIL", start, 5).await;
     let reaper_now = secs(start, 40);
     let seen = store
-        .task_list_expired(reaper_now, 10)
+        .task_list_expired(&TaskListExpiredParams {
+            expired_by: reaper_now,
+            limit: 10,
+        })
         .await
         .expect("expired");
     assert_eq!(seen.len(), 1);
 
     let lost = store
-        .task_heartbeat(&[(t.id.clone(), lease.token)], secs(start, 90))
+        .task_heartbeat(&TaskHeartbeatParams {
+            leases: vec![(t.id.clone(), lease.token)],
+            expires_at: secs(start, 90),
+        })
         .await
         .expect("heartbeat");
     assert!(lost.is_empty());
@@ -330,7 +354,10 @@ pub async fn finish_expired_by_loses_to_heartbeat(store: SharedStore) {
 pub async fn finish_many_reports_each_in_input_order(store: SharedStore) {
     let now = now();
     let news: Vec<_> = (0..4).map(|_| task("EMAIL", now)).collect();
-    store.task_insert_many(news, now).await.expect("insert");
+    store
+        .task_insert_many(TaskInsertManyParams { tasks: news, now })
+        .await
+        .expect("insert");
     let leases = claim(&*store, &["EMAIL"], 4, now, 5).await;
     assert_eq!(leases.len(), 4);
     let ghost = Finish {
@@ -350,7 +377,13 @@ pub async fn finish_many_reports_each_in_input_order(store: SharedStore) {
         complete(&leases[3]),
     ];
 
-    let applied = store.task_finish_many(batch, now).await.expect("finish");
+    let applied = store
+        .task_finish_many(TaskFinishManyParams {
+            finishes: batch,
+            now,
+        })
+        .await
+        .expect("finish");
 
     assert_eq!(applied, [true, false, true, false, false, true]);
     let statuses = [
@@ -364,7 +397,10 @@ pub async fn finish_many_reports_each_in_input_order(store: SharedStore) {
     }
     assert!(
         store
-            .task_finish_many(Vec::new(), now)
+            .task_finish_many(TaskFinishManyParams {
+                finishes: Vec::new(),
+                now
+            })
             .await
             .expect("finish")
             .is_empty()
@@ -376,7 +412,16 @@ pub async fn finish_deleted_task_is_not_applied(store: SharedStore) {
     let now = now();
     let t = insert(&*store, task("EMAIL", now), now).await;
     let lease = claim_one(&*store, "EMAIL", now, 5).await;
-    store.task_delete(&t.id).await.expect("delete");
+    store
+        .task_delete(&TaskDeleteParams::new(&t.id))
+        .await
+        .expect("delete");
     assert!(!finish_one(&*store, complete(&lease), now).await);
-    assert!(store.task_get(&t.id).await.expect("get").is_none());
+    assert!(
+        store
+            .task_get(&TaskGetParams::new(&t.id))
+            .await
+            .expect("get")
+            .is_none()
+    );
 }

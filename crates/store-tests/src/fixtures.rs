@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use chrono::{SubsecRound, TimeDelta, Utc};
-use rustqueue_core::store::{ClaimParams, Finish, Lease, LeaseToken, Outcome, Store};
+use rustqueue_core::store::{
+    Finish, Lease, LeaseToken, Outcome, Store, TaskClaimParams, TaskEventsParams,
+    TaskFinishManyParams, TaskGetParams, TaskInsertManyParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, RawJson, Task, Timestamp, new_task_id};
 use serde_json::value::RawValue;
 
@@ -56,7 +59,10 @@ pub fn keyed(task_type: &str, run_at: Timestamp, key: &str) -> NewTask {
 /// Inserts one task that must be created (not a duplicate).
 pub async fn insert(store: &dyn Store, new: NewTask, now: Timestamp) -> Task {
     let mut inserted = store
-        .task_insert_many(vec![new], now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![new],
+            now,
+        })
         .await
         .expect("insert");
     let one = inserted.pop().expect("one result per task");
@@ -69,13 +75,13 @@ pub async fn insert(store: &dyn Store, new: NewTask, now: Timestamp) -> Task {
 }
 
 /// Claim parameters for `types` at `now`, with a [`LEASE`]-long lease under `token`.
-pub fn claim_params(types: &[&str], limit: usize, now: Timestamp, token: i64) -> ClaimParams {
-    ClaimParams {
+pub fn claim_params(types: &[&str], limit: usize, now: Timestamp, token: i64) -> TaskClaimParams {
+    TaskClaimParams {
         types: types.iter().map(|t| (*t).to_owned()).collect(),
         limit,
         now,
         lease_expires_at: now + LEASE,
-        lease_token: token,
+        lease_token: LeaseToken(token),
         holder: "test-worker".to_owned(),
     }
 }
@@ -132,7 +138,10 @@ pub fn fail(lease: &Lease, error: &str) -> Finish {
 /// Applies one finish and says whether it was applied.
 pub async fn finish_one(store: &dyn Store, finish: Finish, now: Timestamp) -> bool {
     let applied = store
-        .task_finish_many(vec![finish], now)
+        .task_finish_many(TaskFinishManyParams {
+            finishes: vec![finish],
+            now,
+        })
         .await
         .expect("finish");
     assert_eq!(applied.len(), 1, "one answer per finish");
@@ -146,12 +155,19 @@ pub fn other_token(token: LeaseToken) -> LeaseToken {
 
 /// The task as stored now; panics if it is missing.
 pub async fn get(store: &dyn Store, id: &str) -> Task {
-    store.task_get(id).await.expect("get").expect("task exists")
+    store
+        .task_get(&TaskGetParams::new(id))
+        .await
+        .expect("get")
+        .expect("task exists")
 }
 
 /// The kinds and attempt numbers of a task's history, oldest first.
 pub async fn history(store: &dyn Store, id: &str) -> Vec<(EventKind, u32)> {
-    let events = store.task_events(id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(id))
+        .await
+        .expect("events");
     events.into_iter().map(|e| (e.kind, e.attempt)).collect()
 }
 
@@ -209,7 +225,10 @@ pub async fn insert_mix(store: &dyn Store, base: Timestamp) -> Vec<Task> {
         .collect();
     for (batch, offset) in news.chunks(8).zip([3600, -3600, 0]) {
         store
-            .task_insert_many(batch.to_vec(), secs(base, offset))
+            .task_insert_many(TaskInsertManyParams {
+                tasks: batch.to_vec(),
+                now: secs(base, offset),
+            })
             .await
             .expect("insert");
     }
@@ -234,7 +253,10 @@ pub async fn insert_mix(store: &dyn Store, base: Timestamp) -> Vec<Task> {
         fail(&texts[1], "bounced"),
     ];
     let applied = store
-        .task_finish_many(finishes, secs(at, 1))
+        .task_finish_many(TaskFinishManyParams {
+            finishes,
+            now: secs(at, 1),
+        })
         .await
         .expect("finish");
     assert!(applied.iter().all(|a| *a), "every finish applies");

@@ -1,6 +1,8 @@
 //! Cases for `task_insert_many`: field values, order, events, atomicity and `unique_key`.
 
-use rustqueue_core::store::StoreError;
+use rustqueue_core::store::{
+    StoreError, TaskDeleteParams, TaskEventsParams, TaskGetParams, TaskInsertManyParams,
+};
 use rustqueue_core::task::{EventKind, NewTask, TaskStatus};
 use tokio::task::JoinSet;
 
@@ -48,7 +50,10 @@ pub async fn insert_returns_tasks_in_input_order(store: SharedStore) {
     let news = vec![first.clone(), second.clone(), third.clone()];
 
     let inserted = store
-        .task_insert_many(news.clone(), now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news.clone(),
+            now,
+        })
         .await
         .expect("insert");
 
@@ -88,7 +93,10 @@ pub async fn insert_returns_tasks_in_input_order(store: SharedStore) {
 pub async fn insert_records_enqueued_event(store: SharedStore) {
     let now = now();
     let t = insert(&*store, task("EMAIL", now), now).await;
-    let events = store.task_events(&t.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&t.id))
+        .await
+        .expect("events");
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(
@@ -111,10 +119,16 @@ pub async fn insert_writes_each_note_into_its_enqueued_event(store: SharedStore)
         ..keyed("SMS", now, "noted-key")
     };
     let batch = vec![task("EMAIL", now), noted, keyed_noted];
-    let inserted = store.task_insert_many(batch, now).await.expect("insert");
+    let inserted = store
+        .task_insert_many(TaskInsertManyParams { tasks: batch, now })
+        .await
+        .expect("insert");
     let mut messages = Vec::new();
     for row in &inserted {
-        let events = store.task_events(&row.task.id).await.expect("events");
+        let events = store
+            .task_events(&TaskEventsParams::new(&row.task.id))
+            .await
+            .expect("events");
         messages.push(events[0].message.clone());
     }
     assert_eq!(
@@ -130,7 +144,10 @@ pub async fn insert_writes_each_note_into_its_enqueued_event(store: SharedStore)
 /// An empty batch inserts nothing and succeeds.
 pub async fn insert_empty_batch(store: SharedStore) {
     let inserted = store
-        .task_insert_many(Vec::new(), now())
+        .task_insert_many(TaskInsertManyParams {
+            tasks: Vec::new(),
+            now: now(),
+        })
         .await
         .expect("insert");
     assert!(inserted.is_empty());
@@ -150,7 +167,10 @@ pub async fn insert_batch_is_all_or_nothing(store: SharedStore) {
     let (a, b) = (task("EMAIL", now), task("EMAIL", now));
 
     let result = store
-        .task_insert_many(vec![a.clone(), clash, b.clone()], secs(now, 1))
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![a.clone(), clash, b.clone()],
+            now: secs(now, 1),
+        })
         .await;
 
     assert!(
@@ -158,11 +178,19 @@ pub async fn insert_batch_is_all_or_nothing(store: SharedStore) {
         "a batch reusing an existing id must fail as a conflict, got {result:?}"
     );
     assert!(
-        store.task_get(&a.id).await.expect("get").is_none(),
+        store
+            .task_get(&TaskGetParams::new(&a.id))
+            .await
+            .expect("get")
+            .is_none(),
         "first task of a failed batch was kept"
     );
     assert!(
-        store.task_get(&b.id).await.expect("get").is_none(),
+        store
+            .task_get(&TaskGetParams::new(&b.id))
+            .await
+            .expect("get")
+            .is_none(),
         "last task of a failed batch was kept"
     );
     let after = all_tasks(&*store).await;
@@ -185,7 +213,10 @@ pub async fn insert_batch_with_repeated_id_is_refused(store: SharedStore) {
     let other = task("EMAIL", now);
 
     let result = store
-        .task_insert_many(vec![other.clone(), first.clone(), again], now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![other.clone(), first.clone(), again],
+            now,
+        })
         .await;
 
     assert!(
@@ -221,13 +252,22 @@ pub async fn unique_key_dedupes_against_queued(store: SharedStore) {
     let second = keyed("EMAIL", now, "welcome:42");
 
     let inserted = store
-        .task_insert_many(vec![second.clone()], secs(now, 1))
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![second.clone()],
+            now: secs(now, 1),
+        })
         .await
         .expect("insert");
 
     assert!(inserted[0].duplicate);
     assert_same_task(&inserted[0].task, &holder);
-    assert!(store.task_get(&second.id).await.expect("get").is_none());
+    assert!(
+        store
+            .task_get(&TaskGetParams::new(&second.id))
+            .await
+            .expect("get")
+            .is_none()
+    );
     assert_eq!(
         history(&*store, &holder.id).await,
         [(EventKind::Enqueued, 0)]
@@ -241,7 +281,10 @@ pub async fn unique_key_held_while_in_progress(store: SharedStore) {
     let lease = claim_one(&*store, "EMAIL", now, 1).await;
 
     let inserted = store
-        .task_insert_many(vec![keyed("EMAIL", now, "k")], now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![keyed("EMAIL", now, "k")],
+            now,
+        })
         .await
         .expect("insert");
 
@@ -274,7 +317,7 @@ pub async fn unique_key_released_by_delete(store: SharedStore) {
     let now = now();
     let holder = insert(&*store, keyed("EMAIL", now, "k"), now).await;
     store
-        .task_delete(&holder.id)
+        .task_delete(&TaskDeleteParams::new(&holder.id))
         .await
         .expect("delete")
         .expect("was there");
@@ -292,14 +335,23 @@ pub async fn unique_key_dedupes_within_one_batch(store: SharedStore) {
     );
 
     let inserted = store
-        .task_insert_many(vec![a.clone(), b.clone(), c.clone()], now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: vec![a.clone(), b.clone(), c.clone()],
+            now,
+        })
         .await
         .expect("insert");
 
     let flags: Vec<bool> = inserted.iter().map(|i| i.duplicate).collect();
     assert_eq!(flags, [false, false, true]);
     assert_eq!(inserted[2].task.id, a.id);
-    assert!(store.task_get(&c.id).await.expect("get").is_none());
+    assert!(
+        store
+            .task_get(&TaskGetParams::new(&c.id))
+            .await
+            .expect("get")
+            .is_none()
+    );
 }
 
 /// Many concurrent inserts of one key create exactly one task; the rest get it back.
@@ -310,7 +362,10 @@ pub async fn concurrent_inserts_of_one_key_create_one(store: SharedStore) {
         let store = store.clone();
         inserts.spawn(async move {
             store
-                .task_insert_many(vec![keyed("EMAIL", now, "once")], now)
+                .task_insert_many(TaskInsertManyParams {
+                    tasks: vec![keyed("EMAIL", now, "once")],
+                    now,
+                })
                 .await
         });
     }

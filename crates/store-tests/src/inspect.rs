@@ -1,11 +1,14 @@
-//! Cases for reads: ping, get, list, history, counts and queues.
+//! Cases for reads: ping, get, get many, list, history, counts and queues.
 
-use rustqueue_core::store::{Finish, ListParams, Outcome, QueueState, StoreError};
-use rustqueue_core::task::{EventKind, NewTask, TaskStatus};
+use rustqueue_core::store::{
+    Finish, Outcome, QueueSetPausedParams, QueueState, StoreError, TaskEventsParams,
+    TaskGetManyParams, TaskGetParams, TaskInsertManyParams, TaskListParams,
+};
+use rustqueue_core::task::{EventKind, NewTask, TaskStatus, Timestamp};
 
 use crate::fixtures::{
-    SharedStore, all_tasks, claim_one, complete, fail, finish, finish_one, insert, now, secs,
-    sorted_ids, task,
+    SharedStore, all_tasks, assert_same_task, claim_one, complete, fail, finish, finish_one, get,
+    insert, now, secs, sorted_ids, task,
 };
 
 /// A fresh store answers a ping.
@@ -15,7 +18,47 @@ pub async fn ping_answers(store: SharedStore) {
 
 /// Getting an unknown id returns `None`.
 pub async fn get_missing_returns_none(store: SharedStore) {
-    assert!(store.task_get("no-such-task").await.expect("get").is_none());
+    assert!(
+        store
+            .task_get(&TaskGetParams::new("no-such-task"))
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
+/// Getting many returns the tasks asked for, as they are, in the order asked:
+/// unknown ids are skipped, an id asked twice comes back twice, and asking
+/// for nothing returns nothing.
+pub async fn get_many_keeps_the_order_asked_and_skips_unknown_ids(store: SharedStore) {
+    let now = now();
+    let news: Vec<_> = (0..3).map(|_| task("EMAIL", now)).collect();
+    insert_all(&*store, news.clone(), now).await;
+    let leases = crate::fixtures::claim(&*store, &["EMAIL"], 1, now, 1).await;
+    let ids = |picks: &[&str]| picks.iter().map(|id| (*id).to_owned()).collect();
+    let get_many = |ids: Vec<String>| {
+        let store = store.clone();
+        async move {
+            let got = store.task_get_many(&TaskGetManyParams { ids }).await;
+            got.expect("get many")
+        }
+    };
+    let (a, b, c) = (&news[0].id, &news[1].id, &news[2].id);
+    let got = get_many(ids(&[c, "no-such-task", a, b, a])).await;
+    let got_ids: Vec<&str> = got.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(got_ids, [c.as_str(), a, b, a]);
+    for task in &got {
+        assert_same_task(task, &get(&*store, &task.id).await);
+    }
+    let claimed = got.iter().find(|t| t.id == leases[0].task.id);
+    assert_eq!(claimed.expect("claimed").status, TaskStatus::InProgress);
+    assert!(get_many(ids(&["no-such-task"])).await.is_empty());
+    assert!(get_many(Vec::new()).await.is_empty());
+}
+
+async fn insert_all(store: &dyn rustqueue_core::store::Store, tasks: Vec<NewTask>, now: Timestamp) {
+    let params = TaskInsertManyParams { tasks, now };
+    store.task_insert_many(params).await.expect("insert");
 }
 
 /// List is oldest first by id, filters by status, and stops at the limit.
@@ -25,7 +68,10 @@ pub async fn list_filters_by_status_and_limit(store: SharedStore) {
         .map(|i| task(if i % 2 == 0 { "A" } else { "B" }, now))
         .collect();
     store
-        .task_insert_many(news.clone(), now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news.clone(),
+            now,
+        })
         .await
         .expect("insert");
     let ids: Vec<String> = news.iter().map(|t| t.id.clone()).collect();
@@ -36,7 +82,7 @@ pub async fn list_filters_by_status_and_limit(store: SharedStore) {
         let store = store.clone();
         async move {
             let listed = store
-                .task_list(&ListParams { status, limit })
+                .task_list(&TaskListParams { status, limit })
                 .await
                 .expect("list");
             listed.into_iter().map(|t| t.id).collect::<Vec<_>>()
@@ -67,7 +113,9 @@ pub async fn list_filters_by_status_and_limit(store: SharedStore) {
 
 /// The history of an unknown task is `NotFound`.
 pub async fn events_of_missing_task_not_found(store: SharedStore) {
-    let result = store.task_events("no-such-task").await;
+    let result = store
+        .task_events(&TaskEventsParams::new("no-such-task"))
+        .await;
     assert!(
         matches!(result, Err(StoreError::NotFound)),
         "got {result:?}"
@@ -94,7 +142,10 @@ pub async fn history_records_whole_life(store: SharedStore) {
     let second = claim_one(&*store, "EMAIL", secs(t0, 3), 2).await;
     assert!(finish_one(&*store, fail(&second, "gave up"), secs(t0, 4)).await);
 
-    let events = store.task_events(&t.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&t.id))
+        .await
+        .expect("events");
 
     let got: Vec<_> = events
         .iter()
@@ -124,7 +175,10 @@ pub async fn counts_include_every_status(store: SharedStore) {
         .iter()
         .map(|t| task(t, now))
         .collect();
-    store.task_insert_many(news, now).await.expect("insert");
+    store
+        .task_insert_many(TaskInsertManyParams { tasks: news, now })
+        .await
+        .expect("insert");
     claim_one(&*store, "B", now, 1).await;
     let leases = crate::fixtures::claim(&*store, &["C"], 2, now, 2).await;
     assert!(finish_one(&*store, complete(&leases[0]), now).await);
@@ -156,15 +210,15 @@ pub async fn queues_pause_resume_and_list(store: SharedStore) {
         .await;
     }
     store
-        .queue_set_paused("reports", true, now)
+        .queue_set_paused(&QueueSetPausedParams::new("reports", true, now))
         .await
         .expect("pause");
     store
-        .queue_set_paused("mail", true, now)
+        .queue_set_paused(&QueueSetPausedParams::new("mail", true, now))
         .await
         .expect("pause");
     store
-        .queue_set_paused("mail", true, now)
+        .queue_set_paused(&QueueSetPausedParams::new("mail", true, now))
         .await
         .expect("pausing twice is fine");
 
@@ -183,11 +237,11 @@ pub async fn queues_pause_resume_and_list(store: SharedStore) {
     );
 
     store
-        .queue_set_paused("mail", false, secs(now, 1))
+        .queue_set_paused(&QueueSetPausedParams::new("mail", false, secs(now, 1)))
         .await
         .expect("resume");
     store
-        .queue_set_paused("reports", false, secs(now, 1))
+        .queue_set_paused(&QueueSetPausedParams::new("reports", false, secs(now, 1)))
         .await
         .expect("resume");
     let queues = store.queue_list().await.expect("queues");

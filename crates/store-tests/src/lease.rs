@@ -1,5 +1,6 @@
 //! Cases for leases over time: `task_heartbeat` and `task_list_expired`.
 
+use rustqueue_core::store::{TaskHeartbeatParams, TaskListExpiredParams};
 use rustqueue_core::task::TaskStatus;
 
 use crate::fixtures::{
@@ -26,7 +27,10 @@ pub async fn heartbeat_renews_held_leases_and_reports_lost(store: SharedStore) {
     ];
 
     let mut lost = store
-        .task_heartbeat(&beats, renewed_to)
+        .task_heartbeat(&TaskHeartbeatParams {
+            leases: beats.to_vec(),
+            expires_at: renewed_to,
+        })
         .await
         .expect("heartbeat");
 
@@ -39,13 +43,19 @@ pub async fn heartbeat_renews_held_leases_and_reports_lost(store: SharedStore) {
     expected.sort();
     assert_eq!(lost, expected);
     let past_old_expiry = store
-        .task_list_expired(start + LEASE, 10)
+        .task_list_expired(&TaskListExpiredParams {
+            expired_by: start + LEASE,
+            limit: 10,
+        })
         .await
         .expect("expired");
     let ids: Vec<&str> = past_old_expiry.iter().map(|l| l.task.id.as_str()).collect();
     assert_eq!(ids, [stolen.id.as_str()], "only the unrenewed lease lapsed");
     let later = store
-        .task_list_expired(renewed_to, 10)
+        .task_list_expired(&TaskListExpiredParams {
+            expired_by: renewed_to,
+            limit: 10,
+        })
         .await
         .expect("expired");
     let renewed = later
@@ -63,7 +73,10 @@ pub async fn heartbeat_renews_held_leases_and_reports_lost(store: SharedStore) {
     );
     assert!(
         store
-            .task_heartbeat(&[], renewed_to)
+            .task_heartbeat(&TaskHeartbeatParams {
+                leases: vec![],
+                expires_at: renewed_to
+            })
             .await
             .expect("heartbeat")
             .is_empty()
@@ -87,13 +100,19 @@ pub async fn list_expired_returns_lapsed_leases(store: SharedStore) {
 
     assert!(
         store
-            .task_list_expired(secs(start, 9), 10)
+            .task_list_expired(&TaskListExpiredParams {
+                expired_by: secs(start, 9),
+                limit: 10
+            })
             .await
             .expect("expired")
             .is_empty()
     );
     let mut expired = store
-        .task_list_expired(secs(start, 30), 10)
+        .task_list_expired(&TaskListExpiredParams {
+            expired_by: secs(start, 30),
+            limit: 10,
+        })
         .await
         .expect("expired");
     expired.sort_by_key(|lease| lease.expires_at);
@@ -108,7 +127,10 @@ pub async fn list_expired_returns_lapsed_leases(store: SharedStore) {
     }
     assert_eq!(
         store
-            .task_list_expired(secs(start, 100), 2)
+            .task_list_expired(&TaskListExpiredParams {
+                expired_by: secs(start, 100),
+                limit: 2
+            })
             .await
             .expect("expired")
             .len(),
@@ -116,7 +138,10 @@ pub async fn list_expired_returns_lapsed_leases(store: SharedStore) {
     );
     assert_eq!(
         store
-            .task_list_expired(secs(start, 100), 10)
+            .task_list_expired(&TaskListExpiredParams {
+                expired_by: secs(start, 100),
+                limit: 10
+            })
             .await
             .expect("expired")
             .len(),

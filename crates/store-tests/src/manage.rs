@@ -1,6 +1,9 @@
 //! Cases for what people do to tasks: manual retry, delete and clear.
 
-use rustqueue_core::store::StoreError;
+use rustqueue_core::store::{
+    QueueSetPausedParams, StoreError, TaskDeleteParams, TaskEventsParams, TaskGetParams,
+    TaskInsertManyParams, TaskRetryParams,
+};
 use rustqueue_core::task::{EventKind, TaskStatus};
 
 use crate::fixtures::{
@@ -10,7 +13,9 @@ use crate::fixtures::{
 
 /// Retrying a task that does not exist is `NotFound`.
 pub async fn retry_missing_is_not_found(store: SharedStore) {
-    let result = store.task_retry("no-such-task", now()).await;
+    let result = store
+        .task_retry(&TaskRetryParams::new("no-such-task", now()))
+        .await;
     assert!(
         matches!(result, Err(StoreError::NotFound)),
         "got {result:?}"
@@ -29,7 +34,9 @@ pub async fn retry_unfailed_is_conflict(store: SharedStore) {
     let done = get(&*store, &done_lease.task.id).await;
 
     for id in [&queued.id, &running.id, &done.id] {
-        let result = store.task_retry(id, secs(now, 1)).await;
+        let result = store
+            .task_retry(&TaskRetryParams::new(id, secs(now, 1)))
+            .await;
         assert!(
             matches!(result, Err(StoreError::Conflict(_))),
             "retry of {id} gave {result:?}"
@@ -48,7 +55,10 @@ pub async fn retry_requeues_failed_task(store: SharedStore) {
     assert!(finish_one(&*store, fail(&lease, "boom"), secs(start, 1)).await);
     let at = secs(start, 60);
 
-    let retried = store.task_retry(&t.id, at).await.expect("retry");
+    let retried = store
+        .task_retry(&TaskRetryParams::new(&t.id, at))
+        .await
+        .expect("retry");
 
     assert_eq!(retried.status, TaskStatus::Queued);
     assert_eq!(
@@ -67,7 +77,10 @@ pub async fn retry_requeues_failed_task(store: SharedStore) {
         (t.created_at, t.max_retries)
     );
     assert_same_task(&get(&*store, &t.id).await, &retried);
-    let events = store.task_events(&t.id).await.expect("events");
+    let events = store
+        .task_events(&TaskEventsParams::new(&t.id))
+        .await
+        .expect("events");
     let kinds: Vec<_> = events.iter().map(|e| (e.kind, e.attempt)).collect();
     let expected = [
         (EventKind::Enqueued, 0),
@@ -90,7 +103,9 @@ pub async fn retry_conflicts_when_unique_key_is_held(store: SharedStore) {
     let failed = get(&*store, &old.id).await;
     let newer = insert(&*store, keyed("EMAIL", now, "k"), now).await;
 
-    let result = store.task_retry(&old.id, secs(now, 1)).await;
+    let result = store
+        .task_retry(&TaskRetryParams::new(&old.id, secs(now, 1)))
+        .await;
 
     assert!(
         matches!(result, Err(StoreError::Conflict(_))),
@@ -104,7 +119,7 @@ pub async fn retry_conflicts_when_unique_key_is_held(store: SharedStore) {
     assert!(finish_one(&*store, complete(&lease), now).await);
     assert_eq!(
         store
-            .task_retry(&old.id, secs(now, 2))
+            .task_retry(&TaskRetryParams::new(&old.id, secs(now, 2)))
             .await
             .expect("retry")
             .status,
@@ -120,18 +135,30 @@ pub async fn delete_returns_task_and_removes_history(store: SharedStore) {
     let lease = claim_one(&*store, "EMAIL", now, 1).await;
 
     let deleted = store
-        .task_delete(&t.id)
+        .task_delete(&TaskDeleteParams::new(&t.id))
         .await
         .expect("delete")
         .expect("was there");
 
     assert_same_task(&deleted, &lease.task);
-    assert!(store.task_get(&t.id).await.expect("get").is_none());
+    assert!(
+        store
+            .task_get(&TaskGetParams::new(&t.id))
+            .await
+            .expect("get")
+            .is_none()
+    );
     assert!(matches!(
-        store.task_events(&t.id).await,
+        store.task_events(&TaskEventsParams::new(&t.id)).await,
         Err(StoreError::NotFound)
     ));
-    assert!(store.task_delete(&t.id).await.expect("delete").is_none());
+    assert!(
+        store
+            .task_delete(&TaskDeleteParams::new(&t.id))
+            .await
+            .expect("delete")
+            .is_none()
+    );
     assert!(all_tasks(&*store).await.is_empty());
     // The same id stored again starts a fresh history: none of the old events linger.
     insert(&*store, new, secs(now, 1)).await;
@@ -142,7 +169,7 @@ pub async fn delete_returns_task_and_removes_history(store: SharedStore) {
 pub async fn delete_missing_returns_none(store: SharedStore) {
     assert!(
         store
-            .task_delete("no-such-task")
+            .task_delete(&TaskDeleteParams::new("no-such-task"))
             .await
             .expect("delete")
             .is_none()
@@ -156,14 +183,17 @@ pub async fn clear_removes_every_task_and_event(store: SharedStore) {
     let news: Vec<_> = (0..5).map(|_| task("EMAIL", now)).collect();
     let ids: Vec<String> = news.iter().map(|t| t.id.clone()).collect();
     store
-        .task_insert_many(news.clone(), now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news.clone(),
+            now,
+        })
         .await
         .expect("insert");
     let lease = crate::fixtures::claim(&*store, &["EMAIL"], 1, now, 1)
         .await
         .remove(0);
     store
-        .queue_set_paused("bulk", true, now)
+        .queue_set_paused(&QueueSetPausedParams::new("bulk", true, now))
         .await
         .expect("pause");
 
@@ -177,7 +207,7 @@ pub async fn clear_removes_every_task_and_event(store: SharedStore) {
     );
     for id in &ids {
         assert!(matches!(
-            store.task_events(id).await,
+            store.task_events(&TaskEventsParams::new(id)).await,
             Err(StoreError::NotFound)
         ));
     }
@@ -188,6 +218,9 @@ pub async fn clear_removes_every_task_and_event(store: SharedStore) {
         "queue states survive clear: {queues:?}"
     );
     // Old ids are free again, with no old history.
-    store.task_insert_many(news, now).await.expect("insert");
+    store
+        .task_insert_many(TaskInsertManyParams { tasks: news, now })
+        .await
+        .expect("insert");
     assert_eq!(history(&*store, &ids[0]).await, [(EventKind::Enqueued, 0)]);
 }

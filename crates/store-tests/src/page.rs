@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rustqueue_core::store::{PageOrder, PageParams, Store, TaskFilter};
+use rustqueue_core::store::{PageOrder, Store, TaskDeleteParams, TaskFilter, TaskPageParams};
 use rustqueue_core::task::{Task, TaskStatus};
 
 use crate::fixtures::{SharedStore, all_tasks, assert_same_task, insert_mix, now, secs};
@@ -20,7 +20,7 @@ pub async fn page(
     after: Option<&str>,
     limit: usize,
 ) -> Vec<Task> {
-    let params = PageParams {
+    let params = TaskPageParams {
         filter: filter.clone(),
         order,
         after: after.map(str::to_owned),
@@ -237,7 +237,10 @@ pub async fn page_cursor_need_not_be_in_the_set(store: SharedStore) {
     let got = ids(page(&*store, &failed, PageOrder::NewestFirst, Some(&cursor), 10).await);
     assert_eq!(got, [all[4].id.clone(), all[3].id.clone()]);
 
-    store.task_delete(&cursor).await.expect("delete");
+    store
+        .task_delete(&TaskDeleteParams::new(&cursor))
+        .await
+        .expect("delete");
     let got = ids(page(
         &*store,
         &everything,

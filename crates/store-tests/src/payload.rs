@@ -1,6 +1,6 @@
 //! Cases proving JSON payloads and results come back byte for byte, never re-encoded.
 
-use rustqueue_core::store::Outcome;
+use rustqueue_core::store::{Outcome, TaskInsertManyParams};
 use rustqueue_core::task::{EventKind, NewTask};
 
 use crate::fixtures::{SharedStore, all_tasks, claim, finish, finish_one, get, json, now, task};
@@ -37,7 +37,10 @@ pub async fn payload_round_trips_verbatim(store: SharedStore) {
         })
         .collect();
     let inserted = store
-        .task_insert_many(news.clone(), now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news.clone(),
+            now,
+        })
         .await
         .expect("insert");
 
@@ -58,7 +61,10 @@ pub async fn result_round_trips_verbatim(store: SharedStore) {
     let now = now();
     let news: Vec<NewTask> = (0..=ODD_JSON.len()).map(|_| task("EMAIL", now)).collect();
     store
-        .task_insert_many(news.clone(), now)
+        .task_insert_many(TaskInsertManyParams {
+            tasks: news.clone(),
+            now,
+        })
         .await
         .expect("insert");
     let leases = claim(&*store, &["EMAIL"], 100, now, 1).await;

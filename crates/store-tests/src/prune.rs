@@ -3,7 +3,9 @@
 //! bounded batches, with their history and their counts, and never a task
 //! that is queued, running, or was retried after it failed.
 
-use rustqueue_core::store::{PruneParams, Store};
+use rustqueue_core::store::{
+    Store, TaskEventsParams, TaskGetParams, TaskPruneParams, TaskRetryParams,
+};
 use rustqueue_core::task::{Task, TaskStatus, Timestamp};
 
 use crate::counters::assert_counters_match;
@@ -26,7 +28,7 @@ async fn finished_at(store: &dyn Store, task_type: &str, at: Timestamp, failed: 
 }
 
 async fn prune(store: &dyn Store, status: TaskStatus, before: Timestamp, limit: usize) -> u64 {
-    let params = PruneParams {
+    let params = TaskPruneParams {
         status,
         finished_before: before,
         limit,
@@ -51,19 +53,34 @@ pub async fn prune_removes_only_old_finished_tasks_of_the_status(store: SharedSt
     claim_one(&*store, "E", start, 9).await;
     let retried = finished_at(&*store, "F", start, true).await;
     store
-        .task_retry(&retried.id, secs(start, 1))
+        .task_retry(&TaskRetryParams::new(&retried.id, secs(start, 1)))
         .await
         .expect("retry");
     let cutoff = secs(start, 3600);
 
     assert_eq!(prune(&*store, TaskStatus::Completed, cutoff, 100).await, 1);
-    assert!(store.task_get(&old_done.id).await.expect("get").is_none());
     assert!(
-        store.task_events(&old_done.id).await.is_err(),
+        store
+            .task_get(&TaskGetParams::new(&old_done.id))
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        store
+            .task_events(&TaskEventsParams::new(&old_done.id))
+            .await
+            .is_err(),
         "its history went with it"
     );
     assert_eq!(prune(&*store, TaskStatus::Failed, cutoff, 100).await, 1);
-    assert!(store.task_get(&old_failed.id).await.expect("get").is_none());
+    assert!(
+        store
+            .task_get(&TaskGetParams::new(&old_failed.id))
+            .await
+            .expect("get")
+            .is_none()
+    );
     for status in [TaskStatus::Queued, TaskStatus::InProgress] {
         let far_future = secs(start, 1_000_000);
         assert_eq!(prune(&*store, status, far_future, 100).await, 0);

@@ -1,7 +1,9 @@
 //! Cases for the `search` filter: a substring of the id or of the payload's
 //! JSON text, ignoring ASCII case, taken literally, and never found in other fields.
 
-use rustqueue_core::store::{Outcome, PageOrder, Selection, Store, TaskFilter};
+use rustqueue_core::store::{
+    Outcome, PageOrder, Selection, Store, TaskDeleteManyParams, TaskDeleteParams, TaskFilter,
+};
 use rustqueue_core::task::{EventKind, NewTask, Task};
 
 use crate::fixtures::{
@@ -147,7 +149,10 @@ pub async fn search_forgets_deleted_tasks(store: SharedStore) {
     let at = now();
     let payload = |word: &str| format!(r#"{{"word":"needle-{word}"}}"#);
     let one = insert(&*store, task_in("A", "q", &payload("one"), at), at).await;
-    store.task_delete(&one.id).await.expect("delete");
+    store
+        .task_delete(&TaskDeleteParams::new(&one.id))
+        .await
+        .expect("delete");
     let two = insert(&*store, task_in("A", "q", &payload("two"), at), at).await;
 
     assert_eq!(
@@ -158,7 +163,9 @@ pub async fn search_forgets_deleted_tasks(store: SharedStore) {
 
     let three = insert(&*store, task_in("A", "q", &payload("three"), at), at).await;
     let deleted = store
-        .task_delete_many(&Selection::Ids(vec![two.id.clone()]))
+        .task_delete_many(&TaskDeleteManyParams {
+            selection: Selection::Ids(vec![two.id.clone()]),
+        })
         .await
         .expect("delete many");
     assert_eq!(deleted.count, 1);

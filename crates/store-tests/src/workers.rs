@@ -1,7 +1,9 @@
 //! Cases for who runs what: the lease holder every claim writes and every
 //! finish clears, walking the running tasks, and worker records.
 
-use rustqueue_core::store::{Outcome, WorkerKind, WorkerRecord};
+use rustqueue_core::store::{
+    Outcome, TaskListRunningParams, WorkerKind, WorkerListParams, WorkerPruneParams, WorkerRecord,
+};
 use rustqueue_core::task::{EventKind, Timestamp};
 
 use crate::fixtures::{
@@ -9,7 +11,7 @@ use crate::fixtures::{
 };
 
 async fn claim_for(store: &SharedStore, holder: &str, task_type: &str, at: Timestamp) -> String {
-    let params = rustqueue_core::store::ClaimParams {
+    let params = rustqueue_core::store::TaskClaimParams {
         holder: holder.to_owned(),
         ..claim_params(&[task_type], 1, at, 11)
     };
@@ -32,7 +34,13 @@ pub async fn claim_records_the_holder_until_the_task_leaves_inprogress(store: Sh
 
     let lease = claim(&*store, &["A"], 1, start, 1).await;
     assert!(lease.is_empty(), "the task is held");
-    let running = store.task_list_running(None, 10).await.expect("running");
+    let running = store
+        .task_list_running(&TaskListRunningParams {
+            after: None,
+            limit: 10,
+        })
+        .await
+        .expect("running");
     let released = finish(
         &running[0],
         Outcome::Released { run_at: start },
@@ -42,7 +50,13 @@ pub async fn claim_records_the_holder_until_the_task_leaves_inprogress(store: Sh
     assert_eq!(get(&*store, &id).await.worker, None, "released");
 
     let again = claim_for(&store, "node:h:1:abc", "A", start).await;
-    let running = store.task_list_running(None, 10).await.expect("running");
+    let running = store
+        .task_list_running(&TaskListRunningParams {
+            after: None,
+            limit: 10,
+        })
+        .await
+        .expect("running");
     assert!(finish_one(&*store, complete(&running[0]), start).await);
     assert_eq!(get(&*store, &again).await.worker, None, "completed");
 }
@@ -66,7 +80,10 @@ pub async fn list_running_walks_running_tasks_with_their_holders(store: SharedSt
     let mut after: Option<String> = None;
     loop {
         let page = store
-            .task_list_running(after.as_deref(), 2)
+            .task_list_running(&TaskListRunningParams {
+                after: after.clone(),
+                limit: 2,
+            })
             .await
             .expect("running");
         assert!(page.len() <= 2);
@@ -120,17 +137,38 @@ pub async fn worker_records_upsert_list_and_prune(store: SharedStore) {
     };
     store.worker_record(&node).await.expect("node");
 
-    let all = store.worker_list(start).await.expect("list");
+    let all = store
+        .worker_list(&WorkerListParams { seen_since: start })
+        .await
+        .expect("list");
     let expected_w1 = WorkerRecord {
         types: vec!["A".to_owned()],
         ..record("w-1", &[], secs(start, 10))
     };
     assert_eq!(all, vec![node.clone(), expected_w1.clone()]);
-    let recent = store.worker_list(secs(start, 1)).await.expect("list");
+    let recent = store
+        .worker_list(&WorkerListParams {
+            seen_since: secs(start, 1),
+        })
+        .await
+        .expect("list");
     assert_eq!(recent, vec![expected_w1]);
 
-    assert_eq!(store.worker_prune(secs(start, 1)).await.expect("prune"), 1);
-    let left = store.worker_list(secs(start, -100)).await.expect("list");
+    assert_eq!(
+        store
+            .worker_prune(&WorkerPruneParams {
+                seen_before: secs(start, 1)
+            })
+            .await
+            .expect("prune"),
+        1
+    );
+    let left = store
+        .worker_list(&WorkerListParams {
+            seen_since: secs(start, -100),
+        })
+        .await
+        .expect("list");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].id, "w-1");
 }

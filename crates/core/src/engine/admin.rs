@@ -9,7 +9,10 @@ use super::Engine;
 use super::backlog::{Backlog, backlogs};
 use super::tasks::check_id;
 use crate::error::EngineError;
-use crate::store::{BulkDeleted, MIN_SEARCH_LEN, PageParams, Selection, TaskFilter};
+use crate::store::{
+    BulkDeleted, MIN_SEARCH_LEN, QueueBacklogParams, Selection, Store, TaskDeleteManyParams,
+    TaskFilter, TaskPageParams, TaskRetryManyParams,
+};
 use crate::task::{EventKind, Task, TaskStatus, Timestamp};
 
 /// The largest page a caller may ask for.
@@ -116,7 +119,7 @@ fn invalid_id(id: &str) -> EngineError {
 
 impl Engine {
     /// One page of tasks matching `params`, with the cursor of the next page.
-    pub async fn page(&self, mut params: PageParams) -> Result<TaskPage, EngineError> {
+    pub async fn page(&self, mut params: TaskPageParams) -> Result<TaskPage, EngineError> {
         check_filter(&params.filter)?;
         if !(1..=MAX_PAGE_SIZE).contains(&params.limit) {
             return Err(EngineError::Invalid(format!(
@@ -159,7 +162,13 @@ impl Engine {
                 .entry(row.status)
                 .or_default() += row.count;
         }
-        let later = self.shared.store.queue_backlog(self.shared.now()).await?;
+        let later = self
+            .shared
+            .store
+            .queue_backlog(&QueueBacklogParams {
+                now: self.shared.now(),
+            })
+            .await?;
         (counts.backlog, counts.backlog_by_queue) = backlogs(&counts.by_queue, later);
         Ok(counts)
     }
@@ -210,7 +219,10 @@ impl Engine {
         let retried = self
             .shared
             .store
-            .task_retry_many(selection, self.shared.now())
+            .task_retry_many(&TaskRetryManyParams {
+                selection: selection.clone(),
+                now: self.shared.now(),
+            })
             .await?;
         if !retried.is_empty() {
             self.shared.work_ready();
@@ -225,7 +237,13 @@ impl Engine {
     /// Deletes every selected task, cancelling attempts that run on this node.
     pub async fn delete_many(&self, selection: &Selection) -> Result<BulkDeleted, EngineError> {
         check_selection(selection)?;
-        let deleted = self.shared.store.task_delete_many(selection).await?;
+        let deleted = self
+            .shared
+            .store
+            .task_delete_many(&TaskDeleteManyParams {
+                selection: selection.clone(),
+            })
+            .await?;
         for id in &deleted.running {
             self.shared.attempts.cancel(id);
         }

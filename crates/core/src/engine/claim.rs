@@ -5,7 +5,7 @@
 use chrono::TimeDelta;
 
 use super::{Shared, observe};
-use crate::store::{ClaimParams, Lease, StoreError};
+use crate::store::{Lease, LeaseToken, Store, StoreError, TaskClaimParams};
 use crate::task::{EventKind, TaskStatus};
 
 /// What a claim asks the store for.
@@ -30,12 +30,12 @@ pub(super) async fn claim<T>(
     mut hold: impl FnMut(Lease) -> T,
 ) -> Result<Vec<T>, StoreError> {
     let now = shared.now();
-    let params = ClaimParams {
+    let params = TaskClaimParams {
         types: request.types,
         limit: request.limit,
         now,
         lease_expires_at: now + request.lease_for,
-        lease_token: rand::random(),
+        lease_token: LeaseToken(rand::random()),
         holder: request.holder,
     };
     let leases = shared.store.task_claim(&params).await?;

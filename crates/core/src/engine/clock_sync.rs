@@ -10,6 +10,8 @@ use chrono::TimeDelta;
 
 use super::Shared;
 
+use crate::store::Store;
+
 /// How often the offset is measured again (clocks drift, and get stepped).
 pub(super) const SYNC_EVERY: Duration = Duration::from_secs(10);
 
@@ -36,10 +38,12 @@ impl ClockOffset {
 /// round trip as the moment the store read its clock. False when the store
 /// has no clock of its own (then the offset stays zero).
 pub(super) async fn sync(shared: &Shared) -> bool {
+    let Some(cluster) = shared.store.cluster() else {
+        return false;
+    };
     let before = shared.clock.now();
-    let store_now = match shared.store.clock_now().await {
-        Ok(Some(store_now)) => store_now,
-        Ok(None) => return false,
+    let store_now = match cluster.clock_now().await {
+        Ok(store_now) => store_now,
         Err(error) => {
             tracing::warn!(%error, "cannot read the store's clock; keeping the last offset");
             return true;

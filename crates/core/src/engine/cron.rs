@@ -25,8 +25,9 @@ use chrono::TimeDelta;
 use super::{Engine, Shared};
 use crate::cron::CronEntry;
 use crate::error::EngineError;
-use crate::store::Inserted;
-use crate::store::{CronFire, CronRecord};
+use crate::store::{
+    CronFire, CronFireParams, CronRecord, CronRegisterParams, CronSetEnabledParams, Inserted, Store,
+};
 use crate::task::{EventKind, TaskStatus, Timestamp};
 
 /// How late a tick may be enqueued by an entry without backfill.
@@ -177,7 +178,13 @@ async fn records(
         .map(|entry| entry.name.clone())
         .collect();
     if !missing.is_empty() {
-        shared.store.cron_register(&missing, now).await?;
+        shared
+            .store
+            .cron_register(&CronRegisterParams {
+                names: missing,
+                now,
+            })
+            .await?;
         records = (shared.store.cron_list().await?)
             .into_iter()
             .map(|r| (r.name.clone(), r))
@@ -231,7 +238,7 @@ async fn fire(
         tick,
         task,
     };
-    match shared.store.cron_fire(fire, now).await {
+    match shared.store.cron_fire(CronFireParams { fire, now }).await {
         Ok(Some(task)) => {
             tracing::info!(entry = %entry.name, %tick, task_id = %task.id, "cron enqueued a task");
             shared.work_ready();
@@ -286,7 +293,10 @@ impl Engine {
             .find(|entry| entry.name == name)
             .ok_or_else(|| EngineError::CronNotFound(name.to_owned()))?;
         let now = shared.now();
-        let record = shared.store.cron_set_enabled(name, enabled, now).await?;
+        let record = shared
+            .store
+            .cron_set_enabled(&CronSetEnabledParams::new(name, enabled, now))
+            .await?;
         Ok(status(entry, record, now))
     }
 }

@@ -13,7 +13,7 @@ use super::claim::{self, ClaimRequest};
 use super::{Shared, observe, outcome};
 use crate::context::{Deadline, TaskContext};
 use crate::handler::TaskError;
-use crate::store::{Finish, Lease, StoreError};
+use crate::store::{Finish, Lease, Store, StoreError, TaskNextRunAtParams};
 
 /// Claims and starts work until the engine stops.
 pub(super) async fn run(shared: Arc<Shared>, finishes: mpsc::UnboundedSender<Finish>) {
@@ -88,7 +88,13 @@ async fn claim(
 async fn wait_for_work(shared: &Shared) -> bool {
     let woken = shared.wake.notified();
     let mut nap = shared.config.idle_poll;
-    match shared.store.task_next_run_at(&shared.types).await {
+    match shared
+        .store
+        .task_next_run_at(&TaskNextRunAtParams {
+            types: shared.types.clone(),
+        })
+        .await
+    {
         Ok(Some(next)) => {
             let until_next = (next - shared.now()).to_std().unwrap_or(Duration::ZERO);
             nap = nap.min(until_next);

@@ -4,7 +4,7 @@
 use super::Engine;
 use crate::enqueue::EnqueueRequest;
 use crate::error::EngineError;
-use crate::store::{Inserted, StoreError};
+use crate::store::{Inserted, Store, StoreError, TaskInsertManyParams};
 use crate::task::{EventKind, NewTask, TaskStatus, Timestamp};
 
 impl Engine {
@@ -15,7 +15,7 @@ impl Engine {
         let mut inserted = self.insert(vec![task], now).await?;
         inserted
             .pop()
-            .ok_or_else(|| EngineError::Store(StoreError::Other("insert returned nothing".into())))
+            .ok_or_else(|| EngineError::Store(StoreError::other("insert returned nothing")))
     }
 
     /// Validates and stores tasks, all or nothing, and wakes the dispatcher.
@@ -44,7 +44,10 @@ impl Engine {
         now: Timestamp,
     ) -> Result<Vec<Inserted>, EngineError> {
         let shared = &self.shared;
-        let inserted = shared.store.task_insert_many(tasks, now).await?;
+        let inserted = shared
+            .store
+            .task_insert_many(TaskInsertManyParams { tasks, now })
+            .await?;
         shared.work_ready();
         for new in inserted.iter().filter(|i| !i.duplicate) {
             shared.publish(&new.task.id, EventKind::Enqueued, Some(TaskStatus::Queued));

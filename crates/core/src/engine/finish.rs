@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::Shared;
-use crate::store::{Finish, StoreError};
+use crate::store::{Finish, Store, StoreError, TaskFinishManyParams};
 use crate::task::TaskStatus;
 
 /// The most finishes written in one store call.
@@ -79,7 +79,10 @@ async fn finish_retrying(shared: &Shared, batch: Vec<Finish>) -> Result<Vec<bool
     loop {
         match shared
             .store
-            .task_finish_many(batch.clone(), shared.now())
+            .task_finish_many(TaskFinishManyParams {
+                finishes: batch.clone(),
+                now: shared.now(),
+            })
             .await
         {
             Err(StoreError::Unavailable(error) | StoreError::Full(error)) => {

@@ -10,7 +10,10 @@ use chrono::TimeDelta;
 use super::identity::NODE_HOLDER_PREFIX;
 use super::{Shared, clock_sync, outcome, workers};
 use crate::error::EngineError;
-use crate::store::Finish;
+use crate::store::{
+    Finish, Store, TaskFinishManyParams, TaskHeartbeatParams, TaskListExpiredParams,
+    TaskListRunningParams,
+};
 use crate::task::{Task, Timestamp};
 
 /// The most expired leases rescued per store call.
@@ -52,7 +55,7 @@ pub(super) async fn run(shared: Arc<Shared>) {
 async fn reap_turn(shared: &Shared) {
     let now = shared.now();
     let every = TimeDelta::from_std(shared.config.reap_every).unwrap_or(TimeDelta::zero());
-    match shared.store.periodic_take_turn("reaper", every, now).await {
+    match shared.take_turn("reaper", every, now).await {
         Ok(true) => {
             if let Err(error) = rescue_expired(shared, now, "the worker stopped renewing it").await
             {
@@ -73,7 +76,10 @@ async fn heartbeat(shared: &Shared) {
     let lease_for = TimeDelta::from_std(shared.config.lease).unwrap_or(TimeDelta::MAX);
     match shared
         .store
-        .task_heartbeat(&held, shared.now() + lease_for)
+        .task_heartbeat(&TaskHeartbeatParams {
+            leases: held,
+            expires_at: shared.now() + lease_for,
+        })
         .await
     {
         Ok(lost) => {
@@ -99,7 +105,10 @@ async fn rescue_expired(
     loop {
         let expired = shared
             .store
-            .task_list_expired(expired_by, RESCUE_BATCH)
+            .task_list_expired(&TaskListExpiredParams {
+                expired_by,
+                limit: RESCUE_BATCH,
+            })
             .await?;
         let count = expired.len();
         let now = shared.now();
@@ -130,7 +139,13 @@ async fn apply_rescues(
     if finishes.is_empty() {
         return Ok(0);
     }
-    let applied = shared.store.task_finish_many(finishes.clone(), now).await?;
+    let applied = shared
+        .store
+        .task_finish_many(TaskFinishManyParams {
+            finishes: finishes.clone(),
+            now,
+        })
+        .await?;
     let mut rescued = 0;
     for (finish, applied) in finishes.iter().zip(applied) {
         if applied {
@@ -154,7 +169,10 @@ pub(super) async fn recover_orphans(shared: &Shared) -> Result<usize, EngineErro
     loop {
         let running = shared
             .store
-            .task_list_running(after.as_deref(), RESCUE_BATCH)
+            .task_list_running(&TaskListRunningParams {
+                after: after.clone(),
+                limit: RESCUE_BATCH,
+            })
             .await?;
         let Some(last) = running.last() else { break };
         after = Some(last.task.id.clone());

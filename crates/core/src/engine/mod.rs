@@ -41,7 +41,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::SubsecRound;
+use chrono::{SubsecRound, TimeDelta};
 use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -71,7 +71,7 @@ use crate::clock::Clock;
 use crate::error::EngineError;
 use crate::handler::Registry;
 use crate::retry::Backoff;
-use crate::store::{Finish, Store};
+use crate::store::{Finish, PeriodicTakeTurnParams, Store, StoreFacade, StoreResult};
 use crate::task::{EventKind, TaskStatus, Timestamp, Transition};
 
 /// How the engine runs.
@@ -124,7 +124,7 @@ impl Default for EngineConfig {
 /// State shared by the engine handle and its background services.
 #[derive(Debug)]
 struct Shared {
-    store: Arc<dyn Store>,
+    store: StoreFacade,
     /// The lease holder of this node's own attempts (see `identity`).
     node_id: String,
     registry: Registry,
@@ -171,6 +171,16 @@ impl Shared {
     /// keeps the exact value.
     fn now(&self) -> Timestamp {
         (self.clock.now() + self.offset.get()).trunc_subsecs(6)
+    }
+
+    /// Takes this turn of the periodic job `job`: one node per turn on a
+    /// shared store, always this one otherwise.
+    async fn take_turn(&self, job: &str, every: TimeDelta, now: Timestamp) -> StoreResult<bool> {
+        let Some(cluster) = self.store.cluster() else {
+            return Ok(true);
+        };
+        let params = PeriodicTakeTurnParams::new(job, every, now);
+        cluster.periodic_take_turn(&params).await
     }
 
     fn publish(&self, task_id: &str, kind: EventKind, status: Option<TaskStatus>) {
@@ -227,7 +237,7 @@ impl Engine {
     ) -> Self {
         let (transitions, _) = broadcast::channel(4096);
         let (resyncs, _) = broadcast::channel(16);
-        let outbox = store.transitions_feed().map(|_| relay::Outbox::default());
+        let outbox = store.cluster().map(|_| relay::Outbox::default());
         let types = registry.types();
         let shared = Shared {
             resyncs,
@@ -238,7 +248,7 @@ impl Engine {
             throughput: throughput::History::default(),
             lease_calls_waiting: AtomicUsize::new(0),
             seen: workers::SeenLog::default(),
-            store,
+            store: StoreFacade::new(store),
             node_id: identity::node_identity(),
             types,
             registry,
@@ -269,11 +279,12 @@ impl Engine {
             lease::recover_orphans(&self.shared).await?;
         }
         workers::note_node_seen(&self.shared).await;
-        if let Some(signal) = self.shared.store.work_signal() {
-            tokio::spawn(forward_work_signal(self.shared.clone(), signal));
-        }
-        if let Some(feed) = self.shared.store.transitions_feed() {
-            tokio::spawn(relay::run(self.shared.clone(), feed));
+        if let Some(cluster) = self.shared.store.cluster() {
+            tokio::spawn(forward_work_signal(
+                self.shared.clone(),
+                cluster.work_signal(),
+            ));
+            tokio::spawn(relay::run(self.shared.clone(), cluster.transitions_feed()));
         }
         let (finishes, finish_rx) = mpsc::unbounded_channel();
         let services = Services {

@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::Shared;
-use crate::store::TransitionBatch;
+use crate::store::{Store, TransitionBatch};
 use crate::task::Transition;
 
 /// How often this node's transitions are sent.
@@ -71,7 +71,10 @@ async fn share(shared: &Shared) {
     if batch.transitions.is_empty() && batch.skipped == 0 {
         return;
     }
-    if let Err(error) = shared.store.transitions_share(batch).await {
+    let Some(cluster) = shared.store.cluster() else {
+        return;
+    };
+    if let Err(error) = cluster.transitions_share(batch).await {
         tracing::debug!(%error, "sharing transitions with other nodes failed");
     }
 }

@@ -10,7 +10,7 @@ use super::identity::check_worker_id;
 use super::remote::{MAX_WORKER_BATCH, WorkerInfo, worker_token};
 use super::{Engine, workers};
 use crate::error::EngineError;
-use crate::store::{Finish, LeaseToken, Outcome};
+use crate::store::{Finish, LeaseToken, Outcome, Store, TaskFinishManyParams};
 use crate::task::EventKind;
 
 /// The longest a released task may be held back.
@@ -60,7 +60,10 @@ impl Engine {
                 message: Some(message.clone()),
             })
             .collect();
-        let applied = shared.store.task_finish_many(finishes, now).await?;
+        let applied = shared
+            .store
+            .task_finish_many(TaskFinishManyParams { finishes, now })
+            .await?;
         let mut any = false;
         for ((task_id, _), applied) in leases.iter().zip(&applied) {
             if *applied {

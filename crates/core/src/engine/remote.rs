@@ -3,6 +3,7 @@
 //! transitions as local workers use, so a remote worker whose lease lapsed
 //! cannot overwrite what the reaper decided.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -10,11 +11,14 @@ use chrono::TimeDelta;
 
 use super::claim::{ClaimRequest, claim};
 use super::identity::check_worker_id;
-use super::{Engine, outcome};
+use super::{Engine, Shared, outcome};
 use crate::enqueue::MAX_PAYLOAD_DEPTH;
 use crate::error::EngineError;
-use crate::store::{Lease, LeaseToken, WorkerKind, WorkerRecord};
-use crate::task::{RawJson, TaskStatus, json_depth};
+use crate::store::{
+    Finish, Lease, LeaseToken, Store, TaskFinishManyParams, TaskGetManyParams, TaskHeartbeatParams,
+    WorkerKind, WorkerRecord,
+};
+use crate::task::{RawJson, Task, TaskStatus, json_depth};
 
 /// The most tasks one lease call hands out.
 pub const MAX_WORKER_BATCH: usize = 500;
@@ -179,7 +183,10 @@ impl Engine {
         Ok(self
             .shared
             .store
-            .task_heartbeat(&stored, expires_at)
+            .task_heartbeat(&TaskHeartbeatParams {
+                leases: stored,
+                expires_at,
+            })
             .await?)
     }
 
@@ -225,33 +232,7 @@ impl Engine {
         let seen = WorkerInfo::named(worker_id).record(&[], shared.now());
         super::workers::note_seen(shared, seen).await;
         let count = ends.len();
-        let mut held = Vec::with_capacity(count);
-        for (index, end) in ends.into_iter().enumerate() {
-            let Some(task) = shared.store.task_get(&end.task_id).await? else {
-                continue;
-            };
-            if task.status != TaskStatus::InProgress {
-                continue;
-            }
-            // Only the attempt numbers are read from it: the finish itself is
-            // guarded by the token, so a lease lost meanwhile is not overwritten.
-            let lease = Lease {
-                expires_at: shared.now(),
-                token: worker_token(&task.id, end.token),
-                task,
-            };
-            let finish = match end.outcome {
-                WorkerOutcome::Completed(result) => outcome::after_success(&lease, result),
-                WorkerOutcome::Failed { error, permanent } => outcome::after_error(
-                    &lease,
-                    error,
-                    permanent,
-                    shared.now(),
-                    &shared.config.backoff,
-                ),
-            };
-            held.push((index, lease, finish));
-        }
+        let held = held_endings(shared, ends).await?;
         let mut statuses = vec![None; count];
         if held.is_empty() {
             return Ok(statuses);
@@ -259,7 +240,10 @@ impl Engine {
         let finishes = held.iter().map(|(_, _, finish)| finish.clone()).collect();
         let applied = shared
             .store
-            .task_finish_many(finishes, shared.now())
+            .task_finish_many(TaskFinishManyParams {
+                finishes,
+                now: shared.now(),
+            })
             .await?;
         for ((index, lease, finish), applied) in held.into_iter().zip(applied) {
             if !applied {
@@ -275,6 +259,50 @@ impl Engine {
         }
         Ok(statuses)
     }
+}
+
+/// The endings whose task is still running, each with the lease it names and
+/// the finish it asks for, with its position in the batch. The tasks are read
+/// in one call: only their attempt numbers are used, since the finish itself
+/// is guarded by the token, so a lease lost meanwhile is not overwritten.
+async fn held_endings(
+    shared: &Shared,
+    ends: Vec<WorkerFinish>,
+) -> Result<Vec<(usize, Lease, Finish)>, EngineError> {
+    let ids = ends.iter().map(|end| end.task_id.clone()).collect();
+    let tasks: HashMap<String, Task> = shared
+        .store
+        .task_get_many(&TaskGetManyParams { ids })
+        .await?
+        .into_iter()
+        .map(|task| (task.id.clone(), task))
+        .collect();
+    let mut held = Vec::with_capacity(ends.len());
+    for (index, end) in ends.into_iter().enumerate() {
+        let Some(task) = tasks.get(&end.task_id).cloned() else {
+            continue;
+        };
+        if task.status != TaskStatus::InProgress {
+            continue;
+        }
+        let lease = Lease {
+            expires_at: shared.now(),
+            token: worker_token(&task.id, end.token),
+            task,
+        };
+        let finish = match end.outcome {
+            WorkerOutcome::Completed(result) => outcome::after_success(&lease, result),
+            WorkerOutcome::Failed { error, permanent } => outcome::after_error(
+                &lease,
+                error,
+                permanent,
+                shared.now(),
+                &shared.config.backoff,
+            ),
+        };
+        held.push((index, lease, finish));
+    }
+    Ok(held)
 }
 
 /// Who a remote worker says it is: its id (the lease holder of its tasks)

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use super::Shared;
-use crate::store::PruneParams;
+use crate::store::{Store, TaskPruneParams};
 use crate::task::TaskStatus;
 
 /// How long finished tasks are kept.
@@ -88,11 +88,7 @@ pub(super) async fn run(shared: Arc<Shared>) {
 async fn turn(shared: &Shared) {
     let retention = &shared.config.retention;
     let every = TimeDelta::from_std(retention.every).unwrap_or(TimeDelta::zero());
-    match shared
-        .store
-        .periodic_take_turn("retention", every, shared.now())
-        .await
-    {
+    match shared.take_turn("retention", every, shared.now()).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(error) => {
@@ -116,7 +112,7 @@ async fn prune_status(shared: &Shared, status: TaskStatus, keep: Duration) {
     let Some(finished_before) = shared.now().checked_sub_signed(keep) else {
         return;
     };
-    let params = PruneParams {
+    let params = TaskPruneParams {
         status,
         finished_before,
         limit: shared.config.retention.batch.max(1),

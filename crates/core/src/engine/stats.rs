@@ -114,6 +114,8 @@ pub struct NodeStats {
     pub lease_calls_waiting: usize,
     /// How long tasks waited to start and attempts ran on this node, by type and queue.
     pub timings: Vec<super::TaskTimings>,
+    /// How long this node's store calls took, by kind of call.
+    pub store_calls: Vec<crate::store::StoreCallHistogram>,
 }
 
 impl Engine {
@@ -134,6 +136,7 @@ impl Engine {
             pruned: shared.pruned.totals(),
             lease_calls_waiting: shared.lease_calls_waiting.load(Ordering::Relaxed),
             timings: shared.timings.snapshot(),
+            store_calls: shared.store.timings().snapshot(),
         }
     }
 }

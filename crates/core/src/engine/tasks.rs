@@ -3,7 +3,10 @@
 
 use super::Engine;
 use crate::error::EngineError;
-use crate::store::{ListParams, StoreError};
+use crate::store::{
+    QueueSetPausedParams, Store, StoreError, TaskDeleteParams, TaskEventsParams, TaskGetParams,
+    TaskListParams, TaskRetryParams,
+};
 use crate::task::{EventKind, Task, TaskEvent, TaskStatus};
 
 impl Engine {
@@ -12,13 +15,13 @@ impl Engine {
         check_id(id)?;
         self.shared
             .store
-            .task_get(id)
+            .task_get(&TaskGetParams::new(id))
             .await?
             .ok_or_else(|| EngineError::NotFound(id.to_owned()))
     }
 
     /// Tasks oldest first, optionally filtered.
-    pub async fn list(&self, params: &ListParams) -> Result<Vec<Task>, EngineError> {
+    pub async fn list(&self, params: &TaskListParams) -> Result<Vec<Task>, EngineError> {
         Ok(self.shared.store.task_list(params).await?)
     }
 
@@ -27,7 +30,7 @@ impl Engine {
         check_id(id)?;
         self.shared
             .store
-            .task_events(id)
+            .task_events(&TaskEventsParams::new(id))
             .await
             .map_err(|e| not_found(e, id))
     }
@@ -38,7 +41,7 @@ impl Engine {
         let task = self
             .shared
             .store
-            .task_retry(id, self.shared.now())
+            .task_retry(&TaskRetryParams::new(id, self.shared.now()))
             .await
             .map_err(|e| not_found(e, id))?;
         self.shared.work_ready();
@@ -53,7 +56,7 @@ impl Engine {
         let task = self
             .shared
             .store
-            .task_delete(id)
+            .task_delete(&TaskDeleteParams::new(id))
             .await?
             .ok_or_else(|| EngineError::NotFound(id.to_owned()))?;
         self.shared.attempts.cancel(id);
@@ -72,7 +75,7 @@ impl Engine {
     pub async fn set_queue_paused(&self, queue: &str, paused: bool) -> Result<(), EngineError> {
         self.shared
             .store
-            .queue_set_paused(queue, paused, self.shared.now())
+            .queue_set_paused(&QueueSetPausedParams::new(queue, paused, self.shared.now()))
             .await?;
         self.shared.work_ready();
         Ok(())

@@ -11,7 +11,9 @@ use chrono::TimeDelta;
 
 use super::{Engine, Shared, identity};
 use crate::error::EngineError;
-use crate::store::{WorkerKind, WorkerRecord};
+use crate::store::{
+    Store, TaskListRunningParams, WorkerKind, WorkerListParams, WorkerPruneParams, WorkerRecord,
+};
 use crate::task::Timestamp;
 
 /// A worker's record is written at most this often per node, unless what it
@@ -91,7 +93,13 @@ pub(super) async fn note_node_seen(shared: &Shared) {
 /// Deletes the records of workers unseen for [`WORKER_FORGOTTEN_AFTER`].
 pub(super) async fn prune(shared: &Shared) {
     let before = shared.now() - WORKER_FORGOTTEN_AFTER;
-    if let Err(error) = shared.store.worker_prune(before).await {
+    if let Err(error) = shared
+        .store
+        .worker_prune(&WorkerPruneParams {
+            seen_before: before,
+        })
+        .await
+    {
         tracing::warn!(%error, "pruning worker records failed");
     }
 }
@@ -186,7 +194,9 @@ impl Engine {
         let now = shared.now();
         let records = shared
             .store
-            .worker_list(now - WORKER_FORGOTTEN_AFTER)
+            .worker_list(&WorkerListParams {
+                seen_since: now - WORKER_FORGOTTEN_AFTER,
+            })
             .await?;
         let mut workers: BTreeMap<(WorkerKind, String), WorkerView> = BTreeMap::new();
         for record in records {
@@ -220,7 +230,9 @@ impl Engine {
         let shared = &self.shared;
         let live = shared
             .store
-            .worker_list(shared.now() - WORKER_LIVE_FOR)
+            .worker_list(&WorkerListParams {
+                seen_since: shared.now() - WORKER_LIVE_FOR,
+            })
             .await?;
         let remote: Vec<_> = live
             .iter()
@@ -246,7 +258,12 @@ impl Engine {
             let after = running
                 .last()
                 .map(|lease: &crate::store::Lease| lease.task.id.clone());
-            let page = store.task_list_running(after.as_deref(), 500).await?;
+            let page = store
+                .task_list_running(&TaskListRunningParams {
+                    after: after.clone(),
+                    limit: 500,
+                })
+                .await?;
             let full = page.len() == 500;
             running.extend(page);
             if !full || running.len() >= MAX_RUNNING_LISTED {

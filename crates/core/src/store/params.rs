@@ -1,20 +1,105 @@
-//! The values that travel through the storage trait: what to claim, list or
-//! select, how an attempt ended, and what came back.
+//! What each storage call takes: one parameter struct per method of the
+//! trait, named after it, carrying `now` when the call needs a time.
 
-use crate::task::{EventKind, RawJson, Task, TaskStatus, Timestamp, Transition};
+use chrono::TimeDelta;
 
-/// One inserted task, or the unfinished task that already held its unique key.
+use super::{CronFire, Finish, LeaseToken, PageOrder, Selection, TaskFilter};
+use crate::task::{NewTask, TaskStatus, Timestamp};
+
+/// One tick of a cron entry to enqueue, at `now`.
 #[derive(Debug, Clone)]
-pub struct Inserted {
-    /// The stored task (the existing one when `duplicate`).
-    pub task: Task,
-    /// True when nothing was created because of `unique_key`.
-    pub duplicate: bool,
+pub struct CronFireParams {
+    /// The tick and its task.
+    pub fire: CronFire,
+    /// When the tick is recorded and the task inserted.
+    pub now: Timestamp,
+}
+
+/// The cron entries that need a record, counting ticks from `now`.
+#[derive(Debug, Clone)]
+pub struct CronRegisterParams {
+    /// The entries, by name.
+    pub names: Vec<String>,
+    /// When new records start counting ticks.
+    pub now: Timestamp,
+}
+
+/// A cron entry to enable or disable.
+#[derive(Debug, Clone)]
+pub struct CronSetEnabledParams {
+    /// The entry.
+    pub name: String,
+    /// Enabled or not.
+    pub enabled: bool,
+    /// When an enabled entry starts counting ticks again.
+    pub now: Timestamp,
+}
+
+impl CronSetEnabledParams {
+    /// Enables (or disables) `name` at `now`.
+    pub fn new(name: impl Into<String>, enabled: bool, now: Timestamp) -> Self {
+        Self {
+            name: name.into(),
+            enabled,
+            now,
+        }
+    }
+}
+
+/// A turn of a periodic job among the nodes of a shared store.
+#[derive(Debug, Clone)]
+pub struct PeriodicTakeTurnParams {
+    /// The job (`reaper`, `retention`).
+    pub job: String,
+    /// How often it runs cluster-wide.
+    pub every: TimeDelta,
+    /// When this turn is asked for.
+    pub now: Timestamp,
+}
+
+impl PeriodicTakeTurnParams {
+    /// A turn of `job`, which runs once per `every`, asked for at `now`.
+    pub fn new(job: impl Into<String>, every: TimeDelta, now: Timestamp) -> Self {
+        Self {
+            job: job.into(),
+            every,
+            now,
+        }
+    }
+}
+
+/// What the backlog of queued tasks is measured against.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueBacklogParams {
+    /// Tasks with a later `run_at` are not due yet.
+    pub now: Timestamp,
+}
+
+/// A queue to pause or resume.
+#[derive(Debug, Clone)]
+pub struct QueueSetPausedParams {
+    /// The queue.
+    pub name: String,
+    /// Paused or not.
+    pub paused: bool,
+    /// When (kept on the record of a paused queue).
+    pub now: Timestamp,
+}
+
+impl QueueSetPausedParams {
+    /// Pauses (or resumes) `name` at `now`.
+    pub fn new(name: impl Into<String>, paused: bool, now: Timestamp) -> Self {
+        Self {
+            name: name.into(),
+            paused,
+            now,
+        }
+    }
 }
 
 /// What to claim: ready tasks of the given types from unpaused queues.
 #[derive(Debug, Clone)]
-pub struct ClaimParams {
+pub struct TaskClaimParams {
     /// Only tasks of these types (the ones this node can run).
     pub types: Vec<String>,
     /// The most tasks to claim.
@@ -24,176 +109,132 @@ pub struct ClaimParams {
     /// The lease lasts until this time unless renewed.
     pub lease_expires_at: Timestamp,
     /// Written on every claimed task; finishing and heartbeats must present it.
-    pub lease_token: i64,
+    pub lease_token: LeaseToken,
     /// Who holds the leases (written as each task's `worker` until it leaves
     /// `INPROGRESS`): a remote worker's id, or this node's identity.
     pub holder: String,
 }
 
-/// The identity of one lease: a task and the token its claim wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LeaseToken(pub i64);
-
-/// A claimed task together with its lease token.
+/// Which tasks to delete with their history.
 #[derive(Debug, Clone)]
-pub struct Lease {
-    /// The task, already `INPROGRESS` with `attempts` incremented.
-    pub task: Task,
-    /// The token the claim wrote.
-    pub token: LeaseToken,
-    /// When the lease runs out unless renewed.
+pub struct TaskDeleteManyParams {
+    /// The tasks.
+    pub selection: Selection,
+}
+
+/// One task to delete with its history.
+#[derive(Debug, Clone)]
+pub struct TaskDeleteParams {
+    /// The task.
+    pub id: String,
+}
+
+impl TaskDeleteParams {
+    /// Deletes `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+/// The task whose history to read.
+#[derive(Debug, Clone)]
+pub struct TaskEventsParams {
+    /// The task.
+    pub id: String,
+}
+
+impl TaskEventsParams {
+    /// The history of `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+/// Guarded transitions out of `INPROGRESS`, applied at `now`.
+#[derive(Debug, Clone)]
+pub struct TaskFinishManyParams {
+    /// The transitions, each applied only if its guard holds.
+    pub finishes: Vec<Finish>,
+    /// The time of the change (`finished_at`, the events).
+    pub now: Timestamp,
+}
+
+/// Tasks to read by id.
+#[derive(Debug, Clone)]
+pub struct TaskGetManyParams {
+    /// The tasks, in the order the answer keeps.
+    pub ids: Vec<String>,
+}
+
+/// One task to read.
+#[derive(Debug, Clone)]
+pub struct TaskGetParams {
+    /// The task.
+    pub id: String,
+}
+
+impl TaskGetParams {
+    /// Reads `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+/// Leases to renew.
+#[derive(Debug, Clone)]
+pub struct TaskHeartbeatParams {
+    /// Each task with the token of the lease its holder has.
+    pub leases: Vec<(String, LeaseToken)>,
+    /// The new end of every lease still held.
     pub expires_at: Timestamp,
 }
 
-/// How an attempt ended, decided by the engine.
+/// Tasks to insert, all or nothing, at `now`.
 #[derive(Debug, Clone)]
-pub enum Outcome {
-    /// `COMPLETED`, with the handler's result.
-    Completed {
-        /// The handler's result, if any.
-        result: Option<RawJson>,
-    },
-    /// Back to `QUEUED`, not before `run_at`; the attempt counts.
-    Retry {
-        /// When the next attempt may start.
-        run_at: Timestamp,
-        /// Why the attempt failed.
-        error: String,
-    },
-    /// `FAILED` for good (until a manual retry).
-    Failed {
-        /// Why.
-        error: String,
-    },
-    /// Back to `QUEUED`, not before `run_at`, and the attempt does not count
-    /// (a hand-back at shutdown, now; a handler's snooze, later).
-    Released {
-        /// When the next attempt may start.
-        run_at: Timestamp,
-    },
+pub struct TaskInsertManyParams {
+    /// The tasks, in the order the answer keeps.
+    pub tasks: Vec<NewTask>,
+    /// Their `created_at` (and `run_at` unless they have one).
+    pub now: Timestamp,
 }
 
-impl Outcome {
-    /// The status a task is in once this outcome is applied.
-    pub fn status(&self) -> TaskStatus {
-        match self {
-            Outcome::Completed { .. } => TaskStatus::Completed,
-            Outcome::Failed { .. } => TaskStatus::Failed,
-            Outcome::Retry { .. } | Outcome::Released { .. } => TaskStatus::Queued,
-        }
-    }
-}
-
-/// One guarded transition out of `INPROGRESS`.
-#[derive(Debug, Clone)]
-pub struct Finish {
-    /// The task.
-    pub task_id: String,
-    /// Applied only while the task is `INPROGRESS` under this token.
-    pub token: LeaseToken,
-    /// With `Some(t)`, applied only if the lease expired at or before `t`
-    /// (the reaper's guard against a heartbeat that just renewed it).
-    pub expired_by: Option<Timestamp>,
-    /// The new state.
-    pub outcome: Outcome,
-    /// The history event to record.
-    pub event: EventKind,
-    /// The event's message (usually the error).
-    pub message: Option<String>,
-}
-
-impl Finish {
-    /// An unconditional finish of `lease` (no expiry guard).
-    pub fn new(lease: &Lease, outcome: Outcome, event: EventKind, message: Option<String>) -> Self {
-        Self {
-            task_id: lease.task.id.clone(),
-            token: lease.token,
-            expired_by: None,
-            outcome,
-            event,
-            message,
-        }
-    }
+/// Which running tasks lost their leases.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskListExpiredParams {
+    /// Leases that expired at or before this time.
+    pub expired_by: Timestamp,
+    /// At most this many.
+    pub limit: usize,
 }
 
 /// Which tasks to list (the original `GET /api/jobs`).
 #[derive(Debug, Clone, Default)]
-pub struct ListParams {
+pub struct TaskListParams {
     /// Only tasks with this status.
     pub status: Option<TaskStatus>,
     /// At most this many, oldest first.
     pub limit: Option<usize>,
 }
 
-/// Which tasks a page, a count or a bulk operation concerns; every field narrows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TaskFilter {
-    /// Only this status.
-    pub status: Option<TaskStatus>,
-    /// Only this type.
-    pub task_type: Option<String>,
-    /// Only this queue.
-    pub queue: Option<String>,
-    /// Only tasks whose id or payload text contains this, ignoring ASCII case.
-    /// At least [`MIN_SEARCH_LEN`] characters (stores may index trigrams).
-    pub search: Option<String>,
-    /// Only tasks created at or after this time.
-    pub created_after: Option<Timestamp>,
-    /// Only tasks created before this time.
-    pub created_before: Option<Timestamp>,
+/// A page of the running tasks, by id.
+#[derive(Debug, Clone, Default)]
+pub struct TaskListRunningParams {
+    /// Only tasks after this id (the last of the previous page).
+    pub after: Option<String>,
+    /// At most this many.
+    pub limit: usize,
 }
 
-impl TaskFilter {
-    /// True when no field narrows the selection: it matches every task.
-    pub fn is_empty(&self) -> bool {
-        *self == TaskFilter::default()
-    }
-
-    /// Whether `task` passes every field of the filter (the reference semantics stores follow).
-    pub fn matches(&self, task: &Task) -> bool {
-        self.status.is_none_or(|status| task.status == status)
-            && self
-                .task_type
-                .as_deref()
-                .is_none_or(|t| task.task_type == t)
-            && self.queue.as_deref().is_none_or(|q| task.queue == q)
-            && self
-                .created_after
-                .is_none_or(|after| task.created_at >= after)
-            && self
-                .created_before
-                .is_none_or(|before| task.created_at < before)
-            && self.search.as_deref().is_none_or(|needle| {
-                contains_ignoring_ascii_case(&task.id, needle)
-                    || contains_ignoring_ascii_case(task.payload.get(), needle)
-            })
-    }
-}
-
-fn contains_ignoring_ascii_case(haystack: &str, needle: &str) -> bool {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
-}
-
-/// The shortest search text a filter may hold.
-pub const MIN_SEARCH_LEN: usize = 3;
-
-/// The order of a page; ids sort by creation, so this is by age.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum PageOrder {
-    /// Newest first (the dashboard's default).
-    #[default]
-    NewestFirst,
-    /// Oldest first.
-    OldestFirst,
+/// Which queued tasks the next `run_at` is looked for among.
+#[derive(Debug, Clone)]
+pub struct TaskNextRunAtParams {
+    /// Only tasks of these types.
+    pub types: Vec<String>,
 }
 
 /// One page of a filtered list, by keyset: no offset, so every page costs the same.
 #[derive(Debug, Clone, Default)]
-pub struct PageParams {
+pub struct TaskPageParams {
     /// Which tasks.
     pub filter: TaskFilter,
     /// Which way.
@@ -206,7 +247,7 @@ pub struct PageParams {
 
 /// Which finished tasks retention removes: one bounded batch of one status.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PruneParams {
+pub struct TaskPruneParams {
     /// `COMPLETED` or `FAILED`; tasks in other states have no `finished_at`
     /// and are never pruned.
     pub status: TaskStatus,
@@ -216,69 +257,41 @@ pub struct PruneParams {
     pub limit: usize,
 }
 
-/// Which tasks a bulk operation touches.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Selection {
-    /// These ids (unknown ones are ignored).
-    Ids(Vec<String>),
-    /// Every task the filter matches. The engine refuses an empty filter, so
-    /// that a mistyped filter never selects everything; stores read an empty
-    /// one as every task.
-    Filter(TaskFilter),
-    /// Every task, asked for explicitly.
-    All,
+/// Failed tasks to move back to `QUEUED` at `now`.
+#[derive(Debug, Clone)]
+pub struct TaskRetryManyParams {
+    /// The tasks (those not `FAILED` are skipped).
+    pub selection: Selection,
+    /// Their new `run_at`.
+    pub now: Timestamp,
 }
 
-impl Selection {
-    /// The filter that selects the same tasks, `None` for an id list
-    /// (`All` is the empty filter).
-    pub fn filter(&self) -> Option<std::borrow::Cow<'_, TaskFilter>> {
-        match self {
-            Selection::Ids(_) => None,
-            Selection::Filter(filter) => Some(std::borrow::Cow::Borrowed(filter)),
-            Selection::All => Some(std::borrow::Cow::Owned(TaskFilter::default())),
-        }
+/// One failed task to move back to `QUEUED` at `now`.
+#[derive(Debug, Clone)]
+pub struct TaskRetryParams {
+    /// The task.
+    pub id: String,
+    /// Its new `run_at`.
+    pub now: Timestamp,
+}
+
+impl TaskRetryParams {
+    /// Retries `id` at `now`.
+    pub fn new(id: impl Into<String>, now: Timestamp) -> Self {
+        Self { id: id.into(), now }
     }
 }
 
-/// How many tasks of one queue and type are in one status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CountRow {
-    /// The queue.
-    pub queue: String,
-    /// The task type.
-    pub task_type: String,
-    /// The status.
-    pub status: TaskStatus,
-    /// How many (rows with 0 may be omitted).
-    pub count: u64,
+/// Which worker records to list.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerListParams {
+    /// Workers seen at or after this time.
+    pub seen_since: Timestamp,
 }
 
-/// What a bulk delete removed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BulkDeleted {
-    /// How many tasks were deleted.
-    pub count: u64,
-    /// The ids of deleted tasks that were `INPROGRESS` (their attempts should be cancelled).
-    pub running: Vec<String>,
-}
-
-/// A queue and whether it is paused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueState {
-    /// The queue name.
-    pub name: String,
-    /// A paused queue accepts tasks but starts none.
-    pub paused: bool,
-}
-
-/// Transitions one node shares with the other nodes of a shared store, so
-/// that every node's live view shows the whole cluster.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TransitionBatch {
-    /// The transitions, in the order they happened.
-    pub transitions: Vec<Transition>,
-    /// How many more happened that were not shared (too many to send one by
-    /// one); a receiver should reload what it shows.
-    pub skipped: u64,
+/// Which worker records to delete.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerPruneParams {
+    /// Workers last seen before this time.
+    pub seen_before: Timestamp,
 }

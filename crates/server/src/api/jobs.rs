@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use rustqueue_core::EnqueueRequest;
-use rustqueue_core::store::ListParams;
+use rustqueue_core::store::TaskListParams;
 use rustqueue_core::task::{RawJson, Task, TaskStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -111,7 +111,7 @@ pub async fn list(
     };
     let tasks = state
         .engine
-        .list(&ListParams {
+        .list(&TaskListParams {
             status,
             limit: query.limit,
         })

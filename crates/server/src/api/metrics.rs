@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use crate::error::ApiError;
 use crate::request_metrics::RequestMetrics;
-use timings::register_timings;
+use timings::{register_store_calls, register_timings};
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -170,6 +170,7 @@ fn register_node(registry: &mut Registry, state: &AppState) {
     );
     register_attempts(registry, &stats.attempts);
     register_timings(registry, stats.timings);
+    register_store_calls(registry, stats.store_calls);
     let pruned = Family::<Labels, Counter>::default();
     let (completed, failed) = stats.pruned;
     for (status, count) in [("COMPLETED", completed), ("FAILED", failed)] {

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use rustqueue_core::EnqueueRequest;
 use rustqueue_core::engine::TaskPage;
-use rustqueue_core::store::{Inserted, PageOrder, PageParams};
+use rustqueue_core::store::{Inserted, PageOrder, TaskPageParams};
 use rustqueue_core::task::{RawJson, Task, TaskEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -202,7 +202,7 @@ pub async fn list(
         Order::Newest => PageOrder::NewestFirst,
         Order::Oldest => PageOrder::OldestFirst,
     };
-    let params = PageParams {
+    let params = TaskPageParams {
         filter: filter.into_filter()?,
         order,
         after,

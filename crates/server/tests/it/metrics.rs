@@ -117,6 +117,15 @@ async fn histograms_move_when_tasks_run(backend: Backend) {
         second_sum >= first_sum + 0.002,
         "{first_sum} then {second_sum}"
     );
+    // Every store call is timed under the trait method's name.
+    let claims = r#"rustqueue_store_call_duration_seconds_count{op="task_claim"}"#;
+    let finishes =
+        r#"rustqueue_store_call_duration_seconds_bucket{le="+Inf",op="task_finish_many"}"#;
+    assert!(sample(&twice, claims).is_some_and(|n| n >= 2.0), "{twice}");
+    assert!(
+        sample(&twice, finishes).is_some_and(|n| n >= 2.0),
+        "{twice}"
+    );
 
     // Each request is counted under its route template and status, never its URL.
     app.send(reqwest::Method::GET, &format!("/api/tasks/{id}/events"))

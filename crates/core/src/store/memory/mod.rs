@@ -15,11 +15,15 @@ use async_trait::async_trait;
 
 use super::QueueBacklog;
 use super::{
-    BulkDeleted, ClaimParams, CountRow, CronFire, CronRecord, Finish, Inserted, Lease, LeaseToken,
-    ListParams, PageOrder, PageParams, PruneParams, QueueState, Selection, Store, StoreError,
-    StoreResult, WorkerRecord,
+    BulkDeleted, Cluster, CountRow, CronFireParams, CronRecord, CronRegisterParams,
+    CronSetEnabledParams, Inserted, Lease, PageOrder, QueueBacklogParams, QueueSetPausedParams,
+    QueueState, Store, StoreError, StoreResult, TaskClaimParams, TaskDeleteManyParams,
+    TaskDeleteParams, TaskEventsParams, TaskFinishManyParams, TaskGetManyParams, TaskGetParams,
+    TaskHeartbeatParams, TaskInsertManyParams, TaskListExpiredParams, TaskListParams,
+    TaskListRunningParams, TaskNextRunAtParams, TaskPageParams, TaskPruneParams,
+    TaskRetryManyParams, TaskRetryParams, WorkerListParams, WorkerPruneParams, WorkerRecord,
 };
-use crate::task::{EventKind, NewTask, Task, TaskEvent, TaskStatus, Timestamp};
+use crate::task::{EventKind, Task, TaskEvent, TaskStatus, Timestamp};
 
 /// Tasks in process memory.
 #[derive(Debug, Default)]
@@ -44,6 +48,11 @@ impl MemoryStore {
 
 #[async_trait]
 impl Store for MemoryStore {
+    fn cluster(&self) -> Option<&dyn Cluster> {
+        // Only this process sees the memory.
+        None
+    }
+
     fn is_exclusive(&self) -> bool {
         true
     }
@@ -52,11 +61,8 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn task_insert_many(
-        &self,
-        tasks: Vec<NewTask>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<Inserted>> {
+    async fn task_insert_many(&self, params: TaskInsertManyParams) -> StoreResult<Vec<Inserted>> {
+        let TaskInsertManyParams { tasks, now } = params;
         let mut state = self.lock();
         // All or nothing: refuse the whole batch before changing anything.
         let mut ids = std::collections::HashSet::with_capacity(tasks.len());
@@ -64,7 +70,7 @@ impl Store for MemoryStore {
             .iter()
             .find(|t| state.rows.contains_key(&t.id) || !ids.insert(t.id.as_str()))
         {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::conflict(format!(
                 "a task with id {} already exists",
                 clash.id
             )));
@@ -87,11 +93,18 @@ impl Store for MemoryStore {
         Ok(inserted)
     }
 
-    async fn task_get(&self, id: &str) -> StoreResult<Option<Task>> {
+    async fn task_get(&self, params: &TaskGetParams) -> StoreResult<Option<Task>> {
+        let id = params.id.as_str();
         Ok(self.lock().rows.get(id).map(|row| row.task.clone()))
     }
 
-    async fn task_list(&self, params: &ListParams) -> StoreResult<Vec<Task>> {
+    async fn task_get_many(&self, params: &TaskGetManyParams) -> StoreResult<Vec<Task>> {
+        let state = self.lock();
+        let found = params.ids.iter().filter_map(|id| state.rows.get(id));
+        Ok(found.map(|row| row.task.clone()).collect())
+    }
+
+    async fn task_list(&self, params: &TaskListParams) -> StoreResult<Vec<Task>> {
         let state = self.lock();
         let matching = state
             .rows
@@ -104,7 +117,8 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn task_events(&self, id: &str) -> StoreResult<Vec<TaskEvent>> {
+    async fn task_events(&self, params: &TaskEventsParams) -> StoreResult<Vec<TaskEvent>> {
+        let id = params.id.as_str();
         let state = self.lock();
         let row = state.rows.get(id).ok_or(StoreError::NotFound)?;
         Ok(row.events.clone())
@@ -119,7 +133,7 @@ impl Store for MemoryStore {
         Ok(counts)
     }
 
-    async fn task_claim(&self, params: &ClaimParams) -> StoreResult<Vec<Lease>> {
+    async fn task_claim(&self, params: &TaskClaimParams) -> StoreResult<Vec<Lease>> {
         let mut state = self.lock();
         let chosen: Vec<String> = state
             .ready
@@ -133,7 +147,7 @@ impl Store for MemoryStore {
             })
             .take(params.limit)
             .collect();
-        let token = LeaseToken(params.lease_token);
+        let token = params.lease_token;
         let mut leases = Vec::with_capacity(chosen.len());
         for id in chosen {
             state.set_status(&id, TaskStatus::InProgress);
@@ -150,7 +164,11 @@ impl Store for MemoryStore {
         Ok(leases)
     }
 
-    async fn task_next_run_at(&self, types: &[String]) -> StoreResult<Option<Timestamp>> {
+    async fn task_next_run_at(
+        &self,
+        params: &TaskNextRunAtParams,
+    ) -> StoreResult<Option<Timestamp>> {
+        let types = params.types.as_slice();
         let state = self.lock();
         Ok(state
             .ready
@@ -163,11 +181,8 @@ impl Store for MemoryStore {
             .min())
     }
 
-    async fn task_finish_many(
-        &self,
-        finishes: Vec<Finish>,
-        now: Timestamp,
-    ) -> StoreResult<Vec<bool>> {
+    async fn task_finish_many(&self, params: TaskFinishManyParams) -> StoreResult<Vec<bool>> {
+        let TaskFinishManyParams { finishes, now } = params;
         let mut state = self.lock();
         Ok(finishes
             .into_iter()
@@ -175,11 +190,9 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn task_heartbeat(
-        &self,
-        leases: &[(String, LeaseToken)],
-        expires_at: Timestamp,
-    ) -> StoreResult<Vec<String>> {
+    async fn task_heartbeat(&self, params: &TaskHeartbeatParams) -> StoreResult<Vec<String>> {
+        let leases = params.leases.as_slice();
+        let expires_at = params.expires_at;
         let mut state = self.lock();
         let mut lost = Vec::new();
         for (id, token) in leases {
@@ -196,11 +209,9 @@ impl Store for MemoryStore {
         Ok(lost)
     }
 
-    async fn task_list_expired(
-        &self,
-        expired_by: Timestamp,
-        limit: usize,
-    ) -> StoreResult<Vec<Lease>> {
+    async fn task_list_expired(&self, params: &TaskListExpiredParams) -> StoreResult<Vec<Lease>> {
+        let expired_by = params.expired_by;
+        let limit = params.limit;
         let state = self.lock();
         Ok(state
             .rows
@@ -215,11 +226,9 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn task_list_running(
-        &self,
-        after: Option<&str>,
-        limit: usize,
-    ) -> StoreResult<Vec<Lease>> {
+    async fn task_list_running(&self, params: &TaskListRunningParams) -> StoreResult<Vec<Lease>> {
+        let after = params.after.as_deref();
+        let limit = params.limit;
         let state = self.lock();
         let after = after.map_or(Bound::Unbounded, Bound::Excluded);
         Ok(state
@@ -232,15 +241,18 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn task_retry(&self, id: &str, now: Timestamp) -> StoreResult<Task> {
+    async fn task_retry(&self, params: &TaskRetryParams) -> StoreResult<Task> {
+        let id = params.id.as_str();
+        let now = params.now;
         self.lock().retry_one(id, now)
     }
 
-    async fn task_delete(&self, id: &str) -> StoreResult<Option<Task>> {
+    async fn task_delete(&self, params: &TaskDeleteParams) -> StoreResult<Option<Task>> {
+        let id = params.id.as_str();
         Ok(self.lock().delete_one(id))
     }
 
-    async fn task_page(&self, params: &PageParams) -> StoreResult<Vec<Task>> {
+    async fn task_page(&self, params: &TaskPageParams) -> StoreResult<Vec<Task>> {
         let state = self.lock();
         let matching = |row: &&Row| params.filter.matches(&row.task);
         let rows: Box<dyn Iterator<Item = &Row>> = match (params.order, params.after.as_deref()) {
@@ -286,11 +298,9 @@ impl Store for MemoryStore {
         Ok(rows)
     }
 
-    async fn task_retry_many(
-        &self,
-        selection: &Selection,
-        now: Timestamp,
-    ) -> StoreResult<Vec<String>> {
+    async fn task_retry_many(&self, params: &TaskRetryManyParams) -> StoreResult<Vec<String>> {
+        let selection = &params.selection;
+        let now = params.now;
         let mut state = self.lock();
         let ids = state.select(selection);
         Ok(ids
@@ -299,7 +309,8 @@ impl Store for MemoryStore {
             .collect())
     }
 
-    async fn task_delete_many(&self, selection: &Selection) -> StoreResult<BulkDeleted> {
+    async fn task_delete_many(&self, params: &TaskDeleteManyParams) -> StoreResult<BulkDeleted> {
+        let selection = &params.selection;
         let mut state = self.lock();
         let mut deleted = BulkDeleted::default();
         for id in state.select(selection) {
@@ -313,7 +324,7 @@ impl Store for MemoryStore {
         Ok(deleted)
     }
 
-    async fn task_prune(&self, params: &PruneParams) -> StoreResult<u64> {
+    async fn task_prune(&self, params: &TaskPruneParams) -> StoreResult<u64> {
         let mut state = self.lock();
         let mut doomed: Vec<(Timestamp, String)> = state
             .rows
@@ -330,7 +341,9 @@ impl Store for MemoryStore {
         Ok(doomed.len() as u64)
     }
 
-    async fn cron_register(&self, names: &[String], now: Timestamp) -> StoreResult<()> {
+    async fn cron_register(&self, params: &CronRegisterParams) -> StoreResult<()> {
+        let names = params.names.as_slice();
+        let now = params.now;
         self.lock().cron_register(names, now);
         Ok(())
     }
@@ -339,16 +352,15 @@ impl Store for MemoryStore {
         Ok(self.lock().cron.values().cloned().collect())
     }
 
-    async fn cron_set_enabled(
-        &self,
-        name: &str,
-        enabled: bool,
-        now: Timestamp,
-    ) -> StoreResult<CronRecord> {
+    async fn cron_set_enabled(&self, params: &CronSetEnabledParams) -> StoreResult<CronRecord> {
+        let name = params.name.as_str();
+        let enabled = params.enabled;
+        let now = params.now;
         Ok(self.lock().cron_set_enabled(name, enabled, now))
     }
 
-    async fn cron_fire(&self, fire: CronFire, now: Timestamp) -> StoreResult<Option<Task>> {
+    async fn cron_fire(&self, params: CronFireParams) -> StoreResult<Option<Task>> {
+        let CronFireParams { fire, now } = params;
         Ok(self.lock().cron_fire(fire, now))
     }
 
@@ -362,7 +374,9 @@ impl Store for MemoryStore {
         Ok(count)
     }
 
-    async fn queue_set_paused(&self, name: &str, paused: bool, _now: Timestamp) -> StoreResult<()> {
+    async fn queue_set_paused(&self, params: &QueueSetPausedParams) -> StoreResult<()> {
+        let name = params.name.as_str();
+        let paused = params.paused;
         let mut state = self.lock();
         if paused {
             state.queues.insert(name.to_owned(), true);
@@ -389,16 +403,19 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn worker_list(&self, seen_since: Timestamp) -> StoreResult<Vec<WorkerRecord>> {
+    async fn worker_list(&self, params: &WorkerListParams) -> StoreResult<Vec<WorkerRecord>> {
+        let seen_since = params.seen_since;
         Ok(self.lock().worker_list(seen_since))
     }
 
-    async fn worker_prune(&self, seen_before: Timestamp) -> StoreResult<u64> {
+    async fn worker_prune(&self, params: &WorkerPruneParams) -> StoreResult<u64> {
+        let seen_before = params.seen_before;
         Ok(self.lock().worker_prune(seen_before))
     }
 
     /// Walks every queued task: the memory store is for tests and demos.
-    async fn queue_backlog(&self, now: Timestamp) -> StoreResult<Vec<QueueBacklog>> {
+    async fn queue_backlog(&self, params: &QueueBacklogParams) -> StoreResult<Vec<QueueBacklog>> {
+        let now = params.now;
         let state = self.lock();
         let mut queues: BTreeMap<&str, QueueBacklog> = BTreeMap::new();
         let queued = state

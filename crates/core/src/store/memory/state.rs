@@ -171,7 +171,7 @@ impl State {
     pub(super) fn retry_one(&mut self, id: &str, now: Timestamp) -> StoreResult<Task> {
         let task = &self.rows.get(id).ok_or(StoreError::NotFound)?.task;
         if task.status != TaskStatus::Failed {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::conflict(format!(
                 "task is {}, not FAILED",
                 task.status
             )));
@@ -179,7 +179,7 @@ impl State {
         if let Some(key) = task.unique_key.as_deref()
             && self.holds_key(key).is_some_and(|holder| holder.id != id)
         {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::conflict(format!(
                 "unique key {key:?} is held by another unfinished task"
             )));
         }

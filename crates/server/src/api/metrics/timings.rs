@@ -1,19 +1,26 @@
 //! The engine's timing histograms in OpenMetrics: how long tasks waited to
-//! start and how long attempts ran, by task type and queue, on this node.
+//! start and how long attempts ran, by task type and queue, and how long
+//! each kind of store call took, on this node.
 
 use prometheus_client::encoding::{EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use rustqueue_core::engine::{BUCKETS, Histogram, TaskTimings};
+use rustqueue_core::store::{STORE_CALL_BUCKETS, StoreCallHistogram};
 
-/// One histogram of every (type, queue) series, encoded from a snapshot.
+/// One histogram per series, encoded from a snapshot: the series' labels,
+/// its counts per bucket of `bounds` (plus one past the last), count and sum.
 #[derive(Debug)]
-struct Histograms(Vec<(Vec<(&'static str, String)>, Histogram)>);
+struct Histograms {
+    bounds: &'static [f64],
+    series: Vec<(Vec<(&'static str, String)>, Histogram)>,
+}
 
 impl EncodeMetric for Histograms {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
-        for (labels, histogram) in &self.0 {
-            let buckets: Vec<(f64, u64)> = BUCKETS
+        for (labels, histogram) in &self.series {
+            let buckets: Vec<(f64, u64)> = self
+                .bounds
                 .iter()
                 .copied()
                 .chain(std::iter::once(f64::INFINITY))
@@ -45,12 +52,42 @@ pub(super) fn register_timings(registry: &mut Registry, timings: Vec<TaskTimings
         "Enqueue-to-start latency on this node: from when a task was ready \
          (enqueued, or its run_at when delayed or retried) to its attempt starting, \
          by type and queue",
-        Histograms(waits),
+        Histograms {
+            bounds: &BUCKETS,
+            series: waits,
+        },
     );
     registry.register(
         "attempt_duration_seconds",
         "Attempts this node ran (here or by its remote workers), from start \
          to end however they ended, by type and queue",
-        Histograms(runs),
+        Histograms {
+            bounds: &BUCKETS,
+            series: runs,
+        },
+    );
+}
+
+/// Registers the duration histogram of every kind of store call made so far.
+pub(super) fn register_store_calls(registry: &mut Registry, calls: Vec<StoreCallHistogram>) {
+    let series = calls
+        .into_iter()
+        .map(|call| {
+            let histogram = Histogram {
+                buckets: call.buckets,
+                count: call.count,
+                sum: call.sum,
+            };
+            (vec![("op", call.op.to_owned())], histogram)
+        })
+        .collect();
+    registry.register(
+        "store_call_duration_seconds",
+        "How long this node's calls to the store took, retries included, by \
+         operation (the storage trait's method)",
+        Histograms {
+            bounds: &STORE_CALL_BUCKETS,
+            series,
+        },
     );
 }
