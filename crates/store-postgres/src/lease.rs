@@ -124,8 +124,15 @@ impl<'a> FinishColumns<'a> {
             .filter(|f| !seen.insert(f.task_id.as_str()))
             .map(|f| f.task_id.as_str())
             .collect();
+        // Rows are locked in the order of the arrays when the planner walks
+        // them in a nested loop, so every batch takes its locks in id order:
+        // two batches that share tasks (a completion and a rescue on another
+        // node) then wait for each other instead of deadlocking. `ord` keeps
+        // each finish's place in the input.
+        let mut by_id: Vec<(usize, &Finish)> = finishes.iter().enumerate().collect();
+        by_id.sort_by(|(a_ord, a), (b_ord, b)| (&a.task_id, a_ord).cmp(&(&b.task_id, b_ord)));
         let mut columns = Self::default();
-        for (ord, finish) in finishes.iter().enumerate() {
+        for (ord, finish) in by_id {
             columns.push(ord, finish, now, repeated.contains(finish.task_id.as_str()))?;
         }
         Ok(columns)
