@@ -45,6 +45,7 @@ pub fn exit_code(name: &str, result: BenchResult<()>) -> std::process::ExitCode 
 }
 
 /// The no-op task the drains run.
+#[derive(Debug)]
 pub struct Noop;
 
 #[async_trait]

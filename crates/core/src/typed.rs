@@ -18,6 +18,15 @@ pub struct HandlerFn<P, F> {
     payload: PhantomData<fn() -> P>,
 }
 
+// By hand: a closure has no `Debug`, and the payload type need not have one.
+impl<P, F> std::fmt::Debug for HandlerFn<P, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandlerFn")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Wraps `f` as a handler: the payload becomes a `P` (a payload that does not
 /// fit fails the task permanently, saying why) and the `R` it returns
 /// becomes the task's result (`()` stores none).

@@ -134,7 +134,7 @@ async fn main() -> Result<(), AnyError> {
 
 /// Starts the node on a free port, runs one task of each type over HTTP,
 /// checks what they returned, and shuts down.
-pub async fn smoke() -> Result<(), AnyError> {
+pub(crate) async fn smoke() -> Result<(), AnyError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let server = builder().database_url("memory://").listen(listener).await?;
     let base = format!("http://{}", server.local_addr());

@@ -10,7 +10,7 @@ use crate::store::{Finish, Lease, Outcome};
 use crate::task::{EventKind, Task, Timestamp};
 
 /// The finish for an attempt that returned an error (or timed out).
-pub fn after_error(
+pub(super) fn after_error(
     lease: &Lease,
     error: String,
     permanent: bool,
@@ -23,7 +23,7 @@ pub fn after_error(
 
 /// The finish for an attempt whose handler returned `error`: what it asks
 /// for next, within the task's attempts (a snooze gives its attempt back).
-pub fn after_handler_error(
+pub(super) fn after_handler_error(
     lease: &Lease,
     error: TaskError,
     now: Timestamp,
@@ -68,7 +68,7 @@ fn retry_or_fail(lease: &Lease, error: String, permanent: bool, run_at: Timestam
 
 /// The finish for an attempt whose lease ran out (its worker died or hung).
 /// Guarded by `expired_by`, so a lease renewed meanwhile is left alone.
-pub fn after_lease_expiry(
+pub(super) fn after_lease_expiry(
     lease: &Lease,
     reason: &str,
     expired_by: Timestamp,
@@ -101,7 +101,7 @@ pub fn after_lease_expiry(
 }
 
 /// The finish for a successful attempt.
-pub fn after_success(lease: &Lease, result: Option<crate::task::RawJson>) -> Finish {
+pub(super) fn after_success(lease: &Lease, result: Option<crate::task::RawJson>) -> Finish {
     Finish::new(
         lease,
         Outcome::Completed { result },
@@ -111,7 +111,7 @@ pub fn after_success(lease: &Lease, result: Option<crate::task::RawJson>) -> Fin
 }
 
 /// The finish that hands an interrupted attempt back without using it up.
-pub fn after_release(lease: &Lease, reason: &str, now: Timestamp) -> Finish {
+pub(super) fn after_release(lease: &Lease, reason: &str, now: Timestamp) -> Finish {
     Finish::new(
         lease,
         Outcome::Released { run_at: now },

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 /// Reads an optional RFC 3339 time (`2030-01-01T00:00:00Z`, or with an offset).
-pub fn option<'de, D: Deserializer<'de>>(
+pub(super) fn option<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
     let Some(text) = Option::<String>::deserialize(deserializer)? else {

@@ -30,6 +30,7 @@ use super::{AppState, events, tasks};
         (name = "health", description = "Probes"),
     )
 )]
+#[derive(Debug)]
 pub struct ApiDoc;
 
 /// Declares the bearer token that `/api` needs when the server sets `--api-token`.

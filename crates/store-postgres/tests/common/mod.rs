@@ -8,17 +8,17 @@ use std::sync::Arc;
 
 use rustqueue_store_postgres::PostgresStore;
 
-pub use rustqueue_store_postgres::testing::{TestSchema as SchemaGuard, test_url as url};
+pub(crate) use rustqueue_store_postgres::testing::{TestSchema as SchemaGuard, test_url as url};
 
 /// A store in a fresh schema, and the guard that drops the schema after the store.
-pub async fn fresh_store() -> (Arc<PostgresStore>, SchemaGuard) {
+pub(crate) async fn fresh_store() -> (Arc<PostgresStore>, SchemaGuard) {
     let guard = SchemaGuard::new();
     let store = guard.connect().await;
     (Arc::new(store), guard)
 }
 
 /// A plain connection to the test database, for inspecting a schema directly.
-pub async fn inspect() -> tokio_postgres::Client {
+pub(crate) async fn inspect() -> tokio_postgres::Client {
     rustqueue_store_postgres::testing::inspect()
         .await
         .expect("connect to the test database")
@@ -26,14 +26,14 @@ pub async fn inspect() -> tokio_postgres::Client {
 
 /// The test URL with `application_name` set, so a test can find its own
 /// backends in `pg_stat_activity`.
-pub fn url_named(application_name: &str) -> String {
+pub(crate) fn url_named(application_name: &str) -> String {
     let base = url();
     let separator = if base.contains('?') { '&' } else { '?' };
     format!("{base}{separator}application_name={application_name}")
 }
 
 /// A new task of `task_type` in the default queue, ready now.
-pub fn new_task(task_type: &str) -> rustqueue_core::task::NewTask {
+pub(crate) fn new_task(task_type: &str) -> rustqueue_core::task::NewTask {
     rustqueue_core::task::NewTask {
         id: rustqueue_core::task::new_task_id(),
         task_type: task_type.to_owned(),
@@ -50,7 +50,7 @@ pub fn new_task(task_type: &str) -> rustqueue_core::task::NewTask {
 }
 
 /// The current time, cut to the microseconds PostgreSQL keeps.
-pub fn now() -> rustqueue_core::task::Timestamp {
+pub(crate) fn now() -> rustqueue_core::task::Timestamp {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
 }

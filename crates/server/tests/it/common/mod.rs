@@ -2,8 +2,8 @@
 
 #![allow(dead_code, missing_docs)]
 
-pub mod node;
-pub mod private_postgres;
+pub(crate) mod node;
+pub(crate) mod private_postgres;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +21,7 @@ use rustqueue_store_tests::eventually;
 use serde_json::Value;
 
 /// A running server and a client pointed at it.
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub engine: Engine,
@@ -43,14 +43,14 @@ macro_rules! on_every_backend {
 
 /// Which store a test runs on.
 #[derive(Debug, Clone, Copy)]
-pub enum Backend {
+pub(crate) enum Backend {
     Memory,
     Sqlite,
     /// A schema of its own in the machine's PostgreSQL.
     Postgres,
 }
 
-pub fn settings() -> HttpSettings {
+pub(crate) fn settings() -> HttpSettings {
     HttpSettings {
         api_token: None,
         cors_origins: vec!["http://localhost:5173".into()],
@@ -60,11 +60,11 @@ pub fn settings() -> HttpSettings {
 
 /// Demo types at 1000× speed (EMAIL takes 2 ms), a type `REMOTE` for remote
 /// workers, and 10 ms back-off.
-pub async fn spawn_app(backend: Backend) -> TestApp {
+pub(crate) async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, settings()).await
 }
 
-pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp {
+pub(crate) async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp {
     let mut database = None;
     let mut schema = None;
     let store: Arc<dyn Store> = match backend {
@@ -116,12 +116,12 @@ pub async fn spawn_app_with(backend: Backend, settings: HttpSettings) -> TestApp
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// Sends a request with no body.
-    pub async fn send(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
+    pub(crate) async fn send(&self, method: reqwest::Method, path: &str) -> reqwest::Response {
         self.client
             .request(method, self.url(path))
             .send()
@@ -130,7 +130,11 @@ impl TestApp {
     }
 
     /// Posts a raw body, exactly as given.
-    pub async fn post_body(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    pub(crate) async fn post_body(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .body(body)
@@ -140,7 +144,7 @@ impl TestApp {
     }
 
     /// Posts a JSON value.
-    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .json(body)
@@ -150,7 +154,7 @@ impl TestApp {
     }
 
     /// Posts a JSON value, expects `status`, and parses the answer.
-    pub async fn post_expect(&self, path: &str, body: &Value, status: u16) -> Value {
+    pub(crate) async fn post_expect(&self, path: &str, body: &Value, status: u16) -> Value {
         let response = self.post_json(path, body).await;
         let got = response.status().as_u16();
         let text = response.text().await.expect("body");
@@ -159,7 +163,7 @@ impl TestApp {
     }
 
     /// GETs a path and parses the JSON answer.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+    pub(crate) async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
         self.send(reqwest::Method::GET, path)
             .await
             .json()
@@ -167,7 +171,7 @@ impl TestApp {
             .expect("json")
     }
 
-    pub async fn enqueue(&self, payload: Value, task_type: &str) -> Value {
+    pub(crate) async fn enqueue(&self, payload: Value, task_type: &str) -> Value {
         let response = self
             .client
             .post(self.url("/api/enqueue"))
@@ -179,7 +183,7 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
-    pub async fn job(&self, id: &str) -> Value {
+    pub(crate) async fn job(&self, id: &str) -> Value {
         self.client
             .get(self.url(&format!("/api/jobs/{id}")))
             .send()
@@ -191,7 +195,7 @@ impl TestApp {
     }
 
     /// Polls the task until it has `status`, for at most ten seconds.
-    pub async fn wait_for_status(&self, id: &str, status: &str) -> Value {
+    pub(crate) async fn wait_for_status(&self, id: &str, status: &str) -> Value {
         let reached = async || {
             let job = self.job(id).await;
             if job["status"] == status {

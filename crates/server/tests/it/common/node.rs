@@ -9,13 +9,13 @@ use rustqueue_store_tests::eventually;
 use serde_json::Value;
 
 /// A running `rustqueue serve` and its address.
-pub struct Node {
+pub(crate) struct Node {
     pub child: Child,
     pub base: String,
 }
 
 /// A port nothing listens on right now.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("port")
         .local_addr()
@@ -26,7 +26,7 @@ pub fn free_port() -> u16 {
 impl Node {
     /// Starts `rustqueue serve` on a free port with these settings (as
     /// environment variables) and waits until it is ready.
-    pub async fn start(settings: &[(&str, String)]) -> Node {
+    pub(crate) async fn start(settings: &[(&str, String)]) -> Node {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_rustqueue"))
             .arg("serve")
@@ -50,12 +50,12 @@ impl Node {
     }
 
     /// The URL of `path` on this node.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// Every task, through the original list route.
-    pub async fn jobs(&self) -> Vec<Value> {
+    pub(crate) async fn jobs(&self) -> Vec<Value> {
         reqwest::get(self.url("/api/jobs"))
             .await
             .expect("list")
@@ -65,7 +65,7 @@ impl Node {
     }
 
     /// The counts per status.
-    pub async fn status_counts(&self) -> Value {
+    pub(crate) async fn status_counts(&self) -> Value {
         let counts: Value = reqwest::get(self.url("/api/counts"))
             .await
             .expect("counts")
@@ -76,7 +76,7 @@ impl Node {
     }
 
     /// Asks the process to shut down gracefully (SIGTERM).
-    pub fn terminate(&self) {
+    pub(crate) fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -85,7 +85,7 @@ impl Node {
     }
 
     /// Waits up to `limit` for the process to exit by itself, and reaps it.
-    pub async fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+    pub(crate) async fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
         eventually("the server exits after SIGTERM", limit, async || {
             self.child.try_wait().expect("try_wait")
         })
@@ -93,7 +93,7 @@ impl Node {
     }
 
     /// Kills the process with SIGKILL and reaps it.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("reaped");
     }

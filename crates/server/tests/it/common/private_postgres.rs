@@ -8,7 +8,7 @@ use std::process::Command;
 use super::node::free_port;
 
 /// A running private PostgreSQL; stopped and removed when dropped.
-pub struct PrivatePostgres {
+pub(crate) struct PrivatePostgres {
     bin: PathBuf,
     /// PostgreSQL refuses to run as root: then its programs run as `postgres`.
     as_root: bool,
@@ -37,7 +37,7 @@ fn running_as_root() -> bool {
 
 impl PrivatePostgres {
     /// Initialises a cluster and starts it.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let as_root = running_as_root();
         if as_root {
@@ -65,23 +65,23 @@ impl PrivatePostgres {
     }
 
     /// The URL of its `postgres` database.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
     /// A crash and restart: every session is cut at once, and the server
     /// recovers from its write-ahead log, as after a power cut.
-    pub fn crash_restart(&self) {
+    pub(crate) fn crash_restart(&self) {
         self.pg_ctl(&["restart", "-m", "immediate"]);
     }
 
     /// Stops the server at once, as a crash would, and leaves it down.
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         self.pg_ctl(&["stop", "-m", "immediate"]);
     }
 
     /// Starts the server again after [`PrivatePostgres::stop`].
-    pub fn restart(&self) {
+    pub(crate) fn restart(&self) {
         self.pg_ctl(&["start"]);
     }
 
