@@ -128,30 +128,14 @@ async fn server(extra: &[(&str, String)]) -> Node {
 /// `rustqueue serve` on a port chosen before it starts (`Node::start`
 /// picks its own), on a SQLite file, once it is ready.
 async fn serve_on(port: u16, db: &Path) -> Node {
-    let child = Command::new(env!("CARGO_BIN_EXE_rustqueue"))
-        .arg("serve")
-        .env("RUSTQUEUE_BIND", format!("127.0.0.1:{port}"))
-        .env(
+    let settings = [
+        (
             "RUSTQUEUE_DATABASE_URL",
             format!("sqlite://{}", db.display()),
-        )
-        .env("RUSTQUEUE_REMOTE_TYPES", "SCRIPT")
-        .env_remove("RUSTQUEUE_API_TOKEN")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts");
-    let node = Node {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    eventually(
-        "the server becomes ready",
-        Duration::from_secs(30),
-        async || reqwest::get(node.url("/readyz")).await.is_ok(),
-    )
-    .await;
-    node
+        ),
+        ("RUSTQUEUE_REMOTE_TYPES", "SCRIPT".to_owned()),
+    ];
+    Node::start_on(port, &settings).await
 }
 
 /// The node's API, with a token when it needs one.

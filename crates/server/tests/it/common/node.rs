@@ -27,10 +27,17 @@ impl Node {
     /// Starts `rustqueue serve` on a free port with these settings (as
     /// environment variables) and waits until it is ready.
     pub(crate) async fn start(settings: &[(&str, String)]) -> Node {
-        let port = free_port();
+        Self::start_on(free_port(), settings).await
+    }
+
+    /// As [`Node::start`], on a port chosen by the caller (to restart a
+    /// server where its clients expect it). A token in the test's own
+    /// environment is not inherited; `settings` may set one.
+    pub(crate) async fn start_on(port: u16, settings: &[(&str, String)]) -> Node {
         let child = Command::new(env!("CARGO_BIN_EXE_rustqueue"))
             .arg("serve")
             .env("RUSTQUEUE_BIND", format!("127.0.0.1:{port}"))
+            .env_remove("RUSTQUEUE_API_TOKEN")
             .envs(settings.iter().map(|(key, value)| (key, value)))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
