@@ -42,6 +42,8 @@ pub struct EnqueueRequest {
     pub unique_key: Option<String>,
     /// Per-attempt timeout in milliseconds; defaults to the server's.
     pub timeout_ms: Option<u64>,
+    /// The key the queue's per-key limit counts the task under.
+    pub concurrency_key: Option<String>,
     /// The W3C `traceparent` of the enqueuing request; a malformed one is dropped.
     pub traceparent: Option<String>,
     /// The message of the task's `enqueued` event (what made it); none by default.
@@ -61,6 +63,7 @@ impl EnqueueRequest {
             delay: None,
             unique_key: None,
             timeout_ms: None,
+            concurrency_key: None,
             traceparent: None,
             note: None,
         }
@@ -78,6 +81,9 @@ impl EnqueueRequest {
         check_name("queue", &queue)?;
         if let Some(key) = &self.unique_key {
             check_name("unique_key", key)?;
+        }
+        if let Some(key) = &self.concurrency_key {
+            check_name("concurrency_key", key)?;
         }
         let max_retries = self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
         if !(1..=MAX_MAX_RETRIES).contains(&max_retries) {
@@ -114,6 +120,7 @@ impl EnqueueRequest {
             run_at,
             unique_key: self.unique_key,
             timeout_ms: self.timeout_ms,
+            concurrency_key: self.concurrency_key,
             traceparent: self.traceparent.as_deref().and_then(parse_traceparent),
             note: self.note,
         })
@@ -125,17 +132,19 @@ fn invalid(message: String) -> EngineError {
 }
 
 fn check_name(field: &str, value: &str) -> Result<(), EngineError> {
+    name_problem(field, value).map_or(Ok(()), |problem| Err(invalid(problem)))
+}
+
+/// What is wrong with a name (a queue, a key): empty, longer than
+/// [`MAX_NAME_LEN`] bytes, or holding control characters.
+pub(crate) fn name_problem(field: &str, value: &str) -> Option<String> {
     if value.is_empty() || value.len() > MAX_NAME_LEN {
-        return Err(invalid(format!(
-            "{field} must be 1 to {MAX_NAME_LEN} bytes long"
-        )));
+        return Some(format!("{field} must be 1 to {MAX_NAME_LEN} bytes long"));
     }
     if value.chars().any(char::is_control) {
-        return Err(invalid(format!(
-            "{field} must not contain control characters"
-        )));
+        return Some(format!("{field} must not contain control characters"));
     }
-    Ok(())
+    None
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! - [`context`]: what a handler gets for one attempt (payload, attempt, cancellation, span).
 //! - [`typed`]: handlers written as `async fn`s over a typed payload.
 //! - [`builtin`]: the nine demo task types.
+//! - [`limits`]: flow control, the concurrency limits of a queue and its keys.
 //! - [`retry`]: exponential back-off with jitter.
 //! - [`clock`]: the injectable source of time.
 //! - [`cron`]: recurring tasks: schedules in a time zone, and their entries.
@@ -25,6 +26,7 @@ pub mod engine;
 pub mod enqueue;
 pub mod error;
 pub mod handler;
+pub mod limits;
 pub mod retry;
 pub mod store;
 pub mod task;

@@ -123,6 +123,10 @@ pub struct Task {
     pub unique_key: Option<String>,
     /// Per-attempt timeout; `None` means the server default.
     pub timeout_ms: Option<u64>,
+    /// The key a queue's per-key limit counts it under (a tenant, a
+    /// customer); absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency_key: Option<String>,
     /// The W3C trace context of the request that enqueued it; each attempt's
     /// span continues that trace. Absent when the request carried none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,6 +158,8 @@ pub struct NewTask {
     pub unique_key: Option<String>,
     /// Per-attempt timeout in milliseconds.
     pub timeout_ms: Option<u64>,
+    /// The key a queue's per-key limit counts it under.
+    pub concurrency_key: Option<String>,
     /// The W3C `traceparent` its attempts continue (well-formed, or `None`).
     pub traceparent: Option<String>,
     /// The message of its `enqueued` event: what made it (a cron entry, say);
@@ -182,6 +188,7 @@ impl NewTask {
             result: None,
             unique_key: self.unique_key,
             timeout_ms: self.timeout_ms,
+            concurrency_key: self.concurrency_key,
             traceparent: self.traceparent,
             worker: None,
         }

@@ -48,6 +48,7 @@ pub(crate) async fn list(db: &Db) -> Result<Vec<QueueState>, Fault> {
             Ok(QueueState {
                 name: row.try_get(0)?,
                 paused: row.try_get(1)?,
+                limits: Default::default(), // PLACEHOLDER(flow)
             })
         })
         .collect()

@@ -132,6 +132,7 @@ pub(crate) fn task(row: &Row) -> Result<Task, Fault> {
         unique_key: row.try_get(15)?,
         // Stored from a u64, so never negative; clamp rather than fail if edited by hand.
         timeout_ms: timeout_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
+        concurrency_key: None, // PLACEHOLDER(flow)
         traceparent: row.try_get(19)?,
         worker: row.try_get(20)?,
     })

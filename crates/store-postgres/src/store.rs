@@ -141,6 +141,24 @@ impl Store for PostgresStore {
         run(backlog::backlog(&self.db, params.now)).await
     }
 
+    async fn queue_key_usage(
+        &self,
+        _: &rustqueue_core::store::QueueKeyUsageParams,
+    ) -> StoreResult<Vec<rustqueue_core::store::KeyUsage>> {
+        Err(rustqueue_core::store::StoreError::other(
+            "PLACEHOLDER(flow)",
+        ))
+    }
+
+    async fn queue_set_limits(
+        &self,
+        _: &rustqueue_core::store::QueueSetLimitsParams,
+    ) -> StoreResult<()> {
+        Err(rustqueue_core::store::StoreError::other(
+            "PLACEHOLDER(flow)",
+        ))
+    }
+
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         run(queues::list(&self.db)).await
     }

@@ -46,6 +46,7 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<QueueState>, Fault> {
         Ok(QueueState {
             name: row.get(0)?,
             paused: row.get(1)?,
+            limits: Default::default(), // PLACEHOLDER(flow)
         })
     })?;
     Ok(queues.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -106,6 +106,7 @@ pub(crate) fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
         unique_key: row.get(15)?,
         // Stored from a u64, so never negative; clamp rather than fail if edited by hand.
         timeout_ms: timeout_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
+        concurrency_key: None, // PLACEHOLDER(flow)
         traceparent: row.get(19)?,
         worker: row.get(20)?,
     })

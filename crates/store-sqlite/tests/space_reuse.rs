@@ -29,6 +29,7 @@ fn new_task(n: usize, at: Timestamp) -> NewTask {
         run_at: at,
         unique_key: None,
         timeout_ms: None,
+        concurrency_key: None,
         traceparent: None,
         note: None,
     }

@@ -158,10 +158,7 @@ pub async fn resuming_a_queue_removes_its_record(store: SharedStore) {
             .await
             .expect("pause");
     }
-    let state = |name: &str, paused| QueueState {
-        name: name.to_owned(),
-        paused,
-    };
+    let state = |name: &str, paused| QueueState::unlimited(name, paused);
     let paused = [state("mail", true), state("mial", true)];
     assert_eq!(s.queue_list().await.expect("queues"), paused);
     for queue in ["mial", "mail", "never-seen"] {

@@ -43,6 +43,7 @@ pub fn task(task_type: &str, run_at: Timestamp) -> NewTask {
         run_at,
         unique_key: None,
         timeout_ms: None,
+        concurrency_key: None,
         traceparent: None,
         note: None,
     }

@@ -222,10 +222,7 @@ pub async fn queues_pause_resume_and_list(store: SharedStore) {
         .await
         .expect("pausing twice is fine");
 
-    let state = |name: &str, paused| QueueState {
-        name: name.to_owned(),
-        paused,
-    };
+    let state = |name: &str, paused| QueueState::unlimited(name, paused);
     let queues = store.queue_list().await.expect("queues");
     assert_eq!(
         queues,

@@ -7,6 +7,7 @@
 //! - [`claim`]: leasing ready tasks and `task_next_run_at`.
 //! - [`finish`]: guarded transitions out of `INPROGRESS`.
 //! - [`lease`]: heartbeats and expired leases.
+//! - [`limits`]: queue and per-key concurrency limits kept by every claim.
 //! - [`manage`]: manual retry, delete and clear.
 //! - [`inspect`]: reads: get, get many, list, history, counts, queues, ping.
 //! - [`payload`]: JSON payloads and results kept byte for byte.
@@ -34,6 +35,7 @@ pub mod fixtures;
 pub mod insert;
 pub mod inspect;
 pub mod lease;
+pub mod limits;
 pub mod manage;
 pub mod page;
 pub mod payload;
@@ -117,6 +119,16 @@ macro_rules! conformance_suite {
             claim::claim_with_nothing_ready_returns_nothing,
             claim::concurrent_claims_are_disjoint,
             claim::next_run_at_is_earliest_ready_candidate,
+            limits::concurrency_key_round_trips,
+            limits::limits_are_stored_listed_and_removed,
+            limits::queue_concurrency_caps_running_tasks,
+            limits::per_key_limit_caps_each_key,
+            limits::key_limits_override_the_per_key_limit,
+            limits::a_saturated_key_never_blocks_another,
+            limits::concurrent_claims_keep_the_limits,
+            limits::a_lapsed_lease_counts_until_the_task_leaves_inprogress,
+            limits::changed_limits_apply_to_the_next_claim,
+            limits::key_usage_lists_the_busiest_keys,
             finish::finish_completed_sets_result_and_finished_at,
             finish::finish_retry_requeues_with_run_at_and_error,
             finish::finish_failed_sets_error_and_finished_at,

@@ -9,6 +9,7 @@ use super::Engine;
 use super::backlog::{Backlog, backlogs};
 use super::tasks::check_id;
 use crate::error::EngineError;
+use crate::limits::QueueLimits;
 use crate::store::{
     BulkDeleted, MIN_SEARCH_LEN, QueueBacklogParams, Selection, Store, TaskDeleteManyParams,
     TaskFilter, TaskPageParams, TaskRetryManyParams,
@@ -58,6 +59,8 @@ pub struct QueueInfo {
     /// How long its oldest ready task has waited, in milliseconds (now minus
     /// that task's `run_at`); null when nothing is ready.
     pub lag_ms: Option<u64>,
+    /// How many of its tasks may run at once, cluster-wide (`{}`: no limit).
+    pub limits: QueueLimits,
 }
 
 /// One page of tasks and the cursor of the next one.
@@ -189,6 +192,7 @@ impl Engine {
                     backlog,
                     name: state.name,
                     paused: state.paused,
+                    limits: state.limits,
                 }
             })
             .collect())
@@ -210,6 +214,7 @@ impl Engine {
             counts: zeroes(),
             backlog: Backlog::default(),
             lag_ms: None,
+            limits: QueueLimits::default(),
         }))
     }
 

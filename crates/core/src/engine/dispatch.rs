@@ -2,6 +2,7 @@
 //! and runs each attempt under its timeout and cancellation.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -97,7 +98,13 @@ async fn wait_for_work(shared: &Shared) -> bool {
     {
         Ok(Some(next)) => {
             let until_next = (next - shared.now()).to_std().unwrap_or(Duration::ZERO);
-            nap = nap.min(until_next);
+            // A task due now that the claim left is held back by a limit (or
+            // taken by another node): a finish or an enqueue wakes us, not a
+            // poll. Without limits, look again at once as before.
+            let held_back = until_next.is_zero() && shared.limited.load(Ordering::Relaxed);
+            if !held_back {
+                nap = nap.min(until_next);
+            }
         }
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "looking up the next due task failed"),

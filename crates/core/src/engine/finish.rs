@@ -114,8 +114,9 @@ fn record(shared: &Shared, batch: &[Finish], applied: Vec<bool>) {
         retried |= status == TaskStatus::Queued;
         shared.publish(&finish.task_id, finish.event, Some(status));
     }
-    if retried {
-        // A retry may be due before the dispatcher's next planned look.
+    // A retry may be due before the dispatcher's next planned look, and an
+    // ended attempt of a limited queue may let a held-back task start.
+    if retried || shared.limited.load(std::sync::atomic::Ordering::Relaxed) {
         shared.work_ready();
     }
 }

@@ -224,6 +224,7 @@ mod tests {
             run_at: Timestamp::MIN_UTC,
             unique_key: None,
             timeout_ms: None,
+            concurrency_key: None,
             traceparent: None,
             note: None,
         };

@@ -25,6 +25,7 @@ mod enqueue;
 mod finish;
 mod identity;
 mod lease;
+mod limits;
 mod observe;
 mod outcome;
 mod relay;
@@ -37,7 +38,7 @@ mod throughput;
 mod timings;
 mod workers;
 
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +56,7 @@ pub use cron::{CronStatus, MISSED_GRACE};
 pub use identity::{
     DEFAULT_WORKER_ID, MAX_WORKER_ID_LEN, NODE_HOLDER_PREFIX, check_worker_id, hostname,
 };
+pub use limits::{MAX_KEY_USAGE, check_queue_limits};
 pub use release::MAX_RELEASE_DELAY;
 pub use remote::{
     MAX_WORKER_BATCH, MAX_WORKER_WAIT, WORKER_LEASE_RANGE, WorkerFinish, WorkerInfo, WorkerOutcome,
@@ -101,6 +103,9 @@ pub struct EngineConfig {
     pub link_span: Option<crate::trace::LinkSpan>,
     /// Recurring tasks, each tick enqueued once cluster-wide.
     pub cron: Vec<crate::cron::CronEntry>,
+    /// Queue limits stored at start, by queue (a queue not named keeps
+    /// what the store has).
+    pub queue_limits: std::collections::BTreeMap<String, crate::limits::QueueLimits>,
 }
 
 impl Default for EngineConfig {
@@ -117,6 +122,7 @@ impl Default for EngineConfig {
             retention: Retention::default(),
             link_span: None,
             cron: Vec::new(),
+            queue_limits: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -141,6 +147,9 @@ struct Shared {
     seen: workers::SeenLog,
     /// Lease calls waiting for work now (long polls), for metrics.
     lease_calls_waiting: AtomicUsize,
+    /// Whether any queue has limits: then a finish may let a held-back task
+    /// start, so it wakes the claimants.
+    limited: AtomicBool,
     /// The attempts running on this node.
     attempts: attempts::Attempts,
     transitions: broadcast::Sender<Transition>,
@@ -247,6 +256,7 @@ impl Engine {
             pruned: retention::Pruned::default(),
             throughput: throughput::History::default(),
             lease_calls_waiting: AtomicUsize::new(0),
+            limited: AtomicBool::new(false),
             seen: workers::SeenLog::default(),
             store: StoreFacade::new(store),
             node_id: identity::node_identity(),
@@ -278,6 +288,7 @@ impl Engine {
         if self.shared.store.is_exclusive() {
             lease::recover_orphans(&self.shared).await?;
         }
+        limits::apply_configured(&self.shared, &self.shared.config.queue_limits).await?;
         workers::note_node_seen(&self.shared).await;
         if let Some(cluster) = self.shared.store.cluster() {
             tokio::spawn(forward_work_signal(
@@ -295,6 +306,7 @@ impl Engine {
             retention: tokio::spawn(retention::run(self.shared.clone())),
             cron: tokio::spawn(cron::run(self.shared.clone())),
         };
+        tokio::spawn(limits::watch(self.shared.clone()));
         *self.services.lock().unwrap_or_else(|p| p.into_inner()) = Some(services);
         Ok(())
     }

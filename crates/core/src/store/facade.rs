@@ -19,13 +19,13 @@ pub use timings::{STORE_CALL_BUCKETS, StoreCallHistogram, StoreCallTimings};
 
 use super::{
     BulkDeleted, Cluster, CountRow, CronFireParams, CronRecord, CronRegisterParams,
-    CronSetEnabledParams, Finish, Inserted, Lease, Outcome, QueueBacklog, QueueBacklogParams,
-    QueueSetPausedParams, QueueState, Selection, Store, StoreError, StoreResult, TaskClaimParams,
-    TaskDeleteManyParams, TaskDeleteParams, TaskEventsParams, TaskFinishManyParams,
-    TaskGetManyParams, TaskGetParams, TaskHeartbeatParams, TaskInsertManyParams,
-    TaskListExpiredParams, TaskListParams, TaskListRunningParams, TaskNextRunAtParams,
-    TaskPageParams, TaskPruneParams, TaskRetryManyParams, TaskRetryParams, WorkerListParams,
-    WorkerPruneParams, WorkerRecord,
+    CronSetEnabledParams, Finish, Inserted, KeyUsage, Lease, Outcome, QueueBacklog,
+    QueueBacklogParams, QueueKeyUsageParams, QueueSetLimitsParams, QueueSetPausedParams,
+    QueueState, Selection, Store, StoreError, StoreResult, TaskClaimParams, TaskDeleteManyParams,
+    TaskDeleteParams, TaskEventsParams, TaskFinishManyParams, TaskGetManyParams, TaskGetParams,
+    TaskHeartbeatParams, TaskInsertManyParams, TaskListExpiredParams, TaskListParams,
+    TaskListRunningParams, TaskNextRunAtParams, TaskPageParams, TaskPruneParams,
+    TaskRetryManyParams, TaskRetryParams, WorkerListParams, WorkerPruneParams, WorkerRecord,
 };
 use crate::task::{Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -172,6 +172,24 @@ impl Store for StoreFacade {
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         self.repeatable(Op::QueueList, || self.inner.queue_list())
+            .await
+    }
+
+    async fn queue_key_usage(&self, params: &QueueKeyUsageParams) -> StoreResult<Vec<KeyUsage>> {
+        if params.limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.repeatable(Op::QueueKeyUsage, || self.inner.queue_key_usage(params))
+            .await
+    }
+
+    async fn queue_set_limits(&self, params: &QueueSetLimitsParams) -> StoreResult<()> {
+        let params = QueueSetLimitsParams {
+            now: micros(params.now),
+            ..params.clone()
+        };
+        // Setting the same limits again changes nothing.
+        self.repeatable(Op::QueueSetLimits, || self.inner.queue_set_limits(&params))
             .await
     }
 

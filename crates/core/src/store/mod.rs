@@ -24,15 +24,16 @@ pub use cron::{CronFire, CronRecord};
 pub use facade::{STORE_CALL_BUCKETS, StoreCallHistogram, StoreCallTimings, StoreFacade};
 pub use params::{
     CronFireParams, CronRegisterParams, CronSetEnabledParams, PeriodicTakeTurnParams,
-    QueueBacklogParams, QueueSetPausedParams, TaskClaimParams, TaskDeleteManyParams,
-    TaskDeleteParams, TaskEventsParams, TaskFinishManyParams, TaskGetManyParams, TaskGetParams,
-    TaskHeartbeatParams, TaskInsertManyParams, TaskListExpiredParams, TaskListParams,
-    TaskListRunningParams, TaskNextRunAtParams, TaskPageParams, TaskPruneParams,
-    TaskRetryManyParams, TaskRetryParams, WorkerListParams, WorkerPruneParams,
+    QueueBacklogParams, QueueKeyUsageParams, QueueSetLimitsParams, QueueSetPausedParams,
+    TaskClaimParams, TaskDeleteManyParams, TaskDeleteParams, TaskEventsParams,
+    TaskFinishManyParams, TaskGetManyParams, TaskGetParams, TaskHeartbeatParams,
+    TaskInsertManyParams, TaskListExpiredParams, TaskListParams, TaskListRunningParams,
+    TaskNextRunAtParams, TaskPageParams, TaskPruneParams, TaskRetryManyParams, TaskRetryParams,
+    WorkerListParams, WorkerPruneParams,
 };
 pub use values::{
-    BulkDeleted, CountRow, Finish, Inserted, Lease, LeaseToken, MIN_SEARCH_LEN, Outcome, PageOrder,
-    QueueState, Selection, TaskFilter, TransitionBatch,
+    BulkDeleted, CountRow, Finish, Inserted, KeyUsage, Lease, LeaseToken, MIN_SEARCH_LEN, Outcome,
+    PageOrder, QueueState, Selection, TaskFilter, TransitionBatch,
 };
 pub use workers::{WorkerKind, WorkerRecord};
 
@@ -153,12 +154,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// are the minority), and the due ones are left to the counters.
     async fn queue_backlog(&self, params: &QueueBacklogParams) -> StoreResult<Vec<QueueBacklog>>;
 
-    /// Every queue that has tasks or a record, with its paused flag, by name.
+    /// The keys of a queue's running tasks with how many run under each,
+    /// the busiest first (then by key), at most `limit` of them. Tasks with
+    /// no key are not counted. Reads the running tasks only, through an index.
+    async fn queue_key_usage(&self, params: &QueueKeyUsageParams) -> StoreResult<Vec<KeyUsage>>;
+
+    /// Every queue that has tasks or a record, with its paused flag and
+    /// limits, by name.
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>>;
 
-    /// Pauses a queue (creating its record if needed), or resumes it by
-    /// removing its record: not paused is the default, so resuming a queue
-    /// paused by mistake (a mistyped name) leaves nothing behind.
+    /// Replaces a queue's limits (creating its record if needed). A queue
+    /// left unpaused with no limits has its record removed, as resuming does.
+    async fn queue_set_limits(&self, params: &QueueSetLimitsParams) -> StoreResult<()>;
+
+    /// Pauses a queue (creating its record if needed), or resumes it,
+    /// removing its record unless it keeps limits: not paused is the default,
+    /// so resuming a queue paused by mistake (a mistyped name) leaves nothing behind.
     async fn queue_set_paused(&self, params: &QueueSetPausedParams) -> StoreResult<()>;
 
     /// Atomically leases up to `limit` ready tasks: `QUEUED`, `run_at <= now`,
@@ -167,6 +178,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `started_at = now`, the given lease and holder, and a `started` event. No two
     /// concurrent claims (even from other processes) return the same task.
     /// Leases come back in claim order.
+    ///
+    /// A queue's limits hold across every claim, concurrent ones from other
+    /// processes included: of a queue with `concurrency` N, at most N tasks
+    /// are `INPROGRESS` at once, and of a key with a limit, at most that many
+    /// of the queue's tasks with that `concurrency_key`. A task that would
+    /// exceed a limit is skipped, not waited on: the claim goes on to the
+    /// next task in claim order, so a saturated key never holds back another.
     async fn task_claim(&self, params: &TaskClaimParams) -> StoreResult<Vec<Lease>>;
 
     /// Deletes every task and all history (queue pauses stay); returns how many tasks there were.

@@ -4,6 +4,7 @@
 use chrono::TimeDelta;
 
 use super::{CronFire, Finish, LeaseToken, PageOrder, Selection, TaskFilter};
+use crate::limits::QueueLimits;
 use crate::task::{NewTask, TaskStatus, Timestamp};
 
 /// One tick of a cron entry to enqueue, at `now`.
@@ -72,6 +73,26 @@ impl PeriodicTakeTurnParams {
 #[derive(Debug, Clone, Copy)]
 pub struct QueueBacklogParams {
     /// Tasks with a later `run_at` are not due yet.
+    pub now: Timestamp,
+}
+
+/// Whose running tasks to count per key.
+#[derive(Debug, Clone)]
+pub struct QueueKeyUsageParams {
+    /// The queue.
+    pub queue: String,
+    /// At most this many keys, the busiest first.
+    pub limit: usize,
+}
+
+/// A queue's new limits.
+#[derive(Debug, Clone)]
+pub struct QueueSetLimitsParams {
+    /// The queue.
+    pub name: String,
+    /// Its limits, checked by the caller; the default removes them.
+    pub limits: QueueLimits,
+    /// When (kept on the record).
     pub now: Timestamp,
 }
 

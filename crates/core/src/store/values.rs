@@ -1,6 +1,7 @@
 //! The values that travel through the storage trait: leases, how an
 //! attempt ended, which tasks an operation concerns, and what came back.
 
+use crate::limits::QueueLimits;
 use crate::task::Timestamp;
 use crate::task::{EventKind, RawJson, Task, TaskStatus, Transition};
 
@@ -212,13 +213,35 @@ pub struct BulkDeleted {
     pub running: Vec<String>,
 }
 
-/// A queue and whether it is paused.
+/// A queue, whether it is paused, and its limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueState {
     /// The queue name.
     pub name: String,
     /// A paused queue accepts tasks but starts none.
     pub paused: bool,
+    /// How many of its tasks may run at once (the default: no limit).
+    pub limits: QueueLimits,
+}
+
+impl QueueState {
+    /// A queue with no record: unpaused and unlimited.
+    pub fn unlimited(name: impl Into<String>, paused: bool) -> Self {
+        Self {
+            name: name.into(),
+            paused,
+            limits: QueueLimits::default(),
+        }
+    }
+}
+
+/// How many of a queue's tasks run under one concurrency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUsage {
+    /// The key.
+    pub key: String,
+    /// How many of its tasks are `INPROGRESS`.
+    pub running: u64,
 }
 
 /// Transitions one node shares with the other nodes of a shared store, so

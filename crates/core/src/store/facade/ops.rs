@@ -9,7 +9,9 @@ pub(crate) enum Op {
     CronSetEnabled,
     Ping,
     QueueBacklog,
+    QueueKeyUsage,
     QueueList,
+    QueueSetLimits,
     QueueSetPaused,
     TaskClaim,
     TaskClear,
@@ -38,14 +40,16 @@ pub(crate) enum Op {
 
 impl Op {
     /// Every kind, in the trait's (alphabetical) order.
-    pub(crate) const ALL: [Op; 31] = [
+    pub(crate) const ALL: [Op; 33] = [
         Op::CronFire,
         Op::CronList,
         Op::CronRegister,
         Op::CronSetEnabled,
         Op::Ping,
         Op::QueueBacklog,
+        Op::QueueKeyUsage,
         Op::QueueList,
+        Op::QueueSetLimits,
         Op::QueueSetPaused,
         Op::TaskClaim,
         Op::TaskClear,
@@ -81,7 +85,9 @@ impl Op {
             Op::CronSetEnabled => "cron_set_enabled",
             Op::Ping => "ping",
             Op::QueueBacklog => "queue_backlog",
+            Op::QueueKeyUsage => "queue_key_usage",
             Op::QueueList => "queue_list",
+            Op::QueueSetLimits => "queue_set_limits",
             Op::QueueSetPaused => "queue_set_paused",
             Op::TaskClaim => "task_claim",
             Op::TaskClear => "task_clear",

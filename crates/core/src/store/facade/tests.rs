@@ -70,6 +70,12 @@ impl Store for Flaky {
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
         self.answer(Vec::new())
     }
+    async fn queue_key_usage(&self, _: &QueueKeyUsageParams) -> StoreResult<Vec<KeyUsage>> {
+        self.answer(Vec::new())
+    }
+    async fn queue_set_limits(&self, _: &QueueSetLimitsParams) -> StoreResult<()> {
+        self.answer(())
+    }
     async fn queue_set_paused(&self, _: &QueueSetPausedParams) -> StoreResult<()> {
         self.answer(())
     }
@@ -174,6 +180,7 @@ fn new_task() -> NewTask {
         run_at: at(),
         unique_key: None,
         timeout_ms: None,
+        concurrency_key: None,
         traceparent: None,
         note: None,
     }

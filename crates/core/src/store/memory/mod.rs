@@ -2,10 +2,11 @@
 //! For demos and tests. One `std::sync::Mutex` guards everything; nothing awaits under it.
 
 mod cron;
+mod queues;
 mod state;
 mod workers;
 
-use state::{Row, State, event};
+use state::{Row, State};
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -16,14 +17,15 @@ use async_trait::async_trait;
 use super::QueueBacklog;
 use super::{
     BulkDeleted, Cluster, CountRow, CronFireParams, CronRecord, CronRegisterParams,
-    CronSetEnabledParams, Inserted, Lease, PageOrder, QueueBacklogParams, QueueSetPausedParams,
-    QueueState, Store, StoreError, StoreResult, TaskClaimParams, TaskDeleteManyParams,
-    TaskDeleteParams, TaskEventsParams, TaskFinishManyParams, TaskGetManyParams, TaskGetParams,
-    TaskHeartbeatParams, TaskInsertManyParams, TaskListExpiredParams, TaskListParams,
-    TaskListRunningParams, TaskNextRunAtParams, TaskPageParams, TaskPruneParams,
-    TaskRetryManyParams, TaskRetryParams, WorkerListParams, WorkerPruneParams, WorkerRecord,
+    CronSetEnabledParams, Inserted, KeyUsage, Lease, PageOrder, QueueBacklogParams,
+    QueueKeyUsageParams, QueueSetLimitsParams, QueueSetPausedParams, QueueState, Store, StoreError,
+    StoreResult, TaskClaimParams, TaskDeleteManyParams, TaskDeleteParams, TaskEventsParams,
+    TaskFinishManyParams, TaskGetManyParams, TaskGetParams, TaskHeartbeatParams,
+    TaskInsertManyParams, TaskListExpiredParams, TaskListParams, TaskListRunningParams,
+    TaskNextRunAtParams, TaskPageParams, TaskPruneParams, TaskRetryManyParams, TaskRetryParams,
+    WorkerListParams, WorkerPruneParams, WorkerRecord,
 };
-use crate::task::{EventKind, Task, TaskEvent, TaskStatus, Timestamp};
+use crate::task::{Task, TaskEvent, TaskStatus, Timestamp};
 
 /// Tasks in process memory.
 #[derive(Debug, Default)]
@@ -134,34 +136,7 @@ impl Store for MemoryStore {
     }
 
     async fn task_claim(&self, params: &TaskClaimParams) -> StoreResult<Vec<Lease>> {
-        let mut state = self.lock();
-        let chosen: Vec<String> = state
-            .ready
-            .iter()
-            .filter(|(_, run_at, _)| *run_at <= params.now)
-            .filter_map(|(_, _, id)| {
-                let task = &state.rows[id].task;
-                let runnable =
-                    params.types.contains(&task.task_type) && !state.is_paused(&task.queue);
-                runnable.then(|| id.clone())
-            })
-            .take(params.limit)
-            .collect();
-        let token = params.lease_token;
-        let mut leases = Vec::with_capacity(chosen.len());
-        for id in chosen {
-            state.set_status(&id, TaskStatus::InProgress);
-            let row = state.rows.get_mut(&id).ok_or(StoreError::NotFound)?;
-            row.task.attempts += 1;
-            row.task.started_at = Some(params.now);
-            row.task.updated_at = params.now;
-            row.lease = Some((token, params.lease_expires_at));
-            row.task.worker = Some(params.holder.clone());
-            let started = event(&row.task, EventKind::Started, params.now, None);
-            row.events.push(started);
-            leases.extend(State::lease_of(row));
-        }
-        Ok(leases)
+        self.lock().claim(params)
     }
 
     async fn task_next_run_at(
@@ -371,31 +346,26 @@ impl Store for MemoryStore {
         state.ready.clear();
         state.unique.clear();
         state.counts.clear();
+        state.running = Default::default();
         Ok(count)
     }
 
-    async fn queue_set_paused(&self, params: &QueueSetPausedParams) -> StoreResult<()> {
-        let name = params.name.as_str();
-        let paused = params.paused;
-        let mut state = self.lock();
-        if paused {
-            state.queues.insert(name.to_owned(), true);
-        } else {
-            state.queues.remove(name);
-        }
-        Ok(())
+    async fn queue_key_usage(&self, params: &QueueKeyUsageParams) -> StoreResult<Vec<KeyUsage>> {
+        Ok(self.lock().queue_key_usage(&params.queue, params.limit))
     }
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {
-        let state = self.lock();
-        let mut queues = state.queues.clone();
-        for row in state.rows.values() {
-            queues.entry(row.task.queue.clone()).or_insert(false);
-        }
-        Ok(queues
-            .into_iter()
-            .map(|(name, paused)| QueueState { name, paused })
-            .collect())
+        Ok(self.lock().queue_list())
+    }
+
+    async fn queue_set_limits(&self, params: &QueueSetLimitsParams) -> StoreResult<()> {
+        self.lock().queue_set_limits(&params.name, &params.limits);
+        Ok(())
+    }
+
+    async fn queue_set_paused(&self, params: &QueueSetPausedParams) -> StoreResult<()> {
+        self.lock().queue_set_paused(&params.name, params.paused);
+        Ok(())
     }
 
     async fn worker_record(&self, record: &WorkerRecord) -> StoreResult<()> {

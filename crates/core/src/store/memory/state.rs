@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::limits::QueueLimits;
 use crate::store::{
     ClaimKey, CronRecord, Finish, Inserted, Lease, LeaseToken, Outcome, Selection, StoreError,
     StoreResult, WorkerRecord, claim_key,
@@ -26,14 +27,44 @@ pub(super) struct State {
     pub(super) ready: BTreeSet<ReadyKey>,
     /// unique_key → id of the unfinished task holding it.
     pub(super) unique: HashMap<String, String>,
-    /// Queue name → paused.
-    pub(super) queues: BTreeMap<String, bool>,
+    /// Queue name → its record (paused, limits); absent is unpaused and unlimited.
+    pub(super) queues: BTreeMap<String, QueueRecord>,
+    /// `INPROGRESS` tasks per queue, and per queue and concurrency key.
+    pub(super) running: Running,
     /// (queue, type, status) → how many tasks, kept with every change.
     pub(super) counts: HashMap<(String, String, TaskStatus), u64>,
     /// Cron entry name → its record.
     pub(super) cron: BTreeMap<String, CronRecord>,
     /// Worker id → its record.
     pub(super) workers: BTreeMap<String, WorkerRecord>,
+}
+
+/// A queue's record: kept while it is paused or has limits.
+#[derive(Debug, Clone, Default)]
+pub(super) struct QueueRecord {
+    pub(super) paused: bool,
+    pub(super) limits: QueueLimits,
+}
+
+/// How many tasks run, per queue and per (queue, key), kept with every change.
+#[derive(Debug, Default)]
+pub(super) struct Running {
+    pub(super) by_queue: HashMap<String, u64>,
+    pub(super) by_key: HashMap<(String, String), u64>,
+}
+
+impl Running {
+    fn add(&mut self, task: &Task, delta: i64) {
+        let step = |count: &mut u64| *count = count.saturating_add_signed(delta);
+        step(self.by_queue.entry(task.queue.clone()).or_default());
+        if let Some(key) = &task.concurrency_key {
+            step(
+                self.by_key
+                    .entry((task.queue.clone(), key.clone()))
+                    .or_default(),
+            );
+        }
+    }
 }
 
 pub(super) fn ready_key(task: &Task) -> ReadyKey {
@@ -72,6 +103,14 @@ impl State {
         if old == TaskStatus::Queued {
             self.ready.remove(&ready_key(&row.task));
         }
+        match (
+            old == TaskStatus::InProgress,
+            status == TaskStatus::InProgress,
+        ) {
+            (true, false) => self.running.add(&row.task, -1),
+            (false, true) => self.running.add(&row.task, 1),
+            _ => {}
+        }
         let group = (row.task.queue.clone(), row.task.task_type.clone());
         if let Some(count) = self
             .counts
@@ -96,7 +135,7 @@ impl State {
     }
 
     pub(super) fn is_paused(&self, queue: &str) -> bool {
-        self.queues.get(queue).copied().unwrap_or(false)
+        self.queues.get(queue).is_some_and(|record| record.paused)
     }
 
     pub(super) fn insert(&mut self, new: NewTask, now: Timestamp) -> Inserted {
