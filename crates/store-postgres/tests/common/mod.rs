@@ -44,6 +44,7 @@ pub(crate) fn new_task(task_type: &str) -> rustqueue_core::task::NewTask {
         run_at: now(),
         unique_key: None,
         timeout_ms: None,
+        concurrency_key: None,
         traceparent: None,
         note: None,
     }
