@@ -41,6 +41,7 @@ async fn fill(store: &SqliteStore) {
                 run_at: now,
                 unique_key: None,
                 timeout_ms: None,
+                concurrency_key: None,
                 traceparent: None,
                 note: None,
             })
