@@ -28,6 +28,7 @@ fn new_task(payload: &str) -> NewTask {
         run_at: Utc::now().trunc_subsecs(6),
         unique_key: None,
         timeout_ms: Some(250),
+        concurrency_key: None,
         traceparent: None,
         note: None,
     }
