@@ -203,11 +203,15 @@ mod tests {
 
     #[test]
     fn bad_limits_are_refused_with_the_field_named() {
-        let zero = limits(Some(0), None, &[]).check().unwrap_err();
+        let zero = limits(Some(0), None, &[]).check().expect_err("refused");
         assert!(zero.0.contains("concurrency"), "{zero}");
-        let key = limits(None, Some(2), &[("", 3)]).check().unwrap_err();
+        let key = limits(None, Some(2), &[("", 3)])
+            .check()
+            .expect_err("refused");
         assert!(key.0.contains("key_limits"), "{key}");
-        let override_zero = limits(None, Some(2), &[("gold", 0)]).check().unwrap_err();
+        let override_zero = limits(None, Some(2), &[("gold", 0)])
+            .check()
+            .expect_err("refused");
         assert!(override_zero.0.contains("gold"), "{override_zero}");
         assert!(limits(Some(5), Some(2), &[("gold", 10)]).check().is_ok());
     }
@@ -215,12 +219,13 @@ mod tests {
     #[test]
     fn limits_read_as_json_refuse_negatives_and_unknown_fields() {
         let parsed: QueueLimits =
-            serde_json::from_str(r#"{"concurrency": 5, "key_limits": {"gold": 10}}"#).unwrap();
+            serde_json::from_str(r#"{"concurrency": 5, "key_limits": {"gold": 10}}"#)
+                .expect("parses");
         assert_eq!(parsed, limits(Some(5), None, &[("gold", 10)]));
         assert!(serde_json::from_str::<QueueLimits>(r#"{"concurrency": -1}"#).is_err());
         assert!(serde_json::from_str::<QueueLimits>(r#"{"concurency": 1}"#).is_err());
         assert_eq!(
-            serde_json::to_string(&QueueLimits::default()).unwrap(),
+            serde_json::to_string(&QueueLimits::default()).expect("serialises"),
             "{}"
         );
     }
