@@ -21,13 +21,18 @@ Must-be-zero categories:
                  out: the worker's last renewal it saw succeed, sent at s with
                  lease_ms, holds the lease until at least s + lease_ms. A lease
                  that truly lapsed (no node reachable for longer than it) may
-                 be taken back and is not counted."""
+                 be taken back and is not counted.
+  over_limit     more tasks of a limited queue (or of one concurrency key of
+                 it) INPROGRESS at one moment than its limit allows, as the
+                 histories tell: an attempt holds its place from `started` to
+                 the event that ends it (a lapsed lease holds it until the
+                 rescue's `lease_expired`)."""
 
 from collections import Counter, defaultdict
 from datetime import datetime
 
 CATEGORIES = ["lost", "duplicated", "stuck", "over_attempts", "phantom", "replay", "counts",
-              "restart_lease_lost"]
+              "restart_lease_lost", "over_limit"]
 # Server timestamps are written to the millisecond; the worker's are finer.
 CLOCK_SLACK = 0.05
 STATUSES = ["QUEUED", "INPROGRESS", "COMPLETED", "FAILED"]
@@ -55,10 +60,11 @@ def parse_time(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def check(ops, tasks, histories, answers, counts, read_at, workers=(), restarts=()):
+def check(ops, tasks, histories, answers, counts, read_at, workers=(), restarts=(), limits=None):
     """Every check on one run; returns a Report. `workers` are the remote
     workers' logs as (name, entries, killed_at or None); `restarts` the node
-    restarts as (name, down_at, up_at), in epoch seconds."""
+    restarts as (name, down_at, up_at), in epoch seconds; `limits` the queues'
+    limits as PUT /api/queues/{name}/limits takes them, by queue."""
     report = Report()
     by_id = {task["id"]: task for task in tasks}
     check_lost(report, ops, by_id)
@@ -69,6 +75,7 @@ def check(ops, tasks, histories, answers, counts, read_at, workers=(), restarts=
     check_replay(report, tasks, histories)
     check_counts(report, tasks, counts)
     check_restart_leases(report, remote_attempts(workers), histories, restarts)
+    check_limits(report, tasks, histories, limits or {})
     report.stats.update(stats(ops, tasks, histories, answers))
     return report
 
@@ -298,6 +305,62 @@ def check_restart_leases(report, attempts, histories, restarts):
     report.stats["restart_leases_held"] = held
     report.stats["restart_leases_kept"] = kept
     report.stats["restart_leases_lapsed"] = lapsed
+
+
+# The events that end an attempt, leaving INPROGRESS.
+ENDINGS = {"completed", "failed", "retry_scheduled", "lease_expired", "released"}
+
+
+def attempt_spans(events):
+    """(started at, ended at or None while it runs) of each attempt in a history."""
+    spans, started = [], None
+    for event in events:
+        if event["kind"] == "started":
+            started = parse_time(event["at"])
+        elif event["kind"] in ENDINGS and started is not None:
+            spans.append((started, parse_time(event["at"])))
+            started = None
+    if started is not None:
+        spans.append((started, None))
+    return spans
+
+
+def most_at_once(spans):
+    """The most spans open at one moment; one ending at the instant another
+    starts has made room for it (the store ends and starts in that order)."""
+    edges = sorted([(start, 1) for start, _ in spans] +
+                   [(end, -1) for _, end in spans if end is not None])
+    running = most = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def check_limits(report, tasks, histories, limits):
+    """No limited queue, nor key of one, ever ran more at once than allowed.
+    Puts in stats the most that ran at once per limited queue and per key."""
+    by_queue, by_key = defaultdict(list), defaultdict(list)
+    for task in tasks:
+        if task["queue"] not in limits:
+            continue
+        spans = attempt_spans(histories.get(task["id"], []))
+        by_queue[task["queue"]].extend(spans)
+        if task.get("concurrency_key") is not None:
+            by_key[(task["queue"], task["concurrency_key"])].extend(spans)
+    most_queue, most_key = {}, {}
+    for queue, spans in by_queue.items():
+        most_queue[queue] = most = most_at_once(spans)
+        limit = limits[queue].get("concurrency")
+        if limit is not None and most > limit:
+            report.add("over_limit", f"queue {queue}: {most} tasks ran at once, limit {limit}")
+    for (queue, key), spans in by_key.items():
+        most_key[f"{queue}/{key}"] = most = most_at_once(spans)
+        limit = limits[queue].get("key_limits", {}).get(key, limits[queue].get("per_key_limit"))
+        if limit is not None and most > limit:
+            report.add("over_limit", f"queue {queue}, key {key}: {most} tasks ran at once, limit {limit}")
+    report.stats["most_running_per_queue"] = most_queue
+    report.stats["most_running_per_key"] = max(most_key.values(), default=0)
 
 
 def tally(tasks):

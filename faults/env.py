@@ -79,6 +79,10 @@ class Env:
             if not node.wait_ready(60):
                 raise RuntimeError(f"{node.name} did not become ready; see {node.log_path}")
             self.nodes.append(node)
+        for queue, limits in load.LIMITS.items():
+            answer = client.call(self.nodes[0].addr, "PUT", f"/api/queues/{queue}/limits", limits)
+            if answer.status != 200:
+                raise RuntimeError(f"setting the limits of {queue}: {answer.status} {answer.json}")
         for _ in range(self.ctx.mode["workers"]):
             self.start_worker()
         self.producers = load.Producers(self.log, self.addrs(), self.ctx.mode["producers"],

@@ -23,7 +23,11 @@ from . import client
 DEMO_TYPES = ["EMAIL", "SMS", "TEST", "DATACLEANUP", "REPORT", "NEWSLETTER", "TAKESLONG",
               "FAIL", "FAILABS"]
 REMOTE_TYPES = ["RQ_REMOTE_A", "RQ_REMOTE_B"]
-QUEUES = ["default", "mail", "reports"]
+QUEUES = ["default", "mail", "reports", "limited"]
+# The limits of the queue "limited" (set on the nodes before the load starts),
+# which the checker holds every moment of the run to; its tasks carry keys.
+LIMITS = {"limited": {"concurrency": 6, "per_key_limit": 1, "key_limits": {"k0": 3}}}
+LIMITED_KEYS = ["k0", "k1", "k2", "k3", "k4"]
 
 # The statuses an enqueue may answer, beside 2xx: 422 for invalid input;
 # 503 (store unreachable) and 507 (disk full) for valid input the server cannot take now.
@@ -75,6 +79,8 @@ def task_fields(rng, op, i, unique_pool=None):
         body["delay_ms"] = rng.randint(1, 300)  # ready again long before the end
     if unique_pool and rng.random() < 0.3:
         body["unique_key"] = f"uk-{rng.randrange(unique_pool)}"
+    if body["queue"] in LIMITS and rng.random() < 0.9:
+        body["concurrency_key"] = rng.choice(LIMITED_KEYS)
     return body
 
 

@@ -287,7 +287,8 @@ def run_phase(ctx, plan):
             proc.wait(timeout=10)
         env.save_ops()
         report = checker.check(env.log.ops, snap["tasks"], snap["histories"], env.answers(),
-                               snap["counts"], snap["read_at"], env.worker_logs(), env.restarts)
+                               snap["counts"], snap["read_at"], env.worker_logs(), env.restarts,
+                               limits=load.LIMITS)
         finish_report(env, outcome, report)
     except Exception as err:  # the phase fails, the suite goes on to the next
         import traceback

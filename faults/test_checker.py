@@ -295,3 +295,63 @@ class CheckerTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LimitsTest(unittest.TestCase):
+    """The most tasks ever running per limited queue and key, from histories."""
+
+    LIMITS = {"mail": {"concurrency": 3, "per_key_limit": 1, "key_limits": {"gold": 2}}}
+
+    def run_spans(self, shapes):
+        """Tasks of queue mail from (key, [(start, end or None), ...]) shapes."""
+        tasks, histories = [], {}
+        for n, (key, spans) in enumerate(shapes):
+            task_id = f"t{n}"
+            tasks.append(task(task_id, n, queue="mail", concurrency_key=key))
+            events = [event("enqueued", 0)]
+            for attempt, (start, end) in enumerate(spans, start=1):
+                events.append(event("started", attempt, at(start)))
+                if end is not None:
+                    events.append(event("retry_scheduled" if attempt < len(spans) else "completed",
+                                        attempt, at(end)))
+            histories[task_id] = events
+        report = checker.Report()
+        checker.check_limits(report, tasks, histories, self.LIMITS)
+        return report
+
+    def test_keys_that_take_turns_pass(self):
+        report = self.run_spans([("a", [(0, 5)]), ("a", [(5, 9)]), ("b", [(6, 8)]),
+                                 ("gold", [(0, 9)]), ("gold", [(2, 3)])])
+        self.assertEqual(report.violations["over_limit"], [])
+        self.assertEqual(report.stats["most_running_per_key"], 2)
+        self.assertEqual(report.stats["most_running_per_queue"], {"mail": 3})
+
+    def test_two_of_one_key_at_once_is_caught(self):
+        report = self.run_spans([("a", [(0, 5)]), ("a", [(4, 9)])])
+        self.assertEqual(len(report.violations["over_limit"]), 1)
+        self.assertIn("key a: 2 tasks ran at once, limit 1", report.violations["over_limit"][0])
+
+    def test_a_named_keys_own_limit_is_used(self):
+        report = self.run_spans([("gold", [(0, 5)]), ("gold", [(1, 5)]), ("gold", [(2, 5)])])
+        self.assertEqual(len(report.violations["over_limit"]), 1)
+        self.assertIn("key gold: 3 tasks ran at once, limit 2", report.violations["over_limit"][0])
+
+    def test_the_queue_limit_counts_every_key_and_running_attempts(self):
+        report = self.run_spans([("a", [(0, 5)]), ("b", [(1, 5)]), (None, [(2, 5)]),
+                                 ("c", [(3, None)])])
+        self.assertEqual(report.violations["over_limit"],
+                         ["queue mail: 4 tasks ran at once, limit 3"])
+
+    def test_a_lapsed_lease_holds_its_place_until_rescued(self):
+        # The second attempt starts while the first's lease had lapsed but
+        # was not yet rescued: that is two at once.
+        report = self.run_spans([("a", [(0, 10)]), ("a", [(6, 8)])])
+        self.assertEqual(len(report.violations["over_limit"]), 1)
+
+    def test_unlimited_queues_are_not_judged(self):
+        tasks = [task("x", 1, concurrency_key="a"), task("y", 2, concurrency_key="a")]
+        histories = {"x": [event("enqueued", 0), event("started", 1, at(0))],
+                     "y": [event("enqueued", 0), event("started", 1, at(0))]}
+        report = checker.Report()
+        checker.check_limits(report, tasks, histories, self.LIMITS)
+        self.assertEqual(report.total(), 0)
