@@ -17,6 +17,7 @@ mod docs_and_events;
 mod embedded;
 mod full_api;
 mod hostile_input;
+mod limits_cluster;
 mod metrics;
 mod original_api;
 mod postgres_outage;
