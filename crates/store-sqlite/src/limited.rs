@@ -157,3 +157,15 @@ fn running_by_key(conn: &Connection, queue: &str) -> rusqlite::Result<Vec<(Strin
         .query_map([queue], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect()
 }
+
+/// Every statement a limited claim runs besides the plain walk's, for plan checks.
+pub(crate) fn statements() -> [&'static str; 6] {
+    [
+        crate::ready::ACTIVE_QUEUES,
+        RUNNING,
+        RUNNING_BY_KEY,
+        READY_KEYS,
+        DUE_IN_KEY.as_str(),
+        DUE_UNKEYED.as_str(),
+    ]
+}
