@@ -49,8 +49,8 @@ pub(crate) fn insert_many(
 fn insert_one(conn: &Connection, new: &NewTask, now: Timestamp) -> rusqlite::Result<()> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO tasks (id, task_type, payload, queue, priority, status, attempts, max_retries, \
-         created_at, updated_at, run_at, unique_key, timeout_ms, traceparent) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', 0, ?6, ?7, ?7, ?8, ?9, ?10, ?11)",
+         created_at, updated_at, run_at, unique_key, timeout_ms, traceparent, concurrency_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'QUEUED', 0, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     insert.execute(params![
         new.id,
@@ -64,6 +64,7 @@ fn insert_one(conn: &Connection, new: &NewTask, now: Timestamp) -> rusqlite::Res
         new.unique_key,
         timeout_column(new.timeout_ms),
         new.traceparent,
+        new.concurrency_key,
     ])?;
     Ok(())
 }

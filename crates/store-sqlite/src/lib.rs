@@ -55,6 +55,7 @@ mod history;
 mod id_clock;
 mod insert;
 mod lease;
+mod limited;
 mod migrate;
 mod page;
 mod queries;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_traceparent.sql"),
     include_str!("../migrations/0006_ready_by_queue.sql"),
     include_str!("../migrations/0007_workers.sql"),
+    include_str!("../migrations/0008_queue_limits.sql"),
 ];
 
 /// The schema version this build writes.

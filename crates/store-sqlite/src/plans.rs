@@ -6,8 +6,8 @@ use rustqueue_core::store::TaskFilter;
 use rustqueue_core::task::TaskStatus;
 
 use crate::{
-    backlog, counters, filter, history, insert, lease, migrate, page, queries, queues, ready,
-    search,
+    backlog, counters, filter, history, insert, lease, limited, migrate, page, queries, queues,
+    ready, search,
 };
 
 fn migrated() -> Connection {
@@ -72,6 +72,30 @@ fn claims_read_ranges_of_the_ready_index_in_order() {
         &["COVERING INDEX tasks_ready (queue>?)"],
     );
     assert_uses(lease::CLAIM, &["sqlite_autoindex_tasks_1 (id=?)"]);
+}
+
+/// A limited claim counts running tasks and reads ready keyed tasks through
+/// their own indexes, one key at a time, without sorting.
+#[test]
+fn limited_claims_read_the_running_and_by_key_indexes() {
+    let ranges = [
+        (limited::RUNNING, "tasks_running (queue=?)"),
+        (limited::RUNNING_BY_KEY, "tasks_running (queue=?"),
+        (
+            limited::READY_KEYS,
+            "tasks_ready_by_key (queue=? AND concurrency_key>?)",
+        ),
+        (
+            limited::DUE_IN_KEY.as_str(),
+            "tasks_ready_by_key (queue=? AND concurrency_key=?)",
+        ),
+        (limited::DUE_UNKEYED.as_str(), "tasks_ready (queue=?)"),
+    ];
+    for (sql, range) in ranges {
+        assert_uses(sql, &[range]);
+        assert!(!plan(sql).contains("TEMP B-TREE"), "sorts:\n{}", plan(sql));
+    }
+    assert_uses(queues::KEY_USAGE, &["tasks_running (queue=?"]);
 }
 
 /// The backlog reads ranges of one queue's level in the ready index: the

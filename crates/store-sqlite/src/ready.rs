@@ -17,6 +17,7 @@ use rustqueue_core::task::Timestamp;
 use crate::errors::Fault;
 use crate::lease::types_json;
 use crate::rows::{self, micros};
+use crate::{limited, queues};
 
 /// Priority levels of one queue read one by one; the rest are read in one
 /// walk that may step over scheduled tasks. Real queues use a handful.
@@ -24,14 +25,16 @@ const MAX_LEVELS: usize = 32;
 
 /// Unpaused queues with queued tasks, found in `tasks_ready` itself (one
 /// seek from each queue name to the next), not in the counters: a claim must
-/// never depend on a derived number being right.
+/// never depend on a derived number being right. With each, its stored
+/// limits (NULL for most), read in the claim's own write transaction.
 pub(crate) const ACTIVE_QUEUES: &str = "WITH RECURSIVE queued(name) AS ( \
          SELECT min(queue) FROM tasks INDEXED BY tasks_ready WHERE status = 'QUEUED' \
          UNION ALL \
          SELECT (SELECT min(queue) FROM tasks INDEXED BY tasks_ready \
                  WHERE status = 'QUEUED' AND queue > queued.name) \
          FROM queued WHERE queued.name IS NOT NULL) \
-     SELECT name FROM queued WHERE name IS NOT NULL \
+     SELECT name, (SELECT limits FROM queues WHERE queues.name = queued.name) \
+     FROM queued WHERE name IS NOT NULL \
      AND name NOT IN (SELECT name FROM queues WHERE paused)";
 
 /// The next lower priority level among a queue's queued tasks.
@@ -71,10 +74,29 @@ pub(crate) const FIRST_BELOW: &str = "SELECT min(run_at) FROM tasks INDEXED BY t
      AND task_type IN (SELECT value FROM json_each(?3))";
 
 /// A ready task, by the fields that order claims.
-struct Candidate {
-    priority: i64,
-    run_at: i64,
-    id: String,
+pub(crate) struct Candidate {
+    pub(crate) priority: i64,
+    pub(crate) run_at: i64,
+    pub(crate) id: String,
+}
+
+impl Candidate {
+    /// Reads `id, priority, run_at`.
+    pub(crate) fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            priority: row.get(1)?,
+            run_at: row.get(2)?,
+        })
+    }
+
+    /// The claim order (`rustqueue_core::store::claim_cmp`).
+    pub(crate) fn claim_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        claim_cmp(
+            (self.priority, self.run_at, &self.id),
+            (other.priority, other.run_at, &other.id),
+        )
+    }
 }
 
 /// The ids of the first `limit` due tasks of the types, in claim order.
@@ -86,18 +108,35 @@ pub(crate) fn due(
 ) -> Result<Vec<String>, Fault> {
     let types = types_json(types)?;
     let mut candidates = Vec::new();
-    for queue in active_queues(conn)? {
-        due_in_queue(conn, &queue, &types, micros(now), limit, &mut candidates)?;
+    for (queue, limits) in active_queues(conn)? {
+        match limits {
+            // Most queues have no limits: today's walk, at no extra cost.
+            None => due_in_queue(conn, &queue, &types, micros(now), limit, &mut candidates)?,
+            Some(limits) => {
+                let limits = queues::parse_limits(Some(&limits))?;
+                let wanted = Wanted {
+                    types: &types,
+                    now: micros(now),
+                    limit,
+                };
+                limited::due_in_limited_queue(conn, &queue, &limits, &wanted, &mut candidates)?;
+            }
+        }
     }
-    candidates.sort_unstable_by(|a, b| {
-        claim_cmp((a.priority, a.run_at, &a.id), (b.priority, b.run_at, &b.id))
-    });
+    candidates.sort_unstable_by(Candidate::claim_cmp);
     candidates.truncate(limit);
     Ok(candidates.into_iter().map(|c| c.id).collect())
 }
 
+/// What a claim looks for: due tasks of the types (a JSON array), at most `limit`.
+pub(crate) struct Wanted<'a> {
+    pub(crate) types: &'a str,
+    pub(crate) now: i64,
+    pub(crate) limit: usize,
+}
+
 /// Adds up to `limit` of one queue's due tasks, highest priority level first.
-fn due_in_queue(
+pub(crate) fn due_in_queue(
     conn: &Connection,
     queue: &str,
     types: &str,
@@ -137,13 +176,7 @@ fn due_in_queue(
     let mut below = conn.prepare_cached(&DUE_BELOW)?;
     let rows = below.query_map(
         params![queue, above, now, types, rows::limit_column(wanted)],
-        |row| {
-            Ok(Candidate {
-                id: row.get(0)?,
-                priority: row.get(1)?,
-                run_at: row.get(2)?,
-            })
-        },
+        Candidate::read,
     )?;
     for candidate in rows {
         candidates.push(candidate?);
@@ -155,7 +188,7 @@ fn due_in_queue(
 pub(crate) fn next_run_at(conn: &Connection, types: &[String]) -> Result<Option<Timestamp>, Fault> {
     let types = types_json(types)?;
     let mut earliest: Option<i64> = None;
-    for queue in active_queues(conn)? {
+    for (queue, _) in active_queues(conn)? {
         let first = first_in_queue(conn, &queue, &types)?;
         earliest = match (earliest, first) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -191,9 +224,10 @@ fn first_in_queue(conn: &Connection, queue: &str, types: &str) -> Result<Option<
     Ok(earliest.into_iter().chain(rest).min())
 }
 
-fn active_queues(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+/// The active queues, each with its stored limits.
+fn active_queues(conn: &Connection) -> rusqlite::Result<Vec<(String, Option<String>)>> {
     conn.prepare_cached(ACTIVE_QUEUES)?
-        .query_map([], |row| row.get(0))?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect()
 }
 

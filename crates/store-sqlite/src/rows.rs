@@ -13,13 +13,13 @@ macro_rules! task_columns {
     () => {
         "id, task_type, payload, queue, priority, status, attempts, max_retries, created_at, updated_at, \
          run_at, started_at, finished_at, last_error, result, unique_key, timeout_ms, lease_token, lease_expires_at, \
-         traceparent, leased_by"
+         traceparent, leased_by, concurrency_key"
     };
 }
 pub(crate) use task_columns;
 
 /// How many columns [`task_columns!`] names: a statement's own extra columns start here.
-pub(crate) const TASK_COLUMNS: usize = 21;
+pub(crate) const TASK_COLUMNS: usize = 22;
 
 /// A time as stored: microseconds since the Unix epoch.
 pub(crate) fn micros(at: Timestamp) -> i64 {
@@ -106,7 +106,7 @@ pub(crate) fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
         unique_key: row.get(15)?,
         // Stored from a u64, so never negative; clamp rather than fail if edited by hand.
         timeout_ms: timeout_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
-        concurrency_key: None, // PLACEHOLDER(flow)
+        concurrency_key: row.get(21)?,
         traceparent: row.get(19)?,
         worker: row.get(20)?,
     })

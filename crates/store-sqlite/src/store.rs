@@ -9,12 +9,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rustqueue_core::store::{
     BulkDeleted, Cluster, CountRow, CronFireParams, CronRecord, CronRegisterParams,
-    CronSetEnabledParams, Inserted, Lease, QueueBacklog, QueueBacklogParams, QueueSetPausedParams,
-    QueueState, Store, StoreError, StoreResult, TaskClaimParams, TaskDeleteManyParams,
-    TaskDeleteParams, TaskEventsParams, TaskFinishManyParams, TaskGetManyParams, TaskGetParams,
-    TaskHeartbeatParams, TaskInsertManyParams, TaskListExpiredParams, TaskListParams,
-    TaskListRunningParams, TaskNextRunAtParams, TaskPageParams, TaskPruneParams,
-    TaskRetryManyParams, TaskRetryParams, WorkerListParams, WorkerPruneParams, WorkerRecord,
+    CronSetEnabledParams, Inserted, KeyUsage, Lease, QueueBacklog, QueueBacklogParams,
+    QueueKeyUsageParams, QueueSetLimitsParams, QueueSetPausedParams, QueueState, Store, StoreError,
+    StoreResult, TaskClaimParams, TaskDeleteManyParams, TaskDeleteParams, TaskEventsParams,
+    TaskFinishManyParams, TaskGetManyParams, TaskGetParams, TaskHeartbeatParams,
+    TaskInsertManyParams, TaskListExpiredParams, TaskListParams, TaskListRunningParams,
+    TaskNextRunAtParams, TaskPageParams, TaskPruneParams, TaskRetryManyParams, TaskRetryParams,
+    WorkerListParams, WorkerPruneParams, WorkerRecord,
 };
 use rustqueue_core::task::{Task, TaskEvent, TaskStatus, Timestamp};
 
@@ -136,22 +137,18 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn queue_key_usage(
-        &self,
-        _: &rustqueue_core::store::QueueKeyUsageParams,
-    ) -> StoreResult<Vec<rustqueue_core::store::KeyUsage>> {
-        Err(rustqueue_core::store::StoreError::other(
-            "PLACEHOLDER(flow)",
-        ))
+    async fn queue_key_usage(&self, params: &QueueKeyUsageParams) -> StoreResult<Vec<KeyUsage>> {
+        let params = params.clone();
+        self.readers
+            .run(move |conn| queues::key_usage(conn, &params.queue, params.limit))
+            .await
     }
 
-    async fn queue_set_limits(
-        &self,
-        _: &rustqueue_core::store::QueueSetLimitsParams,
-    ) -> StoreResult<()> {
-        Err(rustqueue_core::store::StoreError::other(
-            "PLACEHOLDER(flow)",
-        ))
+    async fn queue_set_limits(&self, params: &QueueSetLimitsParams) -> StoreResult<()> {
+        let params = params.clone();
+        self.writer
+            .run(move |conn| queues::set_limits(conn, &params.name, &params.limits, params.now))
+            .await
     }
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {

@@ -75,3 +75,9 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+/// The statements a claim on a limited queue runs beyond the plain walk, for
+/// a test that checks their query plans on a populated file.
+pub fn limited_claim_statements() -> [&'static str; 6] {
+    crate::limited::statements()
+}
