@@ -2,7 +2,7 @@
 //! tasks per key, and listing every queue in use.
 
 use rustqueue_core::limits::QueueLimits;
-use rustqueue_core::store::{KeyUsage, QueueState};
+use rustqueue_core::store::{KeyUsage, QueueState, StoreError};
 use rustqueue_core::task::Timestamp;
 
 use crate::connection::Db;
@@ -28,16 +28,19 @@ const RESUME: &str = "WITH gone AS (DELETE FROM queues WHERE name = $1 AND limit
      WHERE name = $1 AND limits IS NOT NULL) \
      SELECT pg_notify($2, '')";
 
-/// Sets a queue's limits ($2 NULL removes them), creating its record if
-/// needed and removing it when left unpaused and unlimited; wakes the other
+/// Sets a queue's limits, creating its record if needed; wakes the other
 /// nodes, since raised limits can free work.
 const SET_LIMITS: &str = "WITH upserted AS (\
      INSERT INTO queues (name, paused, updated_at, limits) VALUES ($1, false, $3, $2::text::jsonb) \
-     ON CONFLICT (name) DO UPDATE SET limits = excluded.limits, updated_at = excluded.updated_at \
-     RETURNING name, paused, limits), \
-     gone AS (DELETE FROM queues q USING upserted u \
-     WHERE q.name = u.name AND NOT u.paused AND u.limits IS NULL) \
+     ON CONFLICT (name) DO UPDATE SET limits = excluded.limits, updated_at = excluded.updated_at) \
      SELECT pg_notify($4, '')";
+
+/// Removes a queue's limits: its record goes unless paused (one statement's
+/// CTEs see the same rows, so the two cases touch disjoint ones); wakes the
+/// other nodes, since the queue is now unlimited.
+const REMOVE_LIMITS: &str = "WITH gone AS (DELETE FROM queues WHERE name = $1 AND NOT paused), \
+     cleared AS (UPDATE queues SET limits = NULL, updated_at = $2 WHERE name = $1 AND paused) \
+     SELECT pg_notify($3, '')";
 
 /// A queue's running tasks per key, the busiest first, then by key.
 const KEY_USAGE: &str = "SELECT concurrency_key, count(*) FROM tasks \
@@ -71,16 +74,16 @@ pub(crate) async fn set_limits(
     limits: &QueueLimits,
     now: Timestamp,
 ) -> Result<(), Fault> {
-    let stored = if limits.is_unlimited() {
-        None
-    } else {
-        Some(serde_json::to_string(limits).map_err(|err| {
-            Fault::from(rustqueue_core::store::StoreError::other(format!(
-                "limits: {err}"
-            )))
-        })?)
-    };
     let client = db.client().await?;
+    if limits.is_unlimited() {
+        let remove = client.prepare_cached(REMOVE_LIMITS).await?;
+        client
+            .query_one(&remove, &[&name, &now, &db.channel])
+            .await?;
+        return Ok(());
+    }
+    let stored = serde_json::to_string(limits)
+        .map_err(|err| Fault::from(StoreError::other(format!("limits: {err}"))))?;
     let set = client.prepare_cached(SET_LIMITS).await?;
     client
         .query_one(&set, &[&name, &stored, &now, &db.channel])
@@ -118,9 +121,7 @@ pub(crate) async fn list(db: &Db) -> Result<Vec<QueueState>, Fault> {
         .map(|row| {
             let limits = match row.try_get::<_, Option<String>>(2)? {
                 Some(text) => serde_json::from_str(&text).map_err(|err| {
-                    Fault::from(rustqueue_core::store::StoreError::other(format!(
-                        "stored limits: {err}"
-                    )))
+                    Fault::from(StoreError::other(format!("stored limits: {err}")))
                 })?,
                 None => QueueLimits::default(),
             };
