@@ -34,6 +34,10 @@ pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
         "next_level",
         include_str!("../sql/functions/next_level.sql"),
     ),
+    (
+        "limited_due_tasks",
+        include_str!("../sql/functions/limited_due_tasks.sql"),
+    ),
     ("due_tasks", include_str!("../sql/functions/due_tasks.sql")),
     (
         "next_run_at",

@@ -25,20 +25,20 @@ use crate::rows::{self, task_columns, timeout_column};
 const INSERT: &str = concat!(
     "WITH input AS (",
     " SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[],",
-    " $7::bigint[], $8::timestamptz[], $9::text[], $10::bigint[], $13::text[], $14::text[])",
+    " $7::bigint[], $8::timestamptz[], $9::text[], $10::bigint[], $13::text[], $14::text[], $15::text[])",
     " AS n(id, task_type, payload, queue, priority, max_retries, run_at, unique_key, timeout_ms,",
-    " traceparent, note)), ",
+    " traceparent, note, concurrency_key)), ",
     "plain AS (",
     " INSERT INTO tasks (id, task_type, payload, queue, priority, status, attempts, max_retries,",
-    " created_at, updated_at, run_at, unique_key, timeout_ms, traceparent)",
+    " created_at, updated_at, run_at, unique_key, timeout_ms, traceparent, concurrency_key)",
     " SELECT id, task_type, payload, queue, priority, 'QUEUED', 0, max_retries, $1, $1, run_at,",
-    " NULL, timeout_ms, traceparent FROM input WHERE unique_key IS NULL",
+    " NULL, timeout_ms, traceparent, concurrency_key FROM input WHERE unique_key IS NULL",
     " RETURNING id, queue, task_type), ",
     "keyed AS (",
     " INSERT INTO tasks (id, task_type, payload, queue, priority, status, attempts, max_retries,",
-    " created_at, updated_at, run_at, unique_key, timeout_ms, traceparent)",
+    " created_at, updated_at, run_at, unique_key, timeout_ms, traceparent, concurrency_key)",
     " SELECT id, task_type, payload, queue, priority, 'QUEUED', 0, max_retries, $1, $1, run_at,",
-    " unique_key, timeout_ms, traceparent FROM input WHERE unique_key IS NOT NULL ORDER BY unique_key",
+    " unique_key, timeout_ms, traceparent, concurrency_key FROM input WHERE unique_key IS NOT NULL ORDER BY unique_key",
     " ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND status IN ('QUEUED', 'INPROGRESS')",
     " DO NOTHING RETURNING id, queue, task_type), ",
     "created AS (SELECT * FROM plain UNION ALL SELECT * FROM keyed), ",
@@ -191,6 +191,8 @@ pub(crate) async fn insert_rows(
     let timeouts: Vec<Option<i64>> = tasks.iter().map(|t| timeout_column(t.timeout_ms)).collect();
     let traceparents: Vec<Option<&str>> = tasks.iter().map(|t| t.traceparent.as_deref()).collect();
     let notes: Vec<Option<&str>> = tasks.iter().map(|t| t.note.as_deref()).collect();
+    let concurrency_keys: Vec<Option<&str>> =
+        tasks.iter().map(|t| t.concurrency_key.as_deref()).collect();
     let insert = client.prepare_cached(INSERT).await?;
     let row = client
         .query_one(
@@ -210,6 +212,7 @@ pub(crate) async fn insert_rows(
                 &check,
                 &traceparents,
                 &notes,
+                &concurrency_keys,
             ],
         )
         .await?;

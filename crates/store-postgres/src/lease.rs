@@ -93,7 +93,10 @@ const FINISH: &str = concat!(
          UNION ALL SELECT queue, task_type, status, 1 FROM done"
     ),
     ", wake AS (",
-    " SELECT pg_notify($16, '') FROM (SELECT 1 FROM done WHERE status = 'QUEUED' LIMIT 1) AS requeued) ",
+    // A requeue brings work back; a finish in a limited queue frees room
+    // other nodes' claims may be holding back for.
+    " SELECT pg_notify($16, '') FROM (SELECT 1 FROM done WHERE status = 'QUEUED'",
+    " OR queue IN (SELECT name FROM queues WHERE limits IS NOT NULL) LIMIT 1) AS woken) ",
     "SELECT ARRAY(SELECT ord FROM done), (SELECT count(*) FROM wake)"
 );
 

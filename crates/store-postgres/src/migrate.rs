@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_traceparent.sql"),
     include_str!("../migrations/0005_ready_by_queue.sql"),
     include_str!("../migrations/0006_workers.sql"),
+    include_str!("../migrations/0007_queue_limits.sql"),
 ];
 
 /// The schema version this build writes.

@@ -57,14 +57,16 @@ macro_rules! task_columns {
             $t,
             ".traceparent, ",
             $t,
-            ".leased_by"
+            ".leased_by, ",
+            $t,
+            ".concurrency_key"
         )
     };
 }
 pub(crate) use task_columns;
 
 /// How many columns [`task_columns!`] names.
-pub(crate) const TASK_COLUMNS: usize = 21;
+pub(crate) const TASK_COLUMNS: usize = 22;
 
 /// A stored `timeout_ms`.
 pub(crate) fn timeout_column(timeout_ms: Option<u64>) -> Option<i64> {
@@ -132,7 +134,7 @@ pub(crate) fn task(row: &Row) -> Result<Task, Fault> {
         unique_key: row.try_get(15)?,
         // Stored from a u64, so never negative; clamp rather than fail if edited by hand.
         timeout_ms: timeout_ms.map(|ms| u64::try_from(ms).unwrap_or(0)),
-        concurrency_key: None, // PLACEHOLDER(flow)
+        concurrency_key: row.try_get(21)?,
         traceparent: row.try_get(19)?,
         worker: row.try_get(20)?,
     })

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use rustqueue_core::store::{
     BulkDeleted, Cluster, CountRow, CronFireParams, CronRecord, CronRegisterParams,
-    CronSetEnabledParams, Inserted, Lease, PeriodicTakeTurnParams, QueueBacklog,
-    QueueBacklogParams, QueueSetPausedParams, QueueState, Store, StoreResult, TaskClaimParams,
-    TaskDeleteManyParams, TaskDeleteParams, TaskEventsParams, TaskFinishManyParams,
-    TaskGetManyParams, TaskGetParams, TaskHeartbeatParams, TaskInsertManyParams,
-    TaskListExpiredParams, TaskListParams, TaskListRunningParams, TaskNextRunAtParams,
-    TaskPageParams, TaskPruneParams, TaskRetryManyParams, TaskRetryParams, TransitionBatch,
-    WorkerListParams, WorkerPruneParams, WorkerRecord,
+    CronSetEnabledParams, Inserted, KeyUsage, Lease, PeriodicTakeTurnParams, QueueBacklog,
+    QueueBacklogParams, QueueKeyUsageParams, QueueSetLimitsParams, QueueSetPausedParams,
+    QueueState, Store, StoreResult, TaskClaimParams, TaskDeleteManyParams, TaskDeleteParams,
+    TaskEventsParams, TaskFinishManyParams, TaskGetManyParams, TaskGetParams, TaskHeartbeatParams,
+    TaskInsertManyParams, TaskListExpiredParams, TaskListParams, TaskListRunningParams,
+    TaskNextRunAtParams, TaskPageParams, TaskPruneParams, TaskRetryManyParams, TaskRetryParams,
+    TransitionBatch, WorkerListParams, WorkerPruneParams, WorkerRecord,
 };
 use rustqueue_core::task::{Task, TaskEvent, TaskStatus, Timestamp};
 use tokio::sync::{Notify, broadcast};
@@ -141,22 +141,13 @@ impl Store for PostgresStore {
         run(backlog::backlog(&self.db, params.now)).await
     }
 
-    async fn queue_key_usage(
-        &self,
-        _: &rustqueue_core::store::QueueKeyUsageParams,
-    ) -> StoreResult<Vec<rustqueue_core::store::KeyUsage>> {
-        Err(rustqueue_core::store::StoreError::other(
-            "PLACEHOLDER(flow)",
-        ))
+    async fn queue_key_usage(&self, params: &QueueKeyUsageParams) -> StoreResult<Vec<KeyUsage>> {
+        run(queues::key_usage(&self.db, &params.queue, params.limit)).await
     }
 
-    async fn queue_set_limits(
-        &self,
-        _: &rustqueue_core::store::QueueSetLimitsParams,
-    ) -> StoreResult<()> {
-        Err(rustqueue_core::store::StoreError::other(
-            "PLACEHOLDER(flow)",
-        ))
+    async fn queue_set_limits(&self, params: &QueueSetLimitsParams) -> StoreResult<()> {
+        let QueueSetLimitsParams { name, limits, now } = params;
+        run(queues::set_limits(&self.db, name, limits, *now)).await
     }
 
     async fn queue_list(&self) -> StoreResult<Vec<QueueState>> {

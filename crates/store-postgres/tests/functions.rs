@@ -70,6 +70,7 @@ async fn a_fresh_schema_and_a_migrated_one_end_with_the_same_functions() {
             "active_queues",
             "claim_tasks",
             "due_tasks",
+            "limited_due_tasks",
             "next_level",
             "next_run_at"
         ]

@@ -1,7 +1,9 @@
 -- Up to max_tasks due tasks of each active queue, locked (SKIP LOCKED, so
 -- that claims from other nodes take other rows instead of waiting), highest
 -- priority level first. Past 32 levels a queue's rest is read in one walk.
--- The caller merges the queues into claim order.
+-- The caller merges the queues into claim order. A queue with limits is read
+-- by limited_due_tasks instead, which keeps them; unlimited queues keep this
+-- path unchanged but for one primary key probe of queues per active queue.
 CREATE OR REPLACE FUNCTION due_tasks(claim_now timestamptz, types text[], max_tasks bigint)
 RETURNS TABLE (due_id text, due_priority integer, due_run_at timestamptz)
 LANGUAGE plpgsql
@@ -16,8 +18,16 @@ DECLARE
     levels integer;
     wanted bigint;
     taken bigint;
+    queue_limits jsonb;
 BEGIN
+    -- active_queues comes in name order, so limited queues' advisory locks
+    -- are taken in name order by every claim: no deadlock between claims.
     FOR active IN SELECT * FROM active_queues() LOOP
+        SELECT q.limits INTO queue_limits FROM queues q WHERE q.name = active;
+        IF queue_limits IS NOT NULL THEN
+            RETURN QUERY SELECT * FROM limited_due_tasks(active, queue_limits, claim_now, types, max_tasks);
+            CONTINUE;
+        END IF;
         wanted := max_tasks;
         above := 2147483648;
         levels := 0;
