@@ -20,6 +20,7 @@ mod hostile_input;
 mod metrics;
 mod original_api;
 mod postgres_outage;
+mod queue_limits;
 mod shutdown;
 mod throughput;
 mod traceparent;
