@@ -50,6 +50,9 @@ pub struct EnqueueArgs {
     /// Per-attempt timeout in milliseconds (default: the server's, or the worker's).
     #[arg(long)]
     timeout_ms: Option<u64>,
+    /// The key the queue's per-key limit counts the task under.
+    #[arg(long)]
+    concurrency_key: Option<String>,
 }
 
 /// The body of `POST /api/tasks`; absent fields take the server's defaults.
@@ -73,6 +76,8 @@ struct NewTask<'a> {
     unique_key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     timeout_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    concurrency_key: Option<&'a str>,
 }
 
 /// Look at and steer tasks: `rustqueue tasks list|show|retry|delete|events`.
@@ -240,6 +245,7 @@ async fn enqueue_text(args: &EnqueueArgs) -> Result<String, Failure> {
         run_at: args.run_at.as_deref(),
         unique_key: args.unique_key.as_deref(),
         timeout_ms: args.timeout_ms,
+        concurrency_key: args.concurrency_key.as_deref(),
     };
     let request = client.with_json(Method::POST, "/api/tasks", &body);
     Ok(client.send(request).await?)

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use rustqueue_core::engine::{MAX_NAME_LEN, QueueInfo, TaskCounts};
+use rustqueue_core::limits::QueueLimits;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -10,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use crate::error::ApiError;
-use crate::extract::PathParams;
+use crate::extract::{JsonBody, PathParams};
 
 /// The routes of this module, each served at the path and method its operation documents.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -19,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(queues))
         .routes(routes!(pause))
         .routes(routes!(resume))
+        .routes(routes!(set_limits))
         .routes(routes!(types))
 }
 
@@ -58,16 +60,37 @@ pub async fn resume(
     set_paused(state, name, false).await
 }
 
-async fn set_paused(
+/// Set a queue's limits: `concurrency` (tasks running at once), `per_key_limit`
+/// (running at once per `concurrency_key`) and `key_limits` (that limit for named
+/// keys). `{}` removes them. Tasks over a limit are skipped by claims, not waited on.
+#[utoipa::path(put, path = "/api/queues/{name}/limits", tag = "queues", params(("name" = String, Path)),
+    request_body = QueueLimits,
+    responses((status = 200, body = QueueInfo), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_limits(
     State(state): State<AppState>,
     PathParams(name): PathParams<String>,
-    paused: bool,
+    JsonBody(limits): JsonBody<QueueLimits>,
 ) -> Result<Json<QueueInfo>, ApiError> {
+    check_queue_name(&name)?;
+    state.engine.set_queue_limits(&name, limits).await?;
+    Ok(Json(state.engine.queue(&name).await?))
+}
+
+fn check_queue_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty() || name.len() > MAX_NAME_LEN || name.chars().any(char::is_control) {
         return Err(ApiError::unprocessable(format!(
             "a queue name is 1 to {MAX_NAME_LEN} bytes with no control characters"
         )));
     }
+    Ok(())
+}
+
+async fn set_paused(
+    State(state): State<AppState>,
+    PathParams(name): PathParams<String>,
+    paused: bool,
+) -> Result<Json<QueueInfo>, ApiError> {
+    check_queue_name(&name)?;
     state.engine.set_queue_paused(&name, paused).await?;
     Ok(Json(state.engine.queue(&name).await?))
 }

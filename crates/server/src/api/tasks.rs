@@ -61,6 +61,9 @@ pub struct NewTaskBody {
     pub unique_key: Option<String>,
     /// Per-attempt timeout in milliseconds (default: the server's).
     pub timeout_ms: Option<u64>,
+    /// The key the queue's per-key limit counts the task under (1 to 255 bytes, no
+    /// control characters); a task without one is held only by the queue-wide limit.
+    pub concurrency_key: Option<String>,
 }
 
 impl NewTaskBody {
@@ -75,6 +78,7 @@ impl NewTaskBody {
             delay: self.delay_ms.map(Duration::from_millis),
             unique_key: self.unique_key,
             timeout_ms: self.timeout_ms,
+            concurrency_key: self.concurrency_key,
             ..EnqueueRequest::new(self.task_type, payload)
         }
     }

@@ -21,6 +21,7 @@ mod limits_cluster;
 mod metrics;
 mod original_api;
 mod postgres_outage;
+mod queue_limits;
 mod shutdown;
 mod throughput;
 mod traceparent;
