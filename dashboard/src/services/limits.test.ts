@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { describeConcurrency, describePerKey, isHeldBack, parseLimit, topKeys } from './limits';
+
+describe('limit formatting', () => {
+  it('shows running against the limit only for limited queues', () => {
+    expect(describeConcurrency(3, { concurrency: 5 })).toBe('3 / 5 running');
+    expect(describeConcurrency(3, {})).toBeNull();
+    expect(describePerKey({ per_key_limit: 2 })).toBe('2 per key');
+    expect(describePerKey(undefined)).toBeNull();
+  });
+
+  it('calls a queue held back only at its limit with ready tasks', () => {
+    expect(isHeldBack(5, 1, { concurrency: 5 })).toBe(true);
+    expect(isHeldBack(5, 0, { concurrency: 5 })).toBe(false);
+    expect(isHeldBack(4, 9, { concurrency: 5 })).toBe(false);
+    expect(isHeldBack(5, 9, {})).toBe(false);
+  });
+
+  it('lists the three busiest keys, busiest first', () => {
+    const usage = [
+      { key: 'a', running: 1 },
+      { key: 'b', running: 4 },
+      { key: 'c', running: 2 },
+      { key: 'd', running: 3 },
+    ];
+    expect(topKeys(usage)).toEqual(['b · 4', 'd · 3', 'c · 2']);
+    expect(topKeys(undefined)).toEqual([]);
+  });
+
+  it('takes whole numbers of at least 1 only', () => {
+    expect(parseLimit('Concurrency', ' 4 ')).toBe(4);
+    expect(parseLimit('Concurrency', '')).toBeUndefined();
+    expect(parseLimit('Concurrency', '0')).toEqual({ error: 'Concurrency must be a whole number of at least 1' });
+    expect(parseLimit('Concurrency', '2.5')).toHaveProperty('error');
+    expect(parseLimit('Concurrency', '-1')).toHaveProperty('error');
+  });
+});
