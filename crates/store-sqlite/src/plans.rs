@@ -21,16 +21,7 @@ fn plan(sql: &str) -> String {
 }
 
 fn plan_on(conn: &Connection, sql: &str) -> String {
-    let mut explain = conn
-        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-        .expect("explain");
-    // Parameters stay unbound (NULL): the plan does not depend on their values.
-    let mut rows = explain.raw_query();
-    let mut lines = Vec::new();
-    while let Some(row) = rows.next().expect("plan row") {
-        lines.push(row.get::<_, String>(3).expect("plan detail"));
-    }
-    lines.join("\n")
+    crate::testing::query_plan(conn, sql).expect("query plan")
 }
 
 #[track_caller]

@@ -76,6 +76,18 @@ impl Drop for TestDatabase {
     }
 }
 
+/// SQLite's query plan of `sql` on `conn`, one line per step (parameters
+/// stay unbound: the plan does not depend on their values).
+pub fn query_plan(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<String> {
+    let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let mut rows = explain.raw_query();
+    let mut lines = Vec::new();
+    while let Some(row) = rows.next()? {
+        lines.push(row.get::<_, String>(3)?);
+    }
+    Ok(lines.join("\n"))
+}
+
 /// The statements a claim on a limited queue runs beyond the plain walk, for
 /// a test that checks their query plans on a populated file.
 pub fn limited_claim_statements() -> [&'static str; 6] {

@@ -7,7 +7,7 @@ use rustqueue_core::store::{
     LeaseToken, QueueSetLimitsParams, Store, TaskClaimParams, TaskInsertManyParams,
 };
 use rustqueue_core::task::{NewTask, Timestamp, new_task_id};
-use rustqueue_store_sqlite::testing::{TestDatabase, limited_claim_statements};
+use rustqueue_store_sqlite::testing::{TestDatabase, limited_claim_statements, query_plan};
 use serde_json::value::RawValue;
 
 const SATURATED: usize = 10_000;
@@ -83,15 +83,7 @@ async fn a_saturated_key_at_the_head_costs_the_next_key_nothing() {
     let conn = rusqlite::Connection::open(db.path()).expect("inspect");
     conn.execute_batch("ANALYZE").expect("analyze");
     for sql in limited_claim_statements() {
-        let mut explain = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .expect("explain");
-        let mut rows = explain.raw_query();
-        let mut lines = Vec::new();
-        while let Some(row) = rows.next().expect("plan row") {
-            lines.push(row.get::<_, String>(3).expect("plan detail"));
-        }
-        let plan = lines.join("\n");
+        let plan = query_plan(&conn, sql).expect("query plan");
         assert!(
             !plan.lines().any(|line| line.trim() == "SCAN tasks"),
             "{sql}\nscans tasks without an index:\n{plan}"

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
+use crate::common::count;
 use crate::common::node::Node;
-use rustqueue_store_postgres::testing::{TestSchema, inspect, test_url};
+use rustqueue_store_postgres::testing::{TestSchema, test_url};
 use rustqueue_store_tests::eventually;
 use serde_json::{Value, json};
 
@@ -61,13 +62,6 @@ async fn wait_for_completed(node: &Node, at_least: u64, within: Duration) {
         }
     })
     .await;
-}
-
-/// One number from a query on the test schema.
-async fn count(schema: &TestSchema, sql: &str) -> i64 {
-    let client = inspect().await.expect("inspect");
-    let sql = sql.replace("{schema}", &format!("\"{}\"", schema.name));
-    client.query_one(&sql, &[]).await.expect(&sql).get(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

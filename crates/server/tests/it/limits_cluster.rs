@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::count;
 use crate::common::node::Node;
 use rustqueue_store_postgres::testing::{TestSchema, inspect, test_url};
 use rustqueue_store_tests::eventually;
@@ -161,12 +162,6 @@ async fn enqueue(nodes: &[Node]) {
     }
 }
 
-async fn query_i64(schema: &TestSchema, sql: &str) -> i64 {
-    let client = inspect().await.expect("inspect");
-    let sql = sql.replace("{schema}", &format!("\"{}\"", schema.name));
-    client.query_one(&sql, &[]).await.expect(&sql).get(0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn limits_hold_across_nodes_remote_workers_and_a_killed_node() {
     let schema = TestSchema::new();
@@ -208,11 +203,11 @@ async fn limits_hold_across_nodes_remote_workers_and_a_killed_node() {
     eventually(
         "node 0 holds limited tasks",
         Duration::from_secs(60),
-        async || query_i64(&schema, &held_by_node0).await > 0,
+        async || count(&schema, &held_by_node0).await > 0,
     )
     .await;
     nodes[0].kill();
-    let orphaned = query_i64(&schema, &held_by_node0).await;
+    let orphaned = count(&schema, &held_by_node0).await;
 
     let total = (LOCAL_TASKS + REMOTE_TASKS) as u64;
     eventually(
@@ -260,14 +255,14 @@ async fn limits_hold_across_nodes_remote_workers_and_a_killed_node() {
     }
     // The killed node's attempts were rescued only once their leases lapsed.
     if orphaned > 0 {
-        let rescued = query_i64(
+        let rescued = count(
             &schema,
             "SELECT count(*) FROM {schema}.task_events WHERE kind = 'lease_expired'",
         )
         .await;
         assert!(rescued > 0, "node 0's {orphaned} attempts were rescued");
     }
-    let completed_twice = query_i64(
+    let completed_twice = count(
         &schema,
         "SELECT count(*) FROM (SELECT task_id FROM {schema}.task_events \
          WHERE kind = 'completed' GROUP BY task_id HAVING count(*) > 1) AS twice",

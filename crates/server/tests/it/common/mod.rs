@@ -212,3 +212,12 @@ impl TestApp {
         .await
     }
 }
+
+/// One number from a query on the test schema (`{schema}` in `sql` names it).
+pub(crate) async fn count(schema: &TestSchema, sql: &str) -> i64 {
+    let client = rustqueue_store_postgres::testing::inspect()
+        .await
+        .expect("inspect");
+    let sql = sql.replace("{schema}", &format!("\"{}\"", schema.name));
+    client.query_one(&sql, &[]).await.expect(&sql).get(0)
+}
