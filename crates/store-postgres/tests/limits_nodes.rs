@@ -4,6 +4,7 @@
 
 mod common;
 
+use rustqueue_store_tests::fixtures::complete;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -11,10 +12,9 @@ use chrono::TimeDelta;
 use common::{SchemaGuard, inspect, new_task, now};
 use rustqueue_core::limits::QueueLimits;
 use rustqueue_core::store::{
-    Finish, Lease, LeaseToken, Outcome, QueueSetLimitsParams, Store, TaskClaimParams,
-    TaskFinishManyParams, TaskInsertManyParams,
+    Lease, LeaseToken, QueueSetLimitsParams, Store, TaskClaimParams, TaskFinishManyParams,
+    TaskInsertManyParams,
 };
-use rustqueue_core::task::EventKind;
 use rustqueue_store_postgres::PostgresStore;
 use tokio::task::JoinSet;
 
@@ -107,17 +107,7 @@ async fn worker(node: Arc<PostgresStore>, schema: String, held: Held, token: i64
                 held_now.remove(&lease.task.id);
             }
         }
-        let finishes = done
-            .iter()
-            .map(|lease| {
-                Finish::new(
-                    lease,
-                    Outcome::Completed { result: None },
-                    EventKind::Completed,
-                    None,
-                )
-            })
-            .collect();
+        let finishes = done.iter().map(complete).collect();
         let applied = node
             .task_finish_many(TaskFinishManyParams {
                 finishes,

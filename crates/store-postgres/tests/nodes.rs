@@ -4,6 +4,7 @@
 
 mod common;
 
+use rustqueue_store_tests::fixtures::complete;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -243,17 +244,7 @@ async fn a_rescue_on_one_node_never_races_a_completion_on_another() {
     let leases = worker_node.task_claim(&params).await.expect("claim");
     assert_eq!(leases.len(), 300);
 
-    let completions: Vec<Finish> = leases
-        .iter()
-        .map(|lease| {
-            Finish::new(
-                lease,
-                Outcome::Completed { result: None },
-                EventKind::Completed,
-                None,
-            )
-        })
-        .collect();
+    let completions: Vec<Finish> = leases.iter().map(complete).collect();
     let rescues: Vec<Finish> = leases
         .iter()
         .rev()

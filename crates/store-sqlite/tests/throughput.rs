@@ -3,14 +3,15 @@
 //! Run it optimised:
 //! `cargo nextest run -p rustqueue-store-sqlite --cargo-profile release --run-ignored only --no-capture throughput`
 
+use rustqueue_store_tests::fixtures::complete;
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{SubsecRound, TimeDelta, Utc};
 use rustqueue_core::store::{
-    Finish, LeaseToken, Outcome, Store, TaskClaimParams, TaskFinishManyParams, TaskInsertManyParams,
+    LeaseToken, Store, TaskClaimParams, TaskFinishManyParams, TaskInsertManyParams,
 };
-use rustqueue_core::task::{EventKind, NewTask, new_task_id};
+use rustqueue_core::task::{NewTask, new_task_id};
 use rustqueue_store_sqlite::SqliteStore;
 use rustqueue_store_sqlite::testing::TestDatabase;
 use serde_json::value::RawValue;
@@ -80,17 +81,7 @@ async fn drain(store: Arc<SqliteStore>, token: i64) -> Drained {
         if leases.is_empty() {
             return drained;
         }
-        let finishes = leases
-            .iter()
-            .map(|lease| Finish {
-                task_id: lease.task.id.clone(),
-                token: lease.token,
-                expired_by: None,
-                outcome: Outcome::Completed { result: None },
-                event: EventKind::Completed,
-                message: None,
-            })
-            .collect();
+        let finishes = leases.iter().map(complete).collect();
         let clock = Instant::now();
         let applied = store
             .task_finish_many(TaskFinishManyParams {
