@@ -4,27 +4,11 @@
 use crate::common::{Backend, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-// On memory only while the SQLite and PostgreSQL stores still answer limits
-// with a placeholder error; switch to `on_every_backend!` once they land.
-mod memory {
-    use super::limits_are_set_listed_and_cleared;
-    use super::{Backend, bad_limits_answer_422_with_detail, enqueue_keeps_the_concurrency_key};
-
-    #[tokio::test]
-    async fn limits_are_set_listed_and_cleared_on_memory() {
-        limits_are_set_listed_and_cleared(Backend::Memory).await;
-    }
-
-    #[tokio::test]
-    async fn bad_limits_answer_422_on_memory() {
-        bad_limits_answer_422_with_detail(Backend::Memory).await;
-    }
-
-    #[tokio::test]
-    async fn enqueue_keeps_the_concurrency_key_on_memory() {
-        enqueue_keeps_the_concurrency_key(Backend::Memory).await;
-    }
-}
+on_every_backend!(
+    limits_are_set_listed_and_cleared,
+    bad_limits_answer_422_with_detail,
+    enqueue_keeps_the_concurrency_key
+);
 
 async fn put_limits(app: &TestApp, queue: &str, body: &Value) -> (u16, Value) {
     let response = app
