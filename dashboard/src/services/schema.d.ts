@@ -224,6 +224,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/queues/{name}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a queue's limits: `concurrency` (tasks running at once), `per_key_limit`
+         *     (running at once per `concurrency_key`) and `key_limits` (that limit for named
+         *     keys). `{}` removes them. Tasks over a limit are skipped by claims, not waited on.
+         */
+        put: operations["set_limits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queues/{name}/pause": {
         parameters: {
             query?: never;
@@ -933,6 +954,11 @@ export interface components {
         /** @description A task to enqueue, with every field a caller may set. */
         NewTaskBody: {
             /**
+             * @description The key the queue's per-key limit counts the task under (1 to 255 bytes, no
+             *     control characters); a task without one is held only by the queue-wide limit.
+             */
+            concurrency_key?: string | null;
+            /**
              * Format: int64
              * @description Not before this many milliseconds from now; exclusive with `run_at`.
              */
@@ -985,10 +1011,34 @@ export interface components {
              *     that task's `run_at`); null when nothing is ready.
              */
             lag_ms?: number | null;
+            /** @description How many of its tasks may run at once, cluster-wide (`{}`: no limit). */
+            limits: components["schemas"]["QueueLimits"];
             /** @description The queue name. */
             name: string;
             /** @description A paused queue accepts tasks but starts none. */
             paused: boolean;
+        };
+        /** @description How a queue's tasks are let run. The default limits nothing. */
+        QueueLimits: {
+            /**
+             * Format: int32
+             * @description At most this many of the queue's tasks run at once, on every node and
+             *     remote worker together.
+             */
+            concurrency?: number | null;
+            /**
+             * @description Keys with a limit of their own, instead of `per_key_limit` (a paying
+             *     tenant gets 10, the rest 2).
+             */
+            key_limits?: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int32
+             * @description At most this many tasks of one `concurrency_key` run at once (tasks
+             *     without a key are held only by `concurrency`).
+             */
+            per_key_limit?: number | null;
         };
         /** @description What became of a batch of hand-backs. */
         ReleaseAnswer: {
@@ -1058,6 +1108,11 @@ export interface components {
              * @description Attempts started so far.
              */
             attempts: number;
+            /**
+             * @description The key a queue's per-key limit counts it under (a tenant, a
+             *     customer); absent when it has none.
+             */
+            concurrency_key?: string | null;
             /**
              * Format: date-time
              * @description When it was enqueued.
@@ -1610,6 +1665,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QueueInfo"][];
+                };
+            };
+        };
+    };
+    set_limits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueLimits"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueInfo"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
