@@ -4,7 +4,6 @@
 
 mod common;
 
-use rustqueue_store_tests::fixtures::complete;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -16,6 +15,7 @@ use rustqueue_core::store::{
     TaskInsertManyParams,
 };
 use rustqueue_store_postgres::PostgresStore;
+use rustqueue_store_tests::fixtures::complete;
 use tokio::task::JoinSet;
 
 const CONCURRENCY: u64 = 5;

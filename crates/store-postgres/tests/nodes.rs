@@ -4,7 +4,6 @@
 
 mod common;
 
-use rustqueue_store_tests::fixtures::complete;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use rustqueue_core::store::{
     TaskClaimParams, TaskEventsParams, TaskFinishManyParams, TaskInsertManyParams,
 };
 use rustqueue_core::task::EventKind;
+use rustqueue_store_tests::fixtures::complete;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 

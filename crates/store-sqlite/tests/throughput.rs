@@ -3,7 +3,6 @@
 //! Run it optimised:
 //! `cargo nextest run -p rustqueue-store-sqlite --cargo-profile release --run-ignored only --no-capture throughput`
 
-use rustqueue_store_tests::fixtures::complete;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,6 +13,7 @@ use rustqueue_core::store::{
 use rustqueue_core::task::{NewTask, new_task_id};
 use rustqueue_store_sqlite::SqliteStore;
 use rustqueue_store_sqlite::testing::TestDatabase;
+use rustqueue_store_tests::fixtures::complete;
 use serde_json::value::RawValue;
 
 const BATCH: usize = 500;
