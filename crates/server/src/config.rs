@@ -10,6 +10,7 @@ pub use crate::embed::SqliteSync;
 pub use rustqueue_client::logging::LogFormat;
 
 use crate::cron_config::CronFile;
+use crate::queues_config::QueuesFile;
 
 /// Settings of the server, as flags; they convert into the [`Settings`] the embedding API takes.
 #[derive(Debug, Clone, Args)]
@@ -104,6 +105,12 @@ pub struct ServeArgs {
     #[arg(long, env = "RUSTQUEUE_CRON", value_delimiter = '\n', value_parser = crate::cron_config::cron_flag)]
     pub cron: Vec<CronEntry>,
 
+    /// A TOML (or .json) file of queue limits, each a `[queues.NAME]` table with
+    /// concurrency, per_key_limit and key_limits; applied at start on top of
+    /// those the store keeps (bad limits stop the start).
+    #[arg(long, env = "RUSTQUEUE_QUEUES_FILE", value_parser = crate::queues_config::queues_file)]
+    pub queues_file: Option<QueuesFile>,
+
     /// Seconds shutdown waits for running tasks before handing them back to the queue.
     #[arg(long, env = "RUSTQUEUE_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
@@ -184,6 +191,7 @@ impl From<ServeArgs> for Settings {
             completed_retention_secs: args.completed_retention_secs,
             failed_retention_secs: args.failed_retention_secs,
             cron: file.chain(args.cron).collect(),
+            queue_limits: args.queues_file.unwrap_or_default().0,
             shutdown_grace_secs: args.shutdown_grace_secs,
             body_limit_bytes: args.body_limit_bytes,
             postgres_schema: args.postgres_schema,

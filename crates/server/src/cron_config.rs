@@ -25,6 +25,7 @@ use std::path::Path;
 use rustqueue_core::cron::{CronEntry, Schedule};
 use rustqueue_core::task::RawJson;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::value::{RawValue, to_raw_value};
 
 /// The entries of a cron file.
@@ -80,18 +81,23 @@ impl EntrySpec {
 
 /// Reads a cron file: `.json` as JSON, anything else as TOML.
 pub fn cron_file(path: &str) -> Result<CronFile, String> {
+    let spec: FileSpec = read_settings_file(path)?;
+    let entries = spec.cron.into_iter().map(EntrySpec::into_entry);
+    Ok(CronFile(entries.collect::<Result<_, _>>()?))
+}
+
+/// Reads a settings file: `.json` as JSON, anything else as TOML; errors name the file.
+pub(crate) fn read_settings_file<T: DeserializeOwned>(path: &str) -> Result<T, String> {
     let text =
         std::fs::read_to_string(path).map_err(|error| format!("cannot read {path}: {error}"))?;
     let is_json = Path::new(path)
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
-    let spec: FileSpec = if is_json {
-        serde_json::from_str(&text).map_err(|error| format!("{path}: {error}"))?
+    if is_json {
+        serde_json::from_str(&text).map_err(|error| format!("{path}: {error}"))
     } else {
-        toml::from_str(&text).map_err(|error| format!("{path}: {error}"))?
-    };
-    let entries = spec.cron.into_iter().map(EntrySpec::into_entry);
-    Ok(CronFile(entries.collect::<Result<_, _>>()?))
+        toml::from_str(&text).map_err(|error| format!("{path}: {error}"))
+    }
 }
 
 /// Reads one `--cron` flag: `NAME=SCHEDULE;TYPE[;key=value...][;payload=JSON]`.

@@ -3,6 +3,7 @@
 //! Layout:
 //! - [`config`]: the flags of `rustqueue serve` and their environment twins.
 //! - [`cron_config`]: cron entries from `--cron` flags and a `--cron-file`.
+//! - [`queues_config`]: queue limits from a `--queues-file`.
 //! - [`serve`]: `rustqueue serve`, the embedding builder set up from the command line.
 //! - [`embed`]: the builder a Rust program uses to run RustQueue with its own settings, handlers and store.
 //! - [`app`]: the router with authentication, CORS, body limit and tracing.
@@ -29,6 +30,7 @@ pub mod error;
 pub mod extract;
 pub mod logging;
 pub mod origin;
+pub mod queues_config;
 pub mod request_metrics;
 pub mod serve;
 pub mod storage;

@@ -1,12 +1,14 @@
 //! The settings of a RustQueue node, as a plain struct: a program embedding
 //! RustQueue fills it in code, and `rustqueue serve` converts its flags into it.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use rustqueue_core::EngineConfig;
 use rustqueue_core::cron::CronEntry;
 use rustqueue_core::engine::Retention;
+use rustqueue_core::limits::QueueLimits;
 use rustqueue_core::retry::Backoff;
 
 /// The SQLite `synchronous` setting: how hard a commit waits for the disk.
@@ -51,6 +53,8 @@ pub struct Settings {
     pub failed_retention_secs: u64,
     /// Recurring tasks.
     pub cron: Vec<CronEntry>,
+    /// Queue limits applied at start, by queue name.
+    pub queue_limits: BTreeMap<String, QueueLimits>,
     /// Seconds shutdown waits for running tasks before handing them back to the queue.
     pub shutdown_grace_secs: u64,
     /// Largest request body accepted, in bytes.
@@ -81,6 +85,7 @@ impl Default for Settings {
             completed_retention_secs: 24 * 3600,
             failed_retention_secs: 7 * 24 * 3600,
             cron: Vec::new(),
+            queue_limits: BTreeMap::new(),
             shutdown_grace_secs: 30,
             body_limit_bytes: 10 * 1024 * 1024,
             postgres_schema: None,
@@ -116,6 +121,7 @@ impl Settings {
             },
             link_span: Some(crate::telemetry::link_span),
             cron: self.cron.clone(),
+            queue_limits: self.queue_limits.clone(),
             ..EngineConfig::default()
         }
     }

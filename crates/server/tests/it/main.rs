@@ -22,6 +22,7 @@ mod metrics;
 mod original_api;
 mod postgres_outage;
 mod queue_limits;
+mod queues_file;
 mod shutdown;
 mod throughput;
 mod traceparent;
