@@ -15,6 +15,8 @@ use rustqueue_server::cron_config::cron_flag;
 use rustqueue_store_tests::eventually;
 use serde_json::Value;
 
+use crate::common::node::refused_start;
+
 struct Server {
     base: String,
     client: reqwest::Client,
@@ -219,24 +221,7 @@ async fn bad_entries_stop_the_server_with_a_clear_message() {
         ),
     ];
     for (flag, says) in cases {
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustqueue"))
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                "memory://",
-                "--cron",
-                flag,
-            ])
-            .kill_on_drop(true)
-            .output();
-        let output = tokio::time::timeout(Duration::from_secs(20), output)
-            .await
-            .expect("the server stops at once")
-            .expect("the binary runs");
-        assert!(!output.status.success(), "{flag} was accepted");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = refused_start(&["--cron".as_ref(), flag.as_ref()]).await;
         assert!(stderr.contains(says), "{flag}: {stderr}");
     }
 }

@@ -1,11 +1,9 @@
-//! `--queues-file` on the real binary: its limits hold from the first claim,
+//! `--queues-file` on the real binary: its limits are in place once the server is up,
 //! and a bad file stops the start with a message naming what is wrong.
-
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::node::Node;
+use crate::common::node::{Node, refused_start};
 
 #[tokio::test]
 async fn the_files_limits_are_listed_once_the_server_is_up() {
@@ -51,24 +49,7 @@ async fn a_bad_file_stops_the_server_with_a_clear_message() {
     for (text, says) in cases {
         let path = dir.path().join("queues.toml");
         std::fs::write(&path, text).expect("write");
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustqueue"))
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--database-url",
-                "memory://",
-            ])
-            .arg("--queues-file")
-            .arg(&path)
-            .kill_on_drop(true)
-            .output();
-        let output = tokio::time::timeout(Duration::from_secs(20), output)
-            .await
-            .expect("the server stops at once")
-            .expect("the binary runs");
-        assert!(!output.status.success(), "{text} was accepted");
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = refused_start(&["--queues-file".as_ref(), path.as_os_str()]).await;
         assert!(stderr.contains(says), "{text}: {stderr}");
     }
 }

@@ -113,3 +113,26 @@ impl Drop for Node {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `rustqueue serve` on a memory store with `args` added, expects it to
+/// stop at once with a failure, and gives what it wrote to stderr.
+pub(crate) async fn refused_start(args: &[&std::ffi::OsStr]) -> String {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_rustqueue"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            "memory://",
+        ])
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(20), output)
+        .await
+        .expect("the server stops at once")
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{args:?} was accepted: {stderr}");
+    stderr
+}
