@@ -11,8 +11,8 @@ use super::tasks::check_id;
 use crate::error::EngineError;
 use crate::limits::QueueLimits;
 use crate::store::{
-    BulkDeleted, MIN_SEARCH_LEN, QueueBacklogParams, Selection, Store, TaskDeleteManyParams,
-    TaskFilter, TaskPageParams, TaskRetryManyParams,
+    BulkDeleted, KeyUsage, MIN_SEARCH_LEN, QueueBacklogParams, Selection, Store,
+    TaskDeleteManyParams, TaskFilter, TaskPageParams, TaskRetryManyParams,
 };
 use crate::task::{EventKind, Task, TaskStatus, Timestamp};
 
@@ -20,6 +20,8 @@ use crate::task::{EventKind, Task, TaskStatus, Timestamp};
 pub const MAX_PAGE_SIZE: usize = 500;
 /// The most ids one bulk call may name.
 pub const MAX_BULK_IDS: usize = 10_000;
+/// How many of a key-limited queue's busiest keys [`Engine::queues`] lists.
+pub const BUSIEST_KEYS: usize = 10;
 
 /// Tasks per status, zero included.
 pub type StatusCounts = BTreeMap<TaskStatus, u64>;
@@ -61,6 +63,9 @@ pub struct QueueInfo {
     pub lag_ms: Option<u64>,
     /// How many of its tasks may run at once, cluster-wide (`{}`: no limit).
     pub limits: QueueLimits,
+    /// When its limits name keys, the keys with the most running tasks,
+    /// busiest first (at most [`BUSIEST_KEYS`]); empty otherwise.
+    pub busiest_keys: Vec<KeyUsage>,
 }
 
 /// One page of tasks and the cursor of the next one.
@@ -179,23 +184,35 @@ impl Engine {
     /// Every queue that has tasks or was paused, with its counts and backlog.
     pub async fn queues(&self) -> Result<Vec<QueueInfo>, EngineError> {
         let counts = self.counts().await?;
-        let (mut by_queue, mut backlogs) = (counts.by_queue, counts.backlog_by_queue);
+        self.queues_of(&counts).await
+    }
+
+    /// [`Engine::queues`] with counts the caller already read, so that one
+    /// read serves both (as a metrics scrape needs).
+    pub async fn queues_of(&self, counts: &TaskCounts) -> Result<Vec<QueueInfo>, EngineError> {
+        let (by_queue, backlogs) = (&counts.by_queue, &counts.backlog_by_queue);
         let states = self.shared.store.queue_list().await?;
         let now = self.shared.now();
-        Ok(states
-            .into_iter()
-            .map(|state| {
-                let backlog = backlogs.remove(&state.name).unwrap_or_default();
-                QueueInfo {
-                    counts: by_queue.remove(&state.name).unwrap_or_else(zeroes),
-                    lag_ms: backlog.lag_ms(now),
-                    backlog,
-                    name: state.name,
-                    paused: state.paused,
-                    limits: state.limits,
-                }
-            })
-            .collect())
+        let mut queues = Vec::with_capacity(states.len());
+        for state in states {
+            let backlog = backlogs.get(&state.name).cloned().unwrap_or_default();
+            // Only queues that limit keys pay for the per-key read.
+            let busiest_keys = if state.limits.limits_keys() {
+                self.queue_key_usage(&state.name, BUSIEST_KEYS).await?
+            } else {
+                Vec::new()
+            };
+            queues.push(QueueInfo {
+                counts: by_queue.get(&state.name).cloned().unwrap_or_else(zeroes),
+                lag_ms: backlog.lag_ms(now),
+                backlog,
+                name: state.name,
+                paused: state.paused,
+                limits: state.limits,
+                busiest_keys,
+            });
+        }
+        Ok(queues)
     }
 
     /// The time by the engine's clock (the store's clock on a shared store),
@@ -215,6 +232,7 @@ impl Engine {
             backlog: Backlog::default(),
             lag_ms: None,
             limits: QueueLimits::default(),
+            busiest_keys: Vec::new(),
         }))
     }
 

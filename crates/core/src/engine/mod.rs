@@ -50,7 +50,9 @@ use tokio_util::sync::CancellationToken;
 pub use crate::enqueue::{
     DEFAULT_MAX_RETRIES, DEFAULT_QUEUE, EnqueueRequest, MAX_MAX_RETRIES, MAX_NAME_LEN,
 };
-pub use admin::{MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage};
+pub use admin::{
+    BUSIEST_KEYS, MAX_BULK_IDS, MAX_PAGE_SIZE, QueueInfo, StatusCounts, TaskCounts, TaskPage,
+};
 pub use backlog::Backlog;
 pub use cron::{CronStatus, MISSED_GRACE};
 pub use identity::{

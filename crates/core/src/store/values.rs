@@ -1,6 +1,8 @@
 //! The values that travel through the storage trait: leases, how an
 //! attempt ended, which tasks an operation concerns, and what came back.
 
+use serde::Serialize;
+
 use crate::limits::QueueLimits;
 use crate::task::Timestamp;
 use crate::task::{EventKind, RawJson, Task, TaskStatus, Transition};
@@ -236,7 +238,8 @@ impl QueueState {
 }
 
 /// How many of a queue's tasks run under one concurrency key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyUsage {
     /// The key.
     pub key: String,

@@ -6,6 +6,7 @@
 //! attempts and HTTP requests, workers) is this node's own, and sums.
 
 mod format;
+mod limits;
 mod timings;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use crate::error::ApiError;
 use crate::request_metrics::RequestMetrics;
+use limits::register_limits;
 use timings::{register_store_calls, register_timings};
 
 type Labels = Vec<(&'static str, String)>;
@@ -58,6 +60,9 @@ pub async fn metrics(
     if let Ok(counts) = &counts {
         register_counts(&mut registry, counts);
         register_backlog(&mut registry, counts, state.engine.now());
+        if let Ok(queues) = state.engine.queues_of(counts).await {
+            register_limits(&mut registry, &queues);
+        }
     }
     register_node(&mut registry, &state);
     requests.register(&mut registry);

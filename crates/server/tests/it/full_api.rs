@@ -276,7 +276,7 @@ async fn counts_queues_and_types(backend: Backend) {
         json!([{"name": "q1", "paused": true,
             "counts": {"QUEUED": 3, "INPROGRESS": 0, "COMPLETED": 0, "FAILED": 0},
             "backlog": {"ready": 3, "scheduled": 0, "retrying": 0},
-            "limits": {}}])
+            "limits": {}, "busiest_keys": []}])
     );
     let types = app.get_json::<Value>("/api/types").await;
     let names: Vec<&str> = types

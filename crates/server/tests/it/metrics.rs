@@ -6,7 +6,8 @@ use serde_json::json;
 
 on_every_backend!(
     metrics_count_tasks_and_transitions,
-    histograms_move_when_tasks_run
+    histograms_move_when_tasks_run,
+    limited_queues_show_running_against_their_limits
 );
 
 /// What Prometheus sends when it scrapes.
@@ -212,6 +213,7 @@ async fn busy_app() -> TestApp {
         .await;
     let later = json!({"type": "REMOTE", "queue": "later", "delay_ms": 3_600_000});
     app.post_expect("/api/tasks", &later, 201).await;
+    fill_limited_queue(&app).await;
     app
 }
 
@@ -272,4 +274,59 @@ async fn openmetrics_goes_to_scrapers_that_ask_for_it() {
     // `x_total` for a metric of its own with no HELP, so it is no judge of
     // this answer. Its structure is checked here instead.
     assert_openmetrics(&text);
+}
+
+/// Limits queue `limited` to 2 running, 1 per key, and leases its tasks of
+/// keys a, a and b: a and b run, the second a waits.
+async fn fill_limited_queue(app: &TestApp) {
+    let limits = json!({"concurrency": 2, "per_key_limit": 1});
+    let set = app
+        .client
+        .put(app.url("/api/queues/limited/limits"))
+        .json(&limits)
+        .send()
+        .await
+        .expect("put limits");
+    assert_eq!(set.status(), 200);
+    for key in ["a", "a", "b"] {
+        let body = json!({"type": "REMOTE", "queue": "limited", "concurrency_key": key});
+        app.post_expect("/api/tasks", &body, 201).await;
+    }
+    let lease = json!({"types": ["REMOTE"], "limit": 10, "lease_ms": 60_000});
+    let leased = app.post_expect("/api/worker/lease", &lease, 200).await;
+    assert_eq!(
+        leased["leases"].as_array().map(Vec::len),
+        Some(2),
+        "{leased}"
+    );
+}
+
+async fn limited_queues_show_running_against_their_limits(backend: Backend) {
+    let app = spawn_app(backend).await;
+    run_one_in_mail(&app).await;
+    fill_limited_queue(&app).await;
+    let text = scrape(&app).await;
+    let series = |name: &str, labels: &str| {
+        let labels = format!(r#"scope="cluster",queue="limited"{labels}"#);
+        sample(&text, &format!("rustqueue_{name}{{{labels}}}"))
+    };
+    assert_eq!(series("queue_concurrency_limit", ""), Some(2.0), "{text}");
+    assert_eq!(series("queue_per_key_limit", ""), Some(1.0), "{text}");
+    assert_eq!(series("queue_held_back", ""), Some(1.0), "{text}");
+    assert_eq!(
+        series("queue_key_running", r#",key="a""#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        series("queue_key_running", r#",key="b""#),
+        Some(1.0),
+        "{text}"
+    );
+    let running = series("queue_tasks", r#",status="INPROGRESS""#);
+    assert_eq!(running, Some(2.0), "{text}");
+    assert!(
+        !text.contains(r#"rustqueue_queue_concurrency_limit{scope="cluster",queue="mail"}"#),
+        "an unlimited queue has no limit series:\n{text}"
+    );
 }

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 on_every_backend!(
     limits_are_set_listed_and_cleared,
     bad_limits_answer_422_with_detail,
-    enqueue_keeps_the_concurrency_key
+    enqueue_keeps_the_concurrency_key,
+    the_listing_shows_the_busiest_keys
 );
 
 async fn put_limits(app: &TestApp, queue: &str, body: &Value) -> (u16, Value) {
@@ -74,4 +75,32 @@ async fn enqueue_keeps_the_concurrency_key(backend: Backend) {
     let control = json!({"type": "EMAIL", "concurrency_key": "a\u{1}b"});
     let refused = app.post_json("/api/tasks", &control).await;
     assert_eq!(refused.status().as_u16(), 422);
+}
+
+/// Leased tasks of a key-limited queue show as its busiest keys, and a
+/// queue without key limits lists none.
+async fn the_listing_shows_the_busiest_keys(backend: Backend) {
+    let app = spawn_app(backend).await;
+    put_limits(&app, "mail", &json!({"per_key_limit": 2})).await;
+    for (queue, key) in [("mail", "a"), ("mail", "a"), ("mail", "b"), ("other", "a")] {
+        let body = json!({"type": "REMOTE", "queue": queue, "concurrency_key": key});
+        app.post_expect("/api/tasks", &body, 201).await;
+    }
+    let lease = json!({"types": ["REMOTE"], "limit": 10, "lease_ms": 60_000});
+    let leased = app.post_expect("/api/worker/lease", &lease, 200).await;
+    assert_eq!(
+        leased["leases"].as_array().map(Vec::len),
+        Some(4),
+        "{leased}"
+    );
+    let listed: Vec<Value> = app.get_json("/api/queues").await;
+    let busiest = |name: &str| {
+        let queue = listed.iter().find(|q| q["name"] == name);
+        queue.expect("queue listed")["busiest_keys"].clone()
+    };
+    assert_eq!(
+        busiest("mail"),
+        json!([{"key": "a", "running": 2}, {"key": "b", "running": 1}])
+    );
+    assert_eq!(busiest("other"), json!([]));
 }
