@@ -34,6 +34,36 @@ describe('QueueList', () => {
     expect(screen.getByRole('button', { name: /idle/, pressed: false })).toHaveTextContent('no lag');
   });
 
+  it('shows running against the limit, the busiest keys, and when the limit holds tasks back', async () => {
+    const rows = [
+      {
+        name: 'api',
+        paused: false,
+        counts: { QUEUED: 4, INPROGRESS: 2 },
+        backlog: { ready: 4, scheduled: 0, retrying: 0 },
+        lag_ms: 10,
+        limits: { concurrency: 2, per_key_limit: 1 },
+        busiest_keys: [
+          { key: 'acme', running: 1 },
+          { key: 'zeta', running: 1 },
+        ],
+      },
+      { name: 'mail', paused: false, counts: { INPROGRESS: 1 }, backlog: { ready: 3, scheduled: 0, retrying: 0 }, lag_ms: 10, limits: {}, busiest_keys: [] },
+    ];
+    const onEditLimits = vi.fn();
+    render(<QueueList queues={rows} loading={false} active={null} pending={null} onSelect={vi.fn()} onTogglePause={vi.fn()} onEditLimits={onEditLimits} />);
+    const api = screen.getByRole('button', { name: /api/, pressed: false });
+    expect(api).toHaveTextContent('At limit');
+    expect(api).toHaveTextContent('2 / 2 running');
+    expect(api).toHaveTextContent('1 per keybusiest: acme · 1, zeta · 1');
+    const mail = screen.getByRole('button', { name: /mail/, pressed: false });
+    expect(mail).toHaveTextContent('1 running');
+    expect(mail).not.toHaveTextContent('At limit');
+    expect(screen.getAllByTestId('queue-limits')).toHaveLength(1);
+    await userEvent.click(screen.getByRole('button', { name: 'Limits of queue mail' }));
+    expect(onEditLimits).toHaveBeenCalledWith('mail');
+  });
+
   it('filters by a queue, and clears when pressed again', async () => {
     const onSelect = vi.fn();
     render(<QueueList queues={queues} loading={false} active="mail" pending={null} onSelect={onSelect} onTogglePause={vi.fn()} />);

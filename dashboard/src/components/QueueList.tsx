@@ -1,5 +1,6 @@
 import type { QueueRow } from '../data/queries';
 import { formatCount } from '../format';
+import { describeConcurrency, describePerKey, isHeldBack, topKeys } from '../services/limits';
 
 /** Lag past this reads as a warning: a queue an operator should look at. */
 export const LAG_WARN_MS = 60_000;
@@ -24,7 +25,12 @@ function Lag({ ms }: { ms: number | null | undefined }) {
 
 function Depth({ queue }: { queue: QueueRow }) {
   const lag = <Lag ms={queue.lag_ms} />;
-  const running = <span title="Running now">{formatCount(queue.counts.INPROGRESS ?? 0)} running</span>;
+  const inProgress = queue.counts.INPROGRESS ?? 0;
+  const running = (
+    <span title="Running now" data-testid="queue-running">
+      {describeConcurrency(inProgress, queue.limits) ?? `${formatCount(inProgress)} running`}
+    </span>
+  );
   if (!queue.backlog) {
     return (
       <span className="queue-stats">
@@ -46,7 +52,27 @@ function Depth({ queue }: { queue: QueueRow }) {
   );
 }
 
-/** Every queue with its lag, its ready / scheduled / retrying depth and running tasks; a queue can be paused, resumed, or used as a filter. */
+/** A limited queue's per-key limit and busiest keys, so that "held back" can be told from "stuck". */
+function Limits({ queue }: { queue: QueueRow }) {
+  const perKey = describePerKey(queue.limits);
+  const busiest = topKeys(queue.busiest_keys);
+  const named = Object.keys(queue.limits?.key_limits ?? {}).length;
+  if (!perKey && busiest.length === 0 && named === 0) return null;
+  return (
+    <span className="queue-stats queue-limits" data-testid="queue-limits">
+      {perKey && <span title="The most running tasks per concurrency key">{perKey}</span>}
+      {named > 0 && <span title="Keys with a limit of their own">{named === 1 ? '1 key limit' : `${named} key limits`}</span>}
+      {busiest.length > 0 && <span title="The keys with the most running tasks">busiest: {busiest.join(', ')}</span>}
+    </span>
+  );
+}
+
+/** Whether ready tasks wait only because the queue runs at its limit. */
+function heldBack(queue: QueueRow): boolean {
+  return isHeldBack(queue.counts.INPROGRESS ?? 0, queue.backlog?.ready ?? 0, queue.limits);
+}
+
+/** Every queue with its lag, its ready / scheduled / retrying depth, running tasks and limits; a queue can be paused, resumed, limited, or used as a filter. */
 export function QueueList({
   queues,
   loading,
@@ -54,6 +80,7 @@ export function QueueList({
   pending,
   onSelect,
   onTogglePause,
+  onEditLimits,
 }: {
   queues: QueueRow[];
   loading: boolean;
@@ -61,6 +88,8 @@ export function QueueList({
   pending: string | null;
   onSelect: (name: string | null) => void;
   onTogglePause: (name: string, paused: boolean) => void;
+  /** Opens the limits form of a queue; without it there is no Limits button. */
+  onEditLimits?: (name: string) => void;
 }) {
   return (
     <section className="card" aria-labelledby="queues-title">
@@ -87,18 +116,31 @@ export function QueueList({
               <span className="queue-title">
                 <span className="queue-label">{queue.name}</span>
                 {queue.paused && <span className="tag tag-paused">Paused</span>}
+                {heldBack(queue) && (
+                  <span className="tag tag-limited" title="Ready tasks wait because the queue runs as many as its limit allows">
+                    At limit
+                  </span>
+                )}
               </span>
               <Depth queue={queue} />
+              <Limits queue={queue} />
             </button>
-            <button
-              type="button"
-              className="btn btn-small"
-              disabled={pending === queue.name}
-              onClick={() => onTogglePause(queue.name, !queue.paused)}
-              aria-label={`${queue.paused ? 'Resume' : 'Pause'} queue ${queue.name}`}
-            >
-              {queue.paused ? '▶ Resume' : '❚❚ Pause'}
-            </button>
+            <span className="queue-actions">
+              {onEditLimits && (
+                <button type="button" className="btn btn-small" onClick={() => onEditLimits(queue.name)} aria-label={`Limits of queue ${queue.name}`}>
+                  Limits
+                </button>
+              )}
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={pending === queue.name}
+                onClick={() => onTogglePause(queue.name, !queue.paused)}
+                aria-label={`${queue.paused ? 'Resume' : 'Pause'} queue ${queue.name}`}
+              >
+                {queue.paused ? '▶ Resume' : '❚❚ Pause'}
+              </button>
+            </span>
           </li>
         ))}
       </ul>

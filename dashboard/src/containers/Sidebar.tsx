@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { EnqueueForm } from '../components/EnqueueForm';
 import { FailuresPanel } from '../components/FailuresPanel';
+import { LimitsDialog } from '../components/LimitsDialog';
 import { QueueList } from '../components/QueueList';
 import { UnservedNote } from '../components/UnservedNote';
 import { WorkersPanel } from '../components/WorkersPanel';
@@ -45,6 +47,8 @@ export function Sidebar({ route }: { route: Route }) {
   const now = useNow(1000);
   const rows = mergeQueues(queues.data, counts.data, now);
   const pausing = actions.pause.isPending ? actions.pause.variables.name : null;
+  const [limiting, setLimiting] = useState<string | null>(null);
+  const limited = rows.find((row) => row.name === limiting);
   const openTask = (taskId: string) => navigate({ ...route, taskId });
   const failedByType = Object.entries(counts.data?.by_type ?? {})
     .map(([type, byStatus]): [string, number] => [type, byStatus.FAILED ?? 0])
@@ -61,7 +65,17 @@ export function Sidebar({ route }: { route: Route }) {
           pending={pausing}
           onSelect={(queue) => navigate(withFilter(route, { ...route.filter, queue }))}
           onTogglePause={(name, paused) => actions.pause.mutate({ name, paused })}
+          onEditLimits={setLimiting}
         />
+        {limiting && (
+          <LimitsDialog
+            queue={limiting}
+            limits={limited?.limits}
+            pending={actions.limits.isPending}
+            onSave={(limits) => actions.limits.mutateAsync({ name: limiting, limits })}
+            onClose={() => setLimiting(null)}
+          />
+        )}
       </div>
       <div className="area-failures">
         <FailuresPanel

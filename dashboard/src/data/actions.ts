@@ -1,9 +1,10 @@
 /** What the dashboard can change, as mutations that confirm with a toast and refresh the caches they touch. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { runCronNow, setCronEnabled } from '../services/cron';
+import { setQueueLimits } from '../services/limits';
 import { setQueuePaused } from '../services/queues';
 import { deleteMany as deleteManyTasks, deleteTask, enqueueBatch, enqueueTask, retryMany as retryManyTasks, retryTask } from '../services/tasks';
-import type { CronEntry, EnqueuedTask, NewTask, QueueInfo } from '../services/types';
+import type { CronEntry, EnqueuedTask, NewTask, QueueInfo, QueueLimits } from '../services/types';
 import { keys } from './keys';
 import { pushToast } from './toasts';
 
@@ -68,13 +69,25 @@ export function useActions() {
       refresh();
     },
   });
+  const showQueue = (queue: QueueInfo) =>
+    client.setQueryData<QueueInfo[]>(keys.queues, (queues) =>
+      queues?.some((q) => q.name === queue.name) ? queues.map((q) => (q.name === queue.name ? queue : q)) : [...(queues ?? []), queue],
+    );
   const pause = useMutation({
     mutationFn: ({ name, paused }: { name: string; paused: boolean }) => setQueuePaused(name, paused),
     onSuccess: (queue) => {
       pushToast('success', `Queue ${queue.name} ${queue.paused ? 'paused' : 'resumed'}`);
-      client.setQueryData<QueueInfo[]>(keys.queues, (queues) =>
-        queues?.some((q) => q.name === queue.name) ? queues.map((q) => (q.name === queue.name ? queue : q)) : [...(queues ?? []), queue],
-      );
+      showQueue(queue);
+    },
+  });
+  // The limits form shows a refusal next to its fields, not as a toast.
+  const limits = useMutation({
+    meta: { quiet: true },
+    mutationFn: ({ name, limits }: { name: string; limits: QueueLimits }) => setQueueLimits(name, limits),
+    onSuccess: (queue) => {
+      const removed = Object.keys(queue.limits).length === 0;
+      pushToast('success', `Queue ${queue.name}: ${removed ? 'limits removed' : 'limits saved'}`);
+      showQueue(queue);
     },
   });
 
@@ -94,5 +107,5 @@ export function useActions() {
       refresh();
     },
   });
-  return { enqueue, retry, remove, retryMany, removeMany, pause, cron, cronRun };
+  return { enqueue, retry, remove, retryMany, removeMany, pause, limits, cron, cronRun };
 }

@@ -3,7 +3,7 @@ import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query'
 import { getCronEntries, getRetention } from '../services/cron';
 import { getCounts, getQueues, getTypes, getWorkers } from '../services/queues';
 import { getHistory, getTask, listTasks } from '../services/tasks';
-import type { Backlog, QueueInfo, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
+import type { Backlog, KeyUsage, QueueInfo, QueueLimits, TaskCounts, TaskFilter, TaskStatus } from '../services/types';
 import { keys } from './keys';
 
 /** Tasks per page. */
@@ -92,6 +92,10 @@ export interface QueueRow {
   backlog?: Backlog;
   /** How long the oldest due task has waited, in ms (null: none is due). */
   lag_ms?: number | null;
+  /** Its limits (`{}`: none), when the server lists the queue. */
+  limits?: QueueLimits;
+  /** Its keys with the most running tasks, when its limits name keys. */
+  busiest_keys?: KeyUsage[];
 }
 
 /** The lag of a queue from its oldest due task, as of `now` (server time); null when none is due. */

@@ -12,7 +12,7 @@ function shouldRetry(failures: number, error: Error): boolean {
   return !clientError && failures < 2;
 }
 
-/** Makes the app's query client. Queries with `meta: { quiet: true }` show their errors in place. */
+/** Makes the app's query client. Queries and mutations with `meta: { quiet: true }` show their errors in place. */
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     queryCache: new QueryCache({
@@ -20,7 +20,11 @@ export function createQueryClient(): QueryClient {
         if (query.meta?.quiet !== true) toastError(error);
       },
     }),
-    mutationCache: new MutationCache({ onError: toastError }),
+    mutationCache: new MutationCache({
+      onError: (error, _variables, _context, mutation) => {
+        if (mutation.meta?.quiet !== true) toastError(error);
+      },
+    }),
     defaultOptions: {
       queries: { retry: shouldRetry, staleTime: 10_000, refetchOnWindowFocus: false },
       mutations: { retry: false },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeConcurrency, describePerKey, isHeldBack, parseLimit, topKeys } from './limits';
+import { describeConcurrency, describePerKey, formatKeyLimits, isHeldBack, parseKeyLimits, parseLimit, toQueueLimits, topKeys } from './limits';
 
 describe('limit formatting', () => {
   it('shows running against the limit only for limited queues', () => {
@@ -33,5 +33,26 @@ describe('limit formatting', () => {
     expect(parseLimit('Concurrency', '0')).toEqual({ error: 'Concurrency must be a whole number of at least 1' });
     expect(parseLimit('Concurrency', '2.5')).toHaveProperty('error');
     expect(parseLimit('Concurrency', '-1')).toHaveProperty('error');
+  });
+});
+
+describe('the limits form', () => {
+  it('reads named keys from key=limit lines and writes them back', () => {
+    expect(parseKeyLimits('gold=10\n\n silver = 3 ')).toEqual({ limits: { gold: 10, silver: 3 } });
+    expect(parseKeyLimits('a=b=2')).toEqual({ limits: { 'a=b': 2 } });
+    expect(parseKeyLimits('gold')).toEqual({ error: 'Line 1: write a key, "=" and its limit, as gold=10' });
+    expect(parseKeyLimits('x=1\n=4')).toHaveProperty('error', 'Line 2: write a key, "=" and its limit, as gold=10');
+    expect(parseKeyLimits('gold=0')).toEqual({ error: 'The limit of key gold must be a whole number of at least 1' });
+    expect(parseKeyLimits('gold=1\ngold=2')).toEqual({ error: 'Key gold is named twice' });
+    expect(formatKeyLimits({ gold: 10, silver: 3 })).toBe('gold=10\nsilver=3');
+    expect(formatKeyLimits(undefined)).toBe('');
+  });
+
+  it('sends only the limits that were filled in', () => {
+    expect(toQueueLimits({ concurrency: '5', perKey: '', keyLimits: '' })).toEqual({ concurrency: 5 });
+    expect(toQueueLimits({ concurrency: '', perKey: '2', keyLimits: 'gold=10' })).toEqual({ per_key_limit: 2, key_limits: { gold: 10 } });
+    expect(toQueueLimits({ concurrency: '', perKey: '', keyLimits: '' })).toEqual({});
+    expect(toQueueLimits({ concurrency: 'x', perKey: '', keyLimits: '' })).toEqual({ error: 'Concurrency must be a whole number of at least 1' });
+    expect(toQueueLimits({ concurrency: '', perKey: '0', keyLimits: '' })).toHaveProperty('error');
   });
 });

@@ -1,22 +1,6 @@
 /** Queue concurrency limits: the shape the API sends and takes, and the call that sets them. */
 import { request } from './http';
-import type { QueueInfo } from './types';
-
-/** A queue's limits; `{}` means unlimited. Hand-typed until the generated schema has them. */
-export interface QueueLimits {
-  concurrency?: number;
-  per_key_limit?: number;
-  key_limits?: Record<string, number>;
-}
-
-/** One concurrency key and how many of its tasks run now. */
-export interface KeyUsage {
-  key: string;
-  running: number;
-}
-
-/** A queue as `GET /api/queues` lists it once limits exist; both fields may be missing. */
-export type LimitedQueueInfo = QueueInfo & { limits?: QueueLimits; busiest_keys?: KeyUsage[] };
+import type { KeyUsage, QueueInfo, QueueLimits } from './types';
 
 /** Set (or with `{}` remove) a queue's limits; the server answers 422 with a detail on bad input. */
 export function setQueueLimits(name: string, limits: QueueLimits): Promise<QueueInfo> {
@@ -29,17 +13,17 @@ export function setQueueLimits(name: string, limits: QueueLimits): Promise<Queue
 
 /** "3 / 5 running" for a queue-wide limit, or null when the queue has none. */
 export function describeConcurrency(running: number, limits: QueueLimits | undefined): string | null {
-  return limits?.concurrency === undefined ? null : `${running} / ${limits.concurrency} running`;
+  return limits?.concurrency == null ? null : `${running} / ${limits.concurrency} running`;
 }
 
 /** "2 per key", or null when tasks are not limited per key. */
 export function describePerKey(limits: QueueLimits | undefined): string | null {
-  return limits?.per_key_limit === undefined ? null : `${limits.per_key_limit} per key`;
+  return limits?.per_key_limit == null ? null : `${limits.per_key_limit} per key`;
 }
 
 /** True when the queue runs at its limit while ready tasks wait: held back, not stuck. */
 export function isHeldBack(running: number, ready: number, limits: QueueLimits | undefined): boolean {
-  return limits?.concurrency !== undefined && running >= limits.concurrency && ready > 0;
+  return limits?.concurrency != null && running >= limits.concurrency && ready > 0;
 }
 
 /** The three busiest keys as "key · running", busiest first. */
@@ -58,4 +42,42 @@ export function parseLimit(field: string, text: string): number | undefined | { 
     return { error: `${field} must be a whole number of at least 1` };
   }
   return Number(trimmed);
+}
+
+/** "gold=10" lines, one per named key, as the limits form shows them. */
+export function formatKeyLimits(keyLimits: Record<string, number> | undefined): string {
+  return Object.entries(keyLimits ?? {})
+    .map(([key, limit]) => `${key}=${limit}`)
+    .join('\n');
+}
+
+/** Named keys' limits from "key=N" lines (blank lines skipped), or an error message naming the line. */
+export function parseKeyLimits(text: string): { limits: Record<string, number> } | { error: string } {
+  const limits: Record<string, number> = {};
+  for (const [index, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const at = line.lastIndexOf('=');
+    const key = at > 0 ? line.slice(0, at).trim() : '';
+    const limit = parseLimit(`The limit of key ${key}`, at > 0 ? line.slice(at + 1) : '');
+    if (key === '' || limit === undefined) return { error: `Line ${index + 1}: write a key, "=" and its limit, as gold=10` };
+    if (typeof limit === 'object') return limit;
+    if (Object.hasOwn(limits, key)) return { error: `Key ${key} is named twice` };
+    limits[key] = limit;
+  }
+  return { limits };
+}
+
+/** The form's three fields as limits to send, or the first error; blank fields mean no such limit. */
+export function toQueueLimits(fields: { concurrency: string; perKey: string; keyLimits: string }): QueueLimits | { error: string } {
+  const concurrency = parseLimit('Concurrency', fields.concurrency);
+  if (typeof concurrency === 'object') return concurrency;
+  const perKey = parseLimit('The per-key limit', fields.perKey);
+  if (typeof perKey === 'object') return perKey;
+  const named = parseKeyLimits(fields.keyLimits);
+  if ('error' in named) return named;
+  const limits: QueueLimits = {};
+  if (concurrency !== undefined) limits.concurrency = concurrency;
+  if (perKey !== undefined) limits.per_key_limit = perKey;
+  if (Object.keys(named.limits).length > 0) limits.key_limits = named.limits;
+  return limits;
 }

@@ -886,6 +886,16 @@ export interface components {
             /** @description The token its lease came with. */
             token: string;
         };
+        /** @description How many of a queue's tasks run under one concurrency key. */
+        KeyUsage: {
+            /** @description The key. */
+            key: string;
+            /**
+             * Format: int64
+             * @description How many of its tasks are `INPROGRESS`.
+             */
+            running: number;
+        };
         /**
          * @description Whether a worker is a server node or a remote process.
          * @enum {string}
@@ -1001,6 +1011,11 @@ export interface components {
         QueueInfo: {
             /** @description Its `QUEUED` tasks as ready, scheduled and retrying; `ready` is its depth. */
             backlog: components["schemas"]["Backlog"];
+            /**
+             * @description When its limits name keys, its ten keys with the most running tasks,
+             *     busiest first; empty otherwise.
+             */
+            busiest_keys: components["schemas"]["KeyUsage"][];
             /** @description Its tasks per status; `QUEUED` includes tasks not due yet (see `backlog`). */
             counts: {
                 [key: string]: number;

@@ -41,6 +41,12 @@ export type TaskCounts = Schemas['TaskCounts'];
 /** A queue, whether it is paused, its tasks per status, its backlog and how long its oldest due task has waited. */
 export type QueueInfo = Schemas['QueueInfo'];
 
+/** How many of a queue's tasks may run at once, overall and per concurrency key; `{}` limits nothing. */
+export type QueueLimits = Schemas['QueueLimits'];
+
+/** One concurrency key of a queue and how many of its tasks run now. */
+export type KeyUsage = Schemas['KeyUsage'];
+
 /** A task type the server runs: locally, or by remote workers (how many are live). */
 export type TaskTypeInfo = Schemas['TaskTypeInfo'];
 

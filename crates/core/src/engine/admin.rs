@@ -63,8 +63,8 @@ pub struct QueueInfo {
     pub lag_ms: Option<u64>,
     /// How many of its tasks may run at once, cluster-wide (`{}`: no limit).
     pub limits: QueueLimits,
-    /// When its limits name keys, the keys with the most running tasks,
-    /// busiest first (at most [`BUSIEST_KEYS`]); empty otherwise.
+    /// When its limits name keys, its ten keys with the most running tasks,
+    /// busiest first; empty otherwise.
     pub busiest_keys: Vec<KeyUsage>,
 }
 
