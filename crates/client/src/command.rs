@@ -1,4 +1,4 @@
-//! The client subcommands: `worker`, `enqueue` and `tasks`, the same in
+//! The client subcommands: `worker`, `enqueue`, `tasks` and `queues`, the same in
 //! `rustqueue` (beside `serve`) and in `rustqueue-client`.
 
 use std::process::ExitCode;
@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::logging::{self, LogTo};
+use crate::queues::QueuesArgs;
 use crate::tasks::{EnqueueArgs, TasksArgs};
 use crate::worker::WorkerArgs;
 
@@ -18,6 +19,8 @@ pub enum Command {
     Enqueue(EnqueueArgs),
     /// List, show, retry and delete a server's tasks, and show their history.
     Tasks(TasksArgs),
+    /// List a server's queues; set their limits, pause and resume them.
+    Queues(QueuesArgs),
 }
 
 impl Command {
@@ -30,6 +33,7 @@ impl Command {
             }
             Command::Enqueue(args) => crate::tasks::enqueue(args).await,
             Command::Tasks(args) => crate::tasks::run(args).await,
+            Command::Queues(args) => crate::queues::run(args).await,
         }
     }
 }

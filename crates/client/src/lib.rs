@@ -6,6 +6,7 @@
 //! - [`command`]: the client subcommands, shared by `rustqueue` and `rustqueue-client`.
 //! - [`worker`]: `rustqueue worker`, which runs a command for each leased task.
 //! - [`tasks`], [`bulk`]: `rustqueue enqueue` and `rustqueue tasks` (list, show, retry, delete, events, bulk).
+//! - [`queues`]: `rustqueue queues` (list, limit, pause, resume).
 //! - [`client`]: the server address, the token, and call errors the commands share.
 //! - [`wire`]: request and answer bodies declared once, for the client and the server.
 //! - [`pretty`], [`table`]: JSON and tables for people at a terminal.
@@ -16,6 +17,7 @@ pub mod client;
 pub mod command;
 pub mod logging;
 pub mod pretty;
+pub mod queues;
 pub mod table;
 pub mod tasks;
 pub mod wire;

@@ -1,4 +1,5 @@
-//! A page of tasks as an aligned text table, for people at a terminal.
+//! Aligned text tables for people at a terminal: a page of tasks, and the
+//! rows other lists (queues) make.
 
 use serde_json::Value;
 
@@ -27,17 +28,23 @@ pub fn render(tasks: &[Value]) -> String {
         .iter()
         .map(|task| COLUMNS.iter().map(|(_, cell)| cell(task)).collect())
         .collect();
-    let widths: Vec<usize> = COLUMNS
+    let header: Vec<&str> = COLUMNS.iter().map(|(header, _)| *header).collect();
+    aligned(&header, &rows)
+}
+
+/// `header` and `rows` as lines whose columns line up, two spaces apart.
+pub fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = header
         .iter()
         .enumerate()
-        .map(|(i, (header, _))| {
+        .map(|(i, header)| {
             let widest = rows.iter().map(|row| row[i].chars().count()).max();
             widest.unwrap_or(0).max(header.len())
         })
         .collect();
-    let header: Vec<String> = COLUMNS.iter().map(|(h, _)| (*h).to_owned()).collect();
+    let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
     std::iter::once(&header)
-        .chain(&rows)
+        .chain(rows)
         .map(|row| line(row, &widths))
         .collect()
 }
@@ -52,7 +59,7 @@ fn line(cells: &[String], widths: &[usize]) -> String {
 }
 
 /// A JSON value as a cell: strings without quotes, null as nothing.
-fn text(value: &Value) -> String {
+pub fn text(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
         Value::String(text) => text.clone(),

@@ -303,7 +303,7 @@ async fn by_id(
 
 /// An id as one path segment: anything but unreserved characters is
 /// percent-encoded, so an id with `/` or `?` cannot reach another route.
-fn path_segment(id: &str) -> String {
+pub(super) fn path_segment(id: &str) -> String {
     id.bytes()
         .map(|byte| match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
@@ -315,7 +315,7 @@ fn path_segment(id: &str) -> String {
 }
 
 /// Prints the answer, or the error; the exit status says which.
-fn finish(result: Result<String, Failure>) -> ExitCode {
+pub(super) fn finish(result: Result<String, Failure>) -> ExitCode {
     match result {
         Ok(json) => {
             let text = match std::io::stdout().is_terminal() {
@@ -349,13 +349,13 @@ fn finish_table(result: Result<String, Failure>) -> ExitCode {
     }
 }
 
-fn print_out(text: &str) -> ExitCode {
+pub(super) fn print_out(text: &str) -> ExitCode {
     // A closed pipe (`| head`) is not worth a panic or an error message.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     ExitCode::SUCCESS
 }
 
-fn fail(failure: Failure) -> ExitCode {
+pub(super) fn fail(failure: Failure) -> ExitCode {
     let (message, status) = match failure {
         Failure::Usage(message) | Failure::Client(ClientError::Invalid(message)) => {
             (message, EXIT_USAGE)

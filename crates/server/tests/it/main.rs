@@ -8,6 +8,7 @@ mod common;
 
 mod backlog;
 mod cli_client;
+mod cli_queues;
 mod cli_worker;
 mod cluster;
 mod crash_recovery;

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, missing_docs)]
 
+pub(crate) mod cli;
 pub(crate) mod node;
 pub(crate) mod private_postgres;
 
