@@ -25,6 +25,7 @@ pub mod cron;
 pub mod engine;
 pub mod enqueue;
 pub mod error;
+pub mod fairness;
 pub mod handler;
 pub mod limits;
 pub mod retry;

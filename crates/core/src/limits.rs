@@ -34,6 +34,30 @@ pub struct QueueLimits {
     /// tenant gets 10, the rest 2).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub key_limits: BTreeMap<String, u32>,
+    /// How the claim orders the queue's ready tasks between keys; absent is
+    /// claim order (priority, then `run_at`), as in a queue without limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<Fairness>,
+}
+
+/// How a queue shares its starts between concurrency keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Fairness {
+    /// Keys take turns within each priority level: ready tasks queued
+    /// A, A, A, B, B, C start as A, B, C, A, B, A (tasks without a key take
+    /// their turns as one more key). Priority still comes first.
+    RoundRobin,
+}
+
+impl Fairness {
+    /// The name the API and the stores use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RoundRobin => "round_robin",
+        }
+    }
 }
 
 /// Why a set of limits was refused.
@@ -42,9 +66,18 @@ pub struct QueueLimits {
 pub struct LimitsError(pub String);
 
 impl QueueLimits {
-    /// True when nothing is limited: the claim takes the queue's tasks as if it had no limits.
+    /// True when nothing is limited or reordered: the claim takes the queue's
+    /// tasks as if it had no limits.
     pub fn is_unlimited(&self) -> bool {
-        self.concurrency.is_none() && self.per_key_limit.is_none() && self.key_limits.is_empty()
+        self.concurrency.is_none()
+            && self.per_key_limit.is_none()
+            && self.key_limits.is_empty()
+            && self.fairness.is_none()
+    }
+
+    /// True when keys take turns (see [`Fairness::RoundRobin`]).
+    pub fn is_round_robin(&self) -> bool {
+        self.fairness == Some(Fairness::RoundRobin)
     }
 
     /// True when some key has a limit, so the claim must count running tasks per key.
@@ -165,6 +198,7 @@ mod tests {
             concurrency,
             per_key_limit: per_key,
             key_limits: keys.iter().map(|(k, l)| ((*k).to_owned(), *l)).collect(),
+            fairness: None,
         }
     }
 

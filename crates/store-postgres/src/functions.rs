@@ -38,6 +38,10 @@ pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
         "limited_due_tasks",
         include_str!("../sql/functions/limited_due_tasks.sql"),
     ),
+    (
+        "fair_due_tasks",
+        include_str!("../sql/functions/fair_due_tasks.sql"),
+    ),
     ("due_tasks", include_str!("../sql/functions/due_tasks.sql")),
     (
         "next_run_at",

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use rustqueue_core::store::{Finish, Lease, LeaseToken, Outcome, TaskClaimParams, claim_order_sql};
+use rustqueue_core::store::{Finish, Lease, LeaseToken, Outcome, TaskClaimParams};
 use rustqueue_core::task::Timestamp;
 
 use crate::connection::Db;
@@ -20,11 +20,12 @@ use crate::rows::{self, limit_column, storable, task_columns};
 /// SKIP LOCKED`, so that concurrent claims from any node skip each other's
 /// rows instead of waiting on them, merges them into claim order, then
 /// updates them and appends the events, all in one statement.
+/// Rows come back in the order `claim_tasks` returns them (`ORDINALITY`).
 static CLAIM: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT {} FROM claim_tasks($1, $2, $3, $4::text[], $5, $6) c ORDER BY {}",
-        task_columns!("c"),
-        claim_order_sql("c.")
+        "SELECT {} FROM claim_tasks($1, $2, $3, $4::text[], $5, $6) WITH ORDINALITY c \
+         ORDER BY c.ordinality",
+        task_columns!("c")
     )
 });
 

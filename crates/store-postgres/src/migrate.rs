@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_ready_by_queue.sql"),
     include_str!("../migrations/0006_workers.sql"),
     include_str!("../migrations/0007_queue_limits.sql"),
+    include_str!("../migrations/0008_key_turns.sql"),
 ];
 
 /// The schema version this build writes.

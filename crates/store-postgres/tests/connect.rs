@@ -47,13 +47,14 @@ async fn migrations_apply_once_across_reconnects_and_racing_nodes() {
         .await
         .expect("insert");
     // Every migration file, each applied once: 0001_init, 0002_retention, 0003_cron,
-    // 0004_traceparent, 0005_ready_by_queue, 0006_workers, 0007_queue_limits.
-    assert_eq!(versions(&schema.name).await, [1, 2, 3, 4, 5, 6, 7]);
+    // 0004_traceparent, 0005_ready_by_queue, 0006_workers, 0007_queue_limits,
+    // 0008_key_turns.
+    assert_eq!(versions(&schema.name).await, [1, 2, 3, 4, 5, 6, 7, 8]);
 
     let again = schema.connect().await;
     assert_eq!(
         versions(&schema.name).await,
-        [1, 2, 3, 4, 5, 6, 7],
+        [1, 2, 3, 4, 5, 6, 7, 8],
         "reconnecting applies nothing"
     );
     let counts = again.task_counts().await.expect("counts");

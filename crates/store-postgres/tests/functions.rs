@@ -70,6 +70,7 @@ async fn a_fresh_schema_and_a_migrated_one_end_with_the_same_functions() {
             "active_queues",
             "claim_tasks",
             "due_tasks",
+            "fair_due_tasks",
             "limited_due_tasks",
             "next_level",
             "next_run_at"
@@ -79,9 +80,17 @@ async fn a_fresh_schema_and_a_migrated_one_end_with_the_same_functions() {
         .iter()
         .find(|f| f.starts_with("claim_tasks"))
         .expect("claim_tasks");
+    // The core claim order over the due tasks' places (place_id for id).
+    let by_place: Vec<String> = CLAIM_ORDER_SQL
+        .split(", ")
+        .map(|term| match term {
+            "id" => "d.place_id".to_owned(),
+            other => format!("d.due_{other}"),
+        })
+        .collect();
     assert!(
-        claim.contains(&format!("SELECT * FROM claimed ORDER BY {CLAIM_ORDER_SQL}")),
-        "claim_tasks returns its rows in the core claim order: {claim}"
+        claim.contains(&format!("ORDER BY {}", by_place.join(", "))),
+        "claim_tasks merges the due tasks in the core claim order, by place: {claim}"
     );
 }
 

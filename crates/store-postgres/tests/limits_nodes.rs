@@ -136,7 +136,7 @@ async fn three_nodes_claiming_at_once_never_exceed_the_limits() {
             limits: QueueLimits {
                 concurrency: Some(CONCURRENCY as u32),
                 per_key_limit: Some(PER_KEY as u32),
-                key_limits: Default::default(),
+                ..QueueLimits::default()
             },
             now: now(),
         })

@@ -3,9 +3,7 @@
 //! of cached statements inside the writer's group transaction.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use rustqueue_core::store::{
-    Finish, Lease, LeaseToken, Outcome, StoreError, TaskClaimParams, claim_order,
-};
+use rustqueue_core::store::{Finish, Lease, LeaseToken, Outcome, StoreError, TaskClaimParams};
 use rustqueue_core::task::{EventKind, TaskStatus, Timestamp};
 
 use crate::counters::Deltas;
@@ -45,8 +43,14 @@ pub(crate) fn claim(conn: &Connection, params: &TaskClaimParams) -> Result<Vec<L
             rows::lease,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    // RETURNING gives rows in no particular order; hand them out in claim order.
-    leases.sort_by(|a, b| claim_order(&a.task, &b.task));
+    // RETURNING gives rows in no particular order; hand them out in the
+    // order `due` chose (claim order, round-robin within a fair queue).
+    let place: std::collections::HashMap<&str, usize> = due
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    leases.sort_by_key(|lease| place.get(lease.task.id.as_str()).copied());
     let started = EventKind::Started.as_str();
     let mut deltas = Deltas::default();
     let events: Vec<_> = leases

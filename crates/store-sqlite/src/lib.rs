@@ -50,6 +50,7 @@ mod checkpointer;
 mod connection;
 mod counters;
 mod cron;
+mod fair;
 mod filter;
 mod history;
 mod id_clock;

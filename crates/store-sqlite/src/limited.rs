@@ -80,19 +80,10 @@ pub(crate) fn due_in_limited_queue(
             candidates,
         );
     }
-    let running = if limits.concurrency.is_some() {
-        conn.prepare_cached(RUNNING)?
-            .query_row([queue], |row| row.get(0))?
-    } else {
-        // Without a queue-wide limit the total bounds nothing.
-        0
-    };
-    let by_key = if limits.limits_keys() {
-        running_by_key(conn, queue)?
-    } else {
-        Vec::new()
-    };
-    let mut room = Room::new(limits, running, by_key, wanted.limit);
+    if limits.is_round_robin() {
+        return crate::fair::due_in_fair_queue(conn, queue, limits, wanted, candidates);
+    }
+    let mut room = room(conn, queue, limits, wanted.limit)?;
     if room.left() == 0 {
         return Ok(());
     }
@@ -102,13 +93,8 @@ pub(crate) fn due_in_limited_queue(
         return due_in_queue(conn, queue, wanted.types, wanted.now, left, candidates);
     }
     let mut offered = keyed_candidates(conn, queue, &room, wanted)?;
-    let mut unkeyed = conn.prepare_cached(&DUE_UNKEYED)?;
-    let rows = unkeyed.query_map(
-        params![queue, wanted.now, wanted.types, limit_column(room.left())],
-        Candidate::read,
-    )?;
-    for candidate in rows {
-        offered.push((candidate?, None));
+    for candidate in unkeyed_candidates(conn, queue, wanted, room.left())? {
+        offered.push((candidate, None));
     }
     offered.sort_unstable_by(|(a, _), (b, _)| a.claim_cmp(b));
     for (candidate, key) in offered {
@@ -122,8 +108,45 @@ pub(crate) fn due_in_limited_queue(
     Ok(())
 }
 
+/// The room a claim of at most `wanted` has in a queue with these limits.
+pub(crate) fn room<'a>(
+    conn: &Connection,
+    queue: &str,
+    limits: &'a QueueLimits,
+    wanted: usize,
+) -> Result<Room<'a>, Fault> {
+    let running = if limits.concurrency.is_some() {
+        conn.prepare_cached(RUNNING)?
+            .query_row([queue], |row| row.get(0))?
+    } else {
+        // Without a queue-wide limit the total bounds nothing.
+        0
+    };
+    let by_key = if limits.limits_keys() {
+        running_by_key(conn, queue)?
+    } else {
+        Vec::new()
+    };
+    Ok(Room::new(limits, running, by_key, wanted))
+}
+
+/// The due tasks without a key of a queue, at most `limit`, in claim order.
+pub(crate) fn unkeyed_candidates(
+    conn: &Connection,
+    queue: &str,
+    wanted: &Wanted<'_>,
+    limit: usize,
+) -> Result<Vec<Candidate>, Fault> {
+    let mut unkeyed = conn.prepare_cached(&DUE_UNKEYED)?;
+    let rows = unkeyed.query_map(
+        params![queue, wanted.now, wanted.types, limit_column(limit)],
+        Candidate::read,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Each unsaturated key's first due tasks, at most its room of them.
-fn keyed_candidates(
+pub(crate) fn keyed_candidates(
     conn: &Connection,
     queue: &str,
     room: &Room<'_>,

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_ready_by_queue.sql"),
     include_str!("../migrations/0007_workers.sql"),
     include_str!("../migrations/0008_queue_limits.sql"),
+    include_str!("../migrations/0009_key_turns.sql"),
 ];
 
 /// The schema version this build writes.

@@ -69,6 +69,11 @@ pub(crate) fn set_limits(
          ON CONFLICT (name) DO UPDATE SET limits = excluded.limits, updated_at = excluded.updated_at",
     )?;
     upsert.execute(params![name, micros(now), stored])?;
+    if !limits.is_round_robin() {
+        // Turns left from an earlier round-robin would order a later one.
+        conn.prepare_cached("DELETE FROM key_turns WHERE queue = ?1")?
+            .execute([name])?;
+    }
     drop_if_default(conn, name)
 }
 

@@ -17,7 +17,7 @@ use rustqueue_core::task::Timestamp;
 use crate::errors::Fault;
 use crate::lease::types_json;
 use crate::rows::{self, micros};
-use crate::{limited, queues};
+use crate::{fair, limited, queues};
 
 /// Priority levels of one queue read one by one; the rest are read in one
 /// walk that may step over scheduled tasks. Real queues use a handful.
@@ -78,6 +78,18 @@ pub(crate) struct Candidate {
     pub(crate) priority: i64,
     pub(crate) run_at: i64,
     pub(crate) id: String,
+    /// In a round-robin queue: the place in claim order the task takes (the
+    /// `priority` and `run_at` above are then the place's) and the turn its
+    /// key takes (see `fair`).
+    pub(crate) fair: Option<Box<FairPick>>,
+}
+
+/// Where a round-robin queue's pick goes, and the turn it gives its key.
+pub(crate) struct FairPick {
+    pub(crate) place_id: String,
+    pub(crate) queue: String,
+    pub(crate) key: String,
+    pub(crate) turn: u64,
 }
 
 impl Candidate {
@@ -87,14 +99,20 @@ impl Candidate {
             id: row.get(0)?,
             priority: row.get(1)?,
             run_at: row.get(2)?,
+            fair: None,
         })
+    }
+
+    /// The id the claim order compares: the place's, for a round-robin pick.
+    fn place_id(&self) -> &str {
+        self.fair.as_ref().map_or(&self.id, |fair| &fair.place_id)
     }
 
     /// The claim order (`rustqueue_core::store::claim_cmp`).
     pub(crate) fn claim_cmp(&self, other: &Self) -> std::cmp::Ordering {
         claim_cmp(
-            (self.priority, self.run_at, &self.id),
-            (other.priority, other.run_at, &other.id),
+            (self.priority, self.run_at, self.place_id()),
+            (other.priority, other.run_at, other.place_id()),
         )
     }
 }
@@ -125,6 +143,7 @@ pub(crate) fn due(
     }
     candidates.sort_unstable_by(Candidate::claim_cmp);
     candidates.truncate(limit);
+    fair::take_turns(conn, &candidates)?;
     Ok(candidates.into_iter().map(|c| c.id).collect())
 }
 
@@ -161,6 +180,7 @@ pub(crate) fn due_in_queue(
                     priority,
                     run_at: row.get(1)?,
                     id: row.get(0)?,
+                    fair: None,
                 })
             },
         )?;

@@ -88,8 +88,10 @@ pub fn query_plan(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<St
     Ok(lines.join("\n"))
 }
 
-/// The statements a claim on a limited queue runs beyond the plain walk, for
-/// a test that checks their query plans on a populated file.
-pub fn limited_claim_statements() -> [&'static str; 6] {
-    crate::limited::statements()
+/// The statements a claim on a limited or round-robin queue runs beyond the
+/// plain walk, for a test that checks their query plans on a populated file.
+pub fn limited_claim_statements() -> Vec<&'static str> {
+    let mut statements = crate::limited::statements().to_vec();
+    statements.extend(crate::fair::statements());
+    statements
 }

@@ -30,6 +30,7 @@ pub mod claim;
 pub mod counters;
 pub mod cron;
 pub mod eventually;
+pub mod fairness;
 pub mod finish;
 pub mod fixtures;
 pub mod insert;
@@ -129,6 +130,11 @@ macro_rules! conformance_suite {
             limits::a_lapsed_lease_counts_until_the_task_leaves_inprogress,
             limits::changed_limits_apply_to_the_next_claim,
             limits::key_usage_lists_the_busiest_keys,
+            fairness::round_robin_takes_turns_in_one_claim,
+            fairness::round_robin_takes_turns_across_claims,
+            fairness::round_robin_keeps_priority_and_limits,
+            fairness::round_robin_merges_with_other_queues,
+            fairness::removing_fairness_restores_claim_order,
             finish::finish_completed_sets_result_and_finished_at,
             finish::finish_retry_requeues_with_run_at_and_error,
             finish::finish_failed_sets_error_and_finished_at,

@@ -28,6 +28,7 @@ pub fn limits(concurrency: Option<u32>, per_key: Option<u32>, keys: &[(&str, u32
         concurrency,
         per_key_limit: per_key,
         key_limits: keys.iter().map(|(k, l)| ((*k).to_owned(), *l)).collect(),
+        fairness: None,
     }
 }
 

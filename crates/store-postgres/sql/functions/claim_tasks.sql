@@ -1,6 +1,6 @@
 -- Leases up to max_tasks ready tasks (QUEUED, due, of the given types, in
--- unpaused queues) in claim order to a holder, each with a `started` event,
--- and returns them in that order. One statement: the lock, the update and
+-- unpaused queues) in claim order (round-robin within a round-robin queue)
+-- to a holder, each with a `started` event, and returns them in that order. One statement: the lock, the update and
 -- the events commit together. The due tasks come from due_tasks, which walks
 -- tasks_ready per queue and priority level with SET enable_sort = off: with
 -- statistics from before a burst of inserts (ANALYZE lags behind a queue's
@@ -17,8 +17,11 @@ CREATE OR REPLACE FUNCTION claim_tasks(
 LANGUAGE sql
 AS $$
     WITH ready AS (
-        SELECT d.due_id AS id FROM due_tasks(claim_now, types, max_tasks) d
-        ORDER BY {claim_order:d.due_}
+        -- Merged by place: a round-robin queue's picks keep their order.
+        SELECT d.due_id AS id, d.due_turn AS turn,
+               row_number() OVER (ORDER BY d.due_priority DESC, d.due_run_at, d.place_id) AS ord
+        FROM due_tasks(claim_now, types, max_tasks) d
+        ORDER BY d.due_priority DESC, d.due_run_at, d.place_id
         LIMIT max_tasks
     ),
     claimed AS (
@@ -42,6 +45,15 @@ AS $$
         GROUP BY queue, task_type, moved.status
         ORDER BY queue, task_type, moved.status
         ON CONFLICT (queue, task_type, status, slot) DO UPDATE SET n = tc.n + excluded.n
+    ),
+    turned AS (
+        -- The keys of round-robin picks this claim kept take their turns.
+        INSERT INTO key_turns AS kt (queue, key, turn)
+        SELECT c.queue, coalesce(c.concurrency_key, ''), max(r.turn)
+        FROM claimed c JOIN ready r ON r.id = c.id
+        WHERE r.turn IS NOT NULL
+        GROUP BY c.queue, coalesce(c.concurrency_key, '')
+        ON CONFLICT (queue, key) DO UPDATE SET turn = greatest(kt.turn, excluded.turn)
     )
-    SELECT * FROM claimed ORDER BY {claim_order:}
+    SELECT c.* FROM claimed c JOIN ready r ON r.id = c.id ORDER BY r.ord
 $$;

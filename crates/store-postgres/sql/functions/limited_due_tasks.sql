@@ -21,7 +21,7 @@ CREATE OR REPLACE FUNCTION limited_due_tasks(
     types        text[],
     max_tasks    bigint
 )
-RETURNS TABLE (due_id text, due_priority integer, due_run_at timestamptz)
+RETURNS TABLE (due_id text, due_priority integer, due_run_at timestamptz, place_id text, due_turn bigint)
 LANGUAGE plpgsql VOLATILE
 SET enable_sort = off
 AS $$
@@ -45,7 +45,7 @@ BEGIN
     END IF;
     IF per_key IS NULL AND named = jsonb_build_object() THEN
         -- Only the queue-wide limit: one walk in claim order.
-        RETURN QUERY SELECT t.id, t.priority, t.run_at FROM tasks t
+        RETURN QUERY SELECT t.id, t.priority, t.run_at, t.id, NULL::bigint FROM tasks t
             WHERE t.status = 'QUEUED' AND t.queue = active
               AND t.run_at <= claim_now AND t.task_type = ANY(types)
             ORDER BY {claim_order:t.} LIMIT room
@@ -91,7 +91,7 @@ BEGIN
     FROM (SELECT * FROM picked ORDER BY {claim_order:} LIMIT room) p;
     -- Locking may skip a candidate another transaction holds: fewer are
     -- taken, never more than the room.
-    RETURN QUERY SELECT t.id, t.priority, t.run_at FROM tasks t
+    RETURN QUERY SELECT t.id, t.priority, t.run_at, t.id, NULL::bigint FROM tasks t
         WHERE t.id = ANY(candidates) AND t.status = 'QUEUED'
         ORDER BY {claim_order:t.}
         FOR UPDATE SKIP LOCKED;

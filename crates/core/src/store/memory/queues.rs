@@ -4,9 +4,15 @@
 use std::collections::BTreeMap;
 
 use super::state::{QueueRecord, State, event};
+use crate::fairness::{Offered, claim_places, round_robin, turns_taken};
 use crate::limits::{QueueLimits, Room};
-use crate::store::{KeyUsage, Lease, QueueState, StoreError, StoreResult, TaskClaimParams};
+use crate::store::{
+    ClaimKey, KeyUsage, Lease, QueueState, StoreError, StoreResult, TaskClaimParams,
+};
 use crate::task::{EventKind, TaskStatus};
+
+/// A task a claim takes: its place in claim order and its id.
+type Pick = (ClaimKey, String);
 
 impl State {
     pub(super) fn queue_set_paused(&mut self, name: &str, paused: bool) {
@@ -15,7 +21,11 @@ impl State {
     }
 
     pub(super) fn queue_set_limits(&mut self, name: &str, limits: &QueueLimits) {
-        self.queue_record_mut(name).limits = limits.clone();
+        let record = self.queue_record_mut(name);
+        record.limits = limits.clone();
+        if !limits.is_round_robin() {
+            record.turns.clear();
+        }
         self.queue_record_drop_if_default(name);
     }
 
@@ -72,12 +82,16 @@ impl State {
     }
 
     /// Walks the ready set in claim order, skipping tasks whose queue or key
-    /// has no room left: a saturated key never holds back another.
+    /// has no room left: a saturated key never holds back another. A
+    /// round-robin queue's due tasks are gathered and ordered apart, then
+    /// merged in at the places their tasks hold.
     pub(super) fn claim(&mut self, params: &TaskClaimParams) -> StoreResult<Vec<Lease>> {
         let mut rooms: BTreeMap<String, Room<'_>> = BTreeMap::new();
-        let mut chosen = Vec::new();
-        for (_, run_at, id) in &self.ready {
-            if chosen.len() == params.limit {
+        let mut chosen: Vec<Pick> = Vec::new();
+        let mut fair: BTreeMap<String, Vec<Offered<ClaimKey>>> = BTreeMap::new();
+        for place in &self.ready {
+            let (_, run_at, id) = place;
+            if chosen.len() == params.limit && fair.is_empty() {
                 break;
             }
             if *run_at > params.now {
@@ -88,31 +102,56 @@ impl State {
                 continue;
             }
             let Some(record) = self.queues.get(&task.queue) else {
-                chosen.push(id.clone());
+                if chosen.len() < params.limit {
+                    chosen.push((place.clone(), id.clone()));
+                }
                 continue;
             };
             if record.paused {
                 continue;
             }
-            if record.limits.is_unlimited() {
-                chosen.push(id.clone());
+            if record.limits.is_round_robin() {
+                let offered = Offered {
+                    key: task.concurrency_key.clone(),
+                    priority: task.priority,
+                    task: place.clone(),
+                };
+                fair.entry(task.queue.clone()).or_default().push(offered);
                 continue;
             }
-            let room = rooms.entry(task.queue.clone()).or_insert_with(|| {
-                let running = self.running.by_queue.get(&task.queue).copied();
-                let by_key = self
-                    .running
-                    .by_key
-                    .iter()
-                    .filter(|((queue, _), _)| *queue == task.queue)
-                    .map(|((_, key), running)| (key.clone(), *running));
-                Room::new(&record.limits, running.unwrap_or(0), by_key, params.limit)
-            });
+            if chosen.len() == params.limit {
+                continue;
+            }
+            if record.limits.is_unlimited() {
+                chosen.push((place.clone(), id.clone()));
+                continue;
+            }
+            let room = rooms
+                .entry(task.queue.clone())
+                .or_insert_with(|| self.room(&task.queue, &record.limits, params.limit));
             if room.admit(task.concurrency_key.as_deref()) {
-                chosen.push(id.clone());
+                chosen.push((place.clone(), id.clone()));
             }
         }
         drop(rooms);
+        let mut fair_picks = Vec::new();
+        for (queue, offered) in fair {
+            let record = &self.queues[&queue];
+            let mut room = self.room(&queue, &record.limits, params.limit);
+            let picks: Vec<Offered<ClaimKey>> = round_robin(offered, &record.turns)
+                .into_iter()
+                .filter(|pick| room.left() > 0 && room.admit(pick.key.as_deref()))
+                .collect();
+            let owned: Vec<ClaimKey> = picks.iter().map(|pick| pick.task.clone()).collect();
+            for (pick, place) in picks.iter().zip(claim_places(&owned)) {
+                chosen.push((place, pick.task.2.clone()));
+            }
+            fair_picks.push((queue, picks));
+        }
+        chosen.sort_unstable();
+        chosen.truncate(params.limit);
+        self.take_turns(fair_picks, &chosen);
+        let chosen: Vec<String> = chosen.into_iter().map(|(_, id)| id).collect();
         let mut leases = Vec::with_capacity(chosen.len());
         for id in chosen {
             self.set_status(&id, TaskStatus::InProgress);
@@ -127,5 +166,33 @@ impl State {
             leases.extend(State::lease_of(row));
         }
         Ok(leases)
+    }
+
+    /// The room a claim of at most `wanted` has in `queue` now.
+    fn room<'a>(&self, queue: &str, limits: &'a QueueLimits, wanted: usize) -> Room<'a> {
+        let running = self.running.by_queue.get(queue).copied();
+        let by_key = self
+            .running
+            .by_key
+            .iter()
+            .filter(|((name, _), _)| name == queue)
+            .map(|((_, key), running)| (key.clone(), *running));
+        Room::new(limits, running.unwrap_or(0), by_key, wanted)
+    }
+
+    /// Records the turns of the round-robin picks the claim kept.
+    fn take_turns(&mut self, fair_picks: Vec<(String, Vec<Offered<ClaimKey>>)>, chosen: &[Pick]) {
+        let kept: std::collections::HashSet<&str> =
+            chosen.iter().map(|(_, id)| id.as_str()).collect();
+        for (queue, picks) in fair_picks {
+            let Some(record) = self.queues.get_mut(&queue) else {
+                continue;
+            };
+            let after = record.turns.values().max().copied().unwrap_or(0);
+            let started = picks
+                .iter()
+                .filter(|pick| kept.contains(pick.task.2.as_str()));
+            record.turns.extend(turns_taken(started, after));
+        }
     }
 }

@@ -44,6 +44,8 @@ pub(super) struct State {
 pub(super) struct QueueRecord {
     pub(super) paused: bool,
     pub(super) limits: QueueLimits,
+    /// Round-robin queues: each key's last turn (see `crate::fairness`).
+    pub(super) turns: HashMap<String, u64>,
 }
 
 /// How many tasks run, per queue and per (queue, key), kept with every change.
