@@ -22,11 +22,12 @@ test('a queue limit set in the form holds tasks back, shows its busiest keys, an
   await dialog.getByLabel('Concurrency').fill('2');
   await dialog.getByLabel('Per key').fill('1');
   await dialog.getByLabel('Named keys').fill('vip=5');
+  await dialog.getByRole('checkbox', { name: /Keys take turns/ }).check();
   await dialog.getByRole('button', { name: 'Save limits' }).click();
   await dialog.waitFor({ state: 'detached' });
   await page.getByText('Queue images: limits saved').waitFor();
   const stored = await s.api<{ name: string; limits: object }[]>('/api/queues');
-  expect(stored.find((q) => q.name === 'images')?.limits).toEqual({ concurrency: 2, per_key_limit: 1, key_limits: { vip: 5 } });
+  expect(stored.find((q) => q.name === 'images')?.limits).toEqual({ concurrency: 2, per_key_limit: 1, key_limits: { vip: 5 }, fairness: 'round_robin' });
 
   // A remote worker asks for ten: the server hands out one per key, two in all.
   const leased = await s.api<{ leases: unknown[] }>('/api/worker/lease', { body: { types: ['RESIZE'], limit: 10, lease_ms: 60_000 } });
@@ -35,6 +36,7 @@ test('a queue limit set in the form holds tasks back, shows its busiest keys, an
   await images.getByText('At limit').waitFor();
   await images.getByText('busiest: acme · 1, zeta · 1').waitFor({ timeout: 10_000 });
   await images.getByText('1 per key').waitFor();
+  await images.getByText('round-robin').waitFor();
   await screenshot(page, 'queue-limits');
 
   await page.getByRole('button', { name: 'Limits of queue images' }).click();

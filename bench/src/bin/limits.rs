@@ -1,7 +1,8 @@
-//! What queue limits cost: drains of no-op tasks with no limit and with a
-//! per-key limit (tasks spread over many keys), run alternately in one
-//! process so that both see the same machine, on SQLite or on PostgreSQL
-//! nodes sharing one schema. Prints each kind's median and the ratio.
+//! What queue limits cost: drains of no-op tasks with no limit, with a
+//! per-key limit (tasks spread over many keys), and with that limit in a
+//! round-robin queue, run alternately in one process so that all see the
+//! same machine, on SQLite or on PostgreSQL nodes sharing one schema. Prints
+//! each kind's median and its ratio to the unlimited drain.
 //!
 //! Run: `cargo run --release -p rustqueue-bench --bin limits -- --help`.
 
@@ -78,7 +79,12 @@ async fn engines(
 ) -> BenchResult<(Vec<Engine>, Option<TestSchema>)> {
     match args.backend {
         Backend::Sqlite => {
-            let file = dir.join(format!("limits-{round}-{}.db", limits.is_some()));
+            let kind = match limits {
+                None => "plain",
+                Some(limits) if limits.is_round_robin() => "round-robin",
+                Some(_) => "limited",
+            };
+            let file = dir.join(format!("limits-{round}-{kind}.db"));
             let store = open(&file, Synchronous::Normal)?;
             Ok((vec![engine_over(store, args.workers, limits)], None))
         }
@@ -129,7 +135,11 @@ async fn run(args: Args) -> BenchResult<()> {
         per_key_limit: Some(args.per_key),
         ..QueueLimits::default()
     };
-    let (mut plain, mut limited) = (Vec::new(), Vec::new());
+    let fair = QueueLimits {
+        fairness: Some(rustqueue_core::limits::Fairness::RoundRobin),
+        ..per_key.clone()
+    };
+    let (mut plain, mut limited, mut turns) = (Vec::new(), Vec::new(), Vec::new());
     println!(
         "{:?}, {} nodes x {} workers, {} tasks, {} cores",
         args.backend,
@@ -141,18 +151,19 @@ async fn run(args: Args) -> BenchResult<()> {
     for round in 0..args.rounds {
         plain.push(drain(&args, None, dir.path(), round).await?);
         limited.push(drain(&args, Some(per_key.clone()), dir.path(), round).await?);
+        turns.push(drain(&args, Some(fair.clone()), dir.path(), round).await?);
         println!(
-            "round {round}: unlimited {:.0}/s, {} per key over {} keys {:.0}/s",
-            plain[round], args.per_key, args.keys, limited[round]
+            "round {round}: unlimited {:.0}/s, {} per key over {} keys {:.0}/s, \
+             round-robin {:.0}/s",
+            plain[round], args.per_key, args.keys, limited[round], turns[round]
         );
     }
-    let (plain, limited) = (
-        median(&plain).unwrap_or(0.0),
-        median(&limited).unwrap_or(0.0),
-    );
+    let [plain, limited, turns] = [plain, limited, turns].map(|r| median(&r).unwrap_or(0.0));
     println!(
-        "median: unlimited {plain:.0}/s, limited {limited:.0}/s, ratio {:.2}",
-        limited / plain
+        "median: unlimited {plain:.0}/s, limited {limited:.0}/s (ratio {:.2}), \
+         round-robin {turns:.0}/s (ratio {:.2})",
+        limited / plain,
+        turns / plain
     );
     Ok(())
 }

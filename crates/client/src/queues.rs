@@ -59,8 +59,11 @@ pub struct LimitArgs {
     /// A key with a limit of its own, as KEY=N (repeat for more keys).
     #[arg(long = "key", value_name = "KEY=N", value_parser = key_limit)]
     keys: Vec<(String, u32)>,
+    /// Keys take turns: ready tasks of keys A, A, B start as A, B, A.
+    #[arg(long)]
+    round_robin: bool,
     /// Remove every limit of the queue.
-    #[arg(long, conflicts_with_all = ["concurrency", "per_key", "keys"])]
+    #[arg(long, conflicts_with_all = ["concurrency", "per_key", "keys", "round_robin"])]
     clear: bool,
 }
 
@@ -73,6 +76,8 @@ struct Limits {
     per_key_limit: Option<u32>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     key_limits: BTreeMap<String, u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fairness: Option<&'static str>,
 }
 
 impl LimitArgs {
@@ -83,16 +88,19 @@ impl LimitArgs {
             concurrency: self.concurrency,
             per_key_limit: self.per_key,
             key_limits: self.keys.iter().cloned().collect(),
+            fairness: self.round_robin.then_some("round_robin"),
         };
         if limits.key_limits.len() != self.keys.len() {
             return Err(Failure::Usage("a --key is given twice".into()));
         }
         let none = limits.concurrency.is_none()
             && limits.per_key_limit.is_none()
-            && limits.key_limits.is_empty();
+            && limits.key_limits.is_empty()
+            && limits.fairness.is_none();
         if none && !self.clear {
             return Err(Failure::Usage(
-                "say which limits: --concurrency, --per-key, --key KEY=N, or --clear to remove them"
+                "say which limits: --concurrency, --per-key, --key KEY=N, --round-robin, \
+                 or --clear to remove them"
                     .into(),
             ));
         }
@@ -163,13 +171,14 @@ fn finish_table(result: Result<String, Failure>) -> ExitCode {
 
 /// The queues as a table: one line per queue.
 fn render(queues: &[Value]) -> String {
-    const HEADER: [&str; 7] = [
+    const HEADER: [&str; 8] = [
         "QUEUE",
         "STATE",
         "READY",
         "RUNNING",
         "LIMIT",
         "PER KEY",
+        "ORDER",
         "BUSIEST KEYS",
     ];
     let rows: Vec<Vec<String>> = queues
@@ -195,6 +204,7 @@ fn render(queues: &[Value]) -> String {
                 table::text(&queue["counts"]["INPROGRESS"]),
                 table::text(&limits["concurrency"]),
                 per_key(limits),
+                table::text(&limits["fairness"]),
                 busiest.join(" "),
             ]
         })
@@ -263,13 +273,16 @@ mod tests {
         assert!(parsed.is_err(), "KEY without =N parses");
         let parsed = Cli::try_parse_from(["limit", "mail", "--clear", "--per-key", "2"]);
         assert!(parsed.is_err(), "--clear with a limit parses");
+        let parsed = Cli::try_parse_from(["limit", "mail", "--clear", "--round-robin"]);
+        assert!(parsed.is_err(), "--clear with --round-robin parses");
     }
 
     #[test]
     fn the_table_shows_limits_and_busiest_keys() {
         let queues = [
             json!({"name": "api", "paused": false, "backlog": {"ready": 4}, "counts": {"INPROGRESS": 2},
-                   "limits": {"concurrency": 2, "per_key_limit": 1, "key_limits": {"gold": 3}},
+                   "limits": {"concurrency": 2, "per_key_limit": 1, "key_limits": {"gold": 3},
+                              "fairness": "round_robin"},
                    "busiest_keys": [{"key": "acme", "running": 1}, {"key": "zeta", "running": 1}]}),
             json!({"name": "mail", "paused": true, "backlog": {"ready": 0}, "counts": {"INPROGRESS": 0},
                    "limits": {}, "busiest_keys": []}),
@@ -278,11 +291,11 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
             lines[0],
-            "QUEUE  STATE   READY  RUNNING  LIMIT  PER KEY     BUSIEST KEYS"
+            "QUEUE  STATE   READY  RUNNING  LIMIT  PER KEY     ORDER        BUSIEST KEYS"
         );
         assert_eq!(
             lines[1],
-            "api    active  4      2        2      1 (+1 key)  acme:1 zeta:1"
+            "api    active  4      2        2      1 (+1 key)  round_robin  acme:1 zeta:1"
         );
         assert_eq!(lines[2], "mail   paused  0      0");
     }

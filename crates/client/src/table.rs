@@ -34,6 +34,10 @@ pub fn render(tasks: &[Value]) -> String {
 
 /// `header` and `rows` as lines whose columns line up, two spaces apart.
 pub fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
+    debug_assert!(
+        rows.iter().all(|row| row.len() == header.len()),
+        "a row has another width"
+    );
     let widths: Vec<usize> = header
         .iter()
         .enumerate()

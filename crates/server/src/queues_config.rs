@@ -8,6 +8,7 @@
 //! [queues.api-calls]
 //! per_key_limit = 2          # at most 2 per concurrency_key ...
 //! key_limits = { gold = 10 } # ... but 10 for the key "gold"
+//! fairness = "round_robin"   # keys take turns
 //! ```
 //!
 //! Limits set at run time (`PUT /api/queues/{name}/limits`) last until the
@@ -57,10 +58,11 @@ mod tests {
     fn a_toml_file_sets_each_queues_limits() {
         let QueuesFile(queues) = read(
             "queues.toml",
-            "[queues.emails]\nconcurrency = 5\n\n[queues.api]\nper_key_limit = 2\nkey_limits = { gold = 10 }\n",
+            "[queues.emails]\nconcurrency = 5\n\n[queues.api]\nper_key_limit = 2\nkey_limits = { gold = 10 }\nfairness = \"round_robin\"\n",
         )
         .expect("valid file");
         assert_eq!(queues["emails"].concurrency, Some(5));
+        assert!(queues["api"].is_round_robin() && !queues["emails"].is_round_robin());
         assert_eq!(queues["api"].key_limit("gold"), Some(10));
         assert_eq!(queues["api"].key_limit("other"), Some(2));
     }
@@ -86,6 +88,7 @@ mod tests {
             ("[queues.emails]\nconcurency = 2\n", "concurency"),
             ("[queues.api]\nkey_limits = { gold = 0 }\n", "gold"),
             ("[queue.emails]\nconcurrency = 2\n", "queue"),
+            ("[queues.api]\nfairness = \"lifo\"\n", "lifo"),
         ];
         for (text, says) in cases {
             let error = read("queues.toml", text).expect_err(text);

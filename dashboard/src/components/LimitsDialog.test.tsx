@@ -13,8 +13,9 @@ describe('LimitsDialog', () => {
     expect(screen.getByLabelText('Named keys')).toHaveValue('gold=10');
     await userEvent.clear(screen.getByLabelText('Concurrency'));
     await userEvent.type(screen.getByLabelText('Per key'), '2');
+    await userEvent.click(screen.getByRole('checkbox', { name: /Keys take turns/ }));
     await userEvent.click(screen.getByRole('button', { name: 'Save limits' }));
-    expect(onSave).toHaveBeenCalledWith({ per_key_limit: 2, key_limits: { gold: 10 } });
+    expect(onSave).toHaveBeenCalledWith({ per_key_limit: 2, key_limits: { gold: 10 }, fairness: 'round_robin' });
     await vi.waitFor(() => expect(onClose).toHaveBeenCalled());
   });
 

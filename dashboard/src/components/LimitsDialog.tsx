@@ -41,9 +41,10 @@ export function LimitsDialog({
     concurrency: limits?.concurrency?.toString() ?? '',
     perKey: limits?.per_key_limit?.toString() ?? '',
     keyLimits: formatKeyLimits(limits?.key_limits),
+    roundRobin: limits?.fairness === 'round_robin',
   });
   const [error, setError] = useState<string | null>(null);
-  const set = (key: keyof typeof fields, value: string) => {
+  const set = <K extends keyof typeof fields>(key: K, value: (typeof fields)[K]) => {
     setFields((previous) => ({ ...previous, [key]: value }));
     setError(null);
   };
@@ -72,6 +73,13 @@ export function LimitsDialog({
         <Field id={`${id}-keys`} label="Named keys" help="One key=limit per line, instead of the per-key limit.">
           {(input) => <textarea {...input} rows={3} value={fields.keyLimits} onChange={(e) => set('keyLimits', e.target.value)} placeholder="gold=10" />}
         </Field>
+        <label className="field-check">
+          <input type="checkbox" checked={fields.roundRobin} onChange={(e) => set('roundRobin', e.target.checked)} />
+          <span>
+            <span className="field-label">Keys take turns</span>
+            <span className="field-help"> Round-robin: ready tasks of keys A, A, B start as A, B, A (priority still first).</span>
+          </span>
+        </label>
         {error && (
           <p className="form-error" role="alert">
             {error}

@@ -42,7 +42,7 @@ describe('QueueList', () => {
         counts: { QUEUED: 4, INPROGRESS: 2 },
         backlog: { ready: 4, scheduled: 0, retrying: 0 },
         lag_ms: 10,
-        limits: { concurrency: 2, per_key_limit: 1 },
+        limits: { concurrency: 2, per_key_limit: 1, fairness: 'round_robin' as const },
         busiest_keys: [
           { key: 'acme', running: 1 },
           { key: 'zeta', running: 1 },
@@ -55,7 +55,7 @@ describe('QueueList', () => {
     const api = screen.getByRole('button', { name: /api/, pressed: false });
     expect(api).toHaveTextContent('At limit');
     expect(api).toHaveTextContent('2 / 2 running');
-    expect(api).toHaveTextContent('1 per keybusiest: acme · 1, zeta · 1');
+    expect(api).toHaveTextContent('1 per keyround-robinbusiest: acme · 1, zeta · 1');
     const mail = screen.getByRole('button', { name: /mail/, pressed: false });
     expect(mail).toHaveTextContent('1 running');
     expect(mail).not.toHaveTextContent('At limit');

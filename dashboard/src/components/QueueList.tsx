@@ -57,11 +57,13 @@ function Limits({ queue }: { queue: QueueRow }) {
   const perKey = describePerKey(queue.limits);
   const busiest = topKeys(queue.busiest_keys);
   const named = Object.keys(queue.limits?.key_limits ?? {}).length;
-  if (!perKey && busiest.length === 0 && named === 0) return null;
+  const roundRobin = queue.limits?.fairness === 'round_robin';
+  if (!perKey && busiest.length === 0 && named === 0 && !roundRobin) return null;
   return (
     <span className="queue-stats queue-limits" data-testid="queue-limits">
       {perKey && <span title="The most running tasks per concurrency key">{perKey}</span>}
       {named > 0 && <span title="Keys with a limit of their own">{named === 1 ? '1 key limit' : `${named} key limits`}</span>}
+      {roundRobin && <span title="Keys take turns to start their tasks">round-robin</span>}
       {busiest.length > 0 && <span title="The keys with the most running tasks">busiest: {busiest.join(', ')}</span>}
     </span>
   );

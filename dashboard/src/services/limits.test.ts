@@ -49,10 +49,11 @@ describe('the limits form', () => {
   });
 
   it('sends only the limits that were filled in', () => {
-    expect(toQueueLimits({ concurrency: '5', perKey: '', keyLimits: '' })).toEqual({ concurrency: 5 });
-    expect(toQueueLimits({ concurrency: '', perKey: '2', keyLimits: 'gold=10' })).toEqual({ per_key_limit: 2, key_limits: { gold: 10 } });
-    expect(toQueueLimits({ concurrency: '', perKey: '', keyLimits: '' })).toEqual({});
-    expect(toQueueLimits({ concurrency: 'x', perKey: '', keyLimits: '' })).toEqual({ error: 'Concurrency must be a whole number of at least 1' });
-    expect(toQueueLimits({ concurrency: '', perKey: '0', keyLimits: '' })).toHaveProperty('error');
+    expect(toQueueLimits({ concurrency: '5', perKey: '', keyLimits: '', roundRobin: false })).toEqual({ concurrency: 5 });
+    expect(toQueueLimits({ concurrency: '', perKey: '2', keyLimits: 'gold=10', roundRobin: false })).toEqual({ per_key_limit: 2, key_limits: { gold: 10 } });
+    expect(toQueueLimits({ concurrency: '', perKey: '', keyLimits: '', roundRobin: false })).toEqual({});
+    expect(toQueueLimits({ concurrency: '', perKey: '', keyLimits: '', roundRobin: true })).toEqual({ fairness: 'round_robin' });
+    expect(toQueueLimits({ concurrency: 'x', perKey: '', keyLimits: '', roundRobin: false })).toEqual({ error: 'Concurrency must be a whole number of at least 1' });
+    expect(toQueueLimits({ concurrency: '', perKey: '0', keyLimits: '', roundRobin: false })).toHaveProperty('error');
   });
 });

@@ -68,7 +68,7 @@ export function parseKeyLimits(text: string): { limits: Record<string, number> }
 }
 
 /** The form's three fields as limits to send, or the first error; blank fields mean no such limit. */
-export function toQueueLimits(fields: { concurrency: string; perKey: string; keyLimits: string }): QueueLimits | { error: string } {
+export function toQueueLimits(fields: { concurrency: string; perKey: string; keyLimits: string; roundRobin: boolean }): QueueLimits | { error: string } {
   const concurrency = parseLimit('Concurrency', fields.concurrency);
   if (typeof concurrency === 'object') return concurrency;
   const perKey = parseLimit('The per-key limit', fields.perKey);
@@ -79,5 +79,6 @@ export function toQueueLimits(fields: { concurrency: string; perKey: string; key
   if (concurrency !== undefined) limits.concurrency = concurrency;
   if (perKey !== undefined) limits.per_key_limit = perKey;
   if (Object.keys(named.limits).length > 0) limits.key_limits = named.limits;
+  if (fields.roundRobin) limits.fairness = 'round_robin';
   return limits;
 }

@@ -234,8 +234,9 @@ export interface paths {
         get?: never;
         /**
          * Set a queue's limits: `concurrency` (tasks running at once), `per_key_limit`
-         *     (running at once per `concurrency_key`) and `key_limits` (that limit for named
-         *     keys). `{}` removes them. Tasks over a limit are skipped by claims, not waited on.
+         *     (running at once per `concurrency_key`), `key_limits` (that limit for named
+         *     keys) and `fairness` (`round_robin`: keys take turns). `{}` removes them.
+         *     Tasks over a limit are skipped by claims, not waited on.
          */
         put: operations["set_limits"];
         post?: never;
@@ -808,6 +809,11 @@ export interface components {
             worker_id?: string | null;
         };
         /**
+         * @description How a queue shares its starts between concurrency keys.
+         * @enum {string}
+         */
+        Fairness: "round_robin";
+        /**
          * @description Which tasks: every field narrows the selection. An unknown key is refused
          *     (a mistyped `status` must not widen a bulk delete to every task).
          */
@@ -1041,6 +1047,7 @@ export interface components {
              *     remote worker together.
              */
             concurrency?: number | null;
+            fairness?: null | components["schemas"]["Fairness"];
             /**
              * @description Keys with a limit of their own, instead of `per_key_limit` (a paying
              *     tenant gets 10, the rest 2).

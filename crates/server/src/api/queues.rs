@@ -61,8 +61,9 @@ pub async fn resume(
 }
 
 /// Set a queue's limits: `concurrency` (tasks running at once), `per_key_limit`
-/// (running at once per `concurrency_key`) and `key_limits` (that limit for named
-/// keys). `{}` removes them. Tasks over a limit are skipped by claims, not waited on.
+/// (running at once per `concurrency_key`), `key_limits` (that limit for named
+/// keys) and `fairness` (`round_robin`: keys take turns). `{}` removes them.
+/// Tasks over a limit are skipped by claims, not waited on.
 #[utoipa::path(put, path = "/api/queues/{name}/limits", tag = "queues", params(("name" = String, Path)),
     request_body = QueueLimits,
     responses((status = 200, body = QueueInfo), (status = 422, body = crate::error::ErrorBody)))]

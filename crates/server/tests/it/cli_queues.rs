@@ -27,10 +27,12 @@ async fn limits_from_flags_hold_and_show_in_the_list() {
             "1",
             "--key",
             "gold=3",
+            "--round-robin",
         ],
     )
     .await;
-    let limits = json!({"concurrency": 2, "per_key_limit": 1, "key_limits": {"gold": 3}});
+    let limits = json!({"concurrency": 2, "per_key_limit": 1, "key_limits": {"gold": 3},
+                        "fairness": "round_robin"});
     assert_eq!(set.json()["limits"], limits);
     for key in ["a", "a", "b"] {
         let args = [
@@ -71,7 +73,17 @@ async fn limits_from_flags_hold_and_show_in_the_list() {
     assert_eq!(
         cells,
         [
-            "mail", "active", "1", "2", "2", "1", "(+1", "key)", "a:1", "b:1"
+            "mail",
+            "active",
+            "1",
+            "2",
+            "2",
+            "1",
+            "(+1",
+            "key)",
+            "round_robin",
+            "a:1",
+            "b:1"
         ]
     );
 

@@ -25,7 +25,8 @@ async fn put_limits(app: &TestApp, queue: &str, body: &Value) -> (u16, Value) {
 
 async fn limits_are_set_listed_and_cleared(backend: Backend) {
     let app = spawn_app(backend).await;
-    let limits = json!({"concurrency": 5, "per_key_limit": 2, "key_limits": {"gold": 10}});
+    let limits = json!({"concurrency": 5, "per_key_limit": 2, "key_limits": {"gold": 10},
+                        "fairness": "round_robin"});
     let (status, queue) = put_limits(&app, "mail", &limits).await;
     assert_eq!(
         (status, &queue["name"], &queue["limits"]),
@@ -49,6 +50,8 @@ async fn bad_limits_answer_422_with_detail(backend: Backend) {
         json!({"per_key_limit": 0}),
         json!({"concurency": 5}),
         json!({"per_key_limit": 2, "key_limits": {"": 3}}),
+        json!({"fairness": "lifo"}),
+        json!({"fairness": true}),
         json!([5]),
     ] {
         let (status, answer) = put_limits(&app, "mail", &body).await;
