@@ -127,7 +127,7 @@ impl QueueLimits {
 /// The room one claim has in one queue: how many more of its tasks may
 /// start, in total and per key, given what runs now. Candidates are offered
 /// in claim order; each one [`Room::admit`] accepts takes a place.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Room<'a> {
     limits: &'a QueueLimits,
     /// How many more may start in the queue (the claim's own limit included).
