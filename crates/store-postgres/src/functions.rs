@@ -35,6 +35,10 @@ pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
         include_str!("../sql/functions/next_level.sql"),
     ),
     (
+        "key_candidates",
+        include_str!("../sql/functions/key_candidates.sql"),
+    ),
+    (
         "limited_due_tasks",
         include_str!("../sql/functions/limited_due_tasks.sql"),
     ),

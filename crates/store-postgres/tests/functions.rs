@@ -71,6 +71,7 @@ async fn a_fresh_schema_and_a_migrated_one_end_with_the_same_functions() {
             "claim_tasks",
             "due_tasks",
             "fair_due_tasks",
+            "key_candidates",
             "limited_due_tasks",
             "next_level",
             "next_run_at"

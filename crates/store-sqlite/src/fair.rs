@@ -14,7 +14,7 @@ use rustqueue_core::fairness::{Offered, claim_places, round_robin, turns_taken};
 use rustqueue_core::limits::QueueLimits;
 
 use crate::errors::Fault;
-use crate::limited::{keyed_candidates, room, unkeyed_candidates};
+use crate::limited::{offered, room};
 use crate::ready::{Candidate, FairPick, Wanted};
 
 /// One key's last turn in a queue.
@@ -41,12 +41,7 @@ pub(crate) fn due_in_fair_queue(
     if room.left() == 0 {
         return Ok(());
     }
-    let mut offered = keyed_candidates(conn, queue, &room, wanted)?;
-    for candidate in unkeyed_candidates(conn, queue, wanted, room.left())? {
-        offered.push((candidate, None));
-    }
-    offered.sort_unstable_by(|(a, _), (b, _)| a.claim_cmp(b));
-    let offered: Vec<Offered<Candidate>> = offered
+    let offered: Vec<Offered<Candidate>> = offered(conn, queue, &room, wanted)?
         .into_iter()
         .map(|(candidate, key)| Offered {
             key,

@@ -99,12 +99,7 @@ pub(crate) fn due_in_limited_queue(
     if admit_from_head(conn, queue, &mut room, wanted, candidates)? {
         return Ok(());
     }
-    let mut offered = keyed_candidates(conn, queue, &room, wanted)?;
-    for candidate in unkeyed_candidates(conn, queue, wanted, room.left())? {
-        offered.push((candidate, None));
-    }
-    offered.sort_unstable_by(|(a, _), (b, _)| a.claim_cmp(b));
-    for (candidate, key) in offered {
+    for (candidate, key) in offered(conn, queue, &room, wanted)? {
         if room.left() == 0 {
             break;
         }
@@ -161,6 +156,23 @@ fn admit_from_head(
     Ok(true)
 }
 
+/// Each unsaturated key's first due tasks (at most its room) and the first
+/// due tasks without a key (at most the queue's room), with their keys, in
+/// claim order.
+pub(crate) fn offered(
+    conn: &Connection,
+    queue: &str,
+    room: &Room<'_>,
+    wanted: &Wanted<'_>,
+) -> Result<Vec<(Candidate, Option<String>)>, Fault> {
+    let mut offered = keyed_candidates(conn, queue, room, wanted)?;
+    for candidate in unkeyed_candidates(conn, queue, wanted, room.left())? {
+        offered.push((candidate, None));
+    }
+    offered.sort_unstable_by(|(a, _), (b, _)| a.claim_cmp(b));
+    Ok(offered)
+}
+
 /// The room a claim of at most `wanted` has in a queue with these limits.
 pub(crate) fn room<'a>(
     conn: &Connection,
@@ -184,7 +196,7 @@ pub(crate) fn room<'a>(
 }
 
 /// The due tasks without a key of a queue, at most `limit`, in claim order.
-pub(crate) fn unkeyed_candidates(
+fn unkeyed_candidates(
     conn: &Connection,
     queue: &str,
     wanted: &Wanted<'_>,
@@ -199,7 +211,7 @@ pub(crate) fn unkeyed_candidates(
 }
 
 /// Each unsaturated key's first due tasks, at most its room of them.
-pub(crate) fn keyed_candidates(
+fn keyed_candidates(
     conn: &Connection,
     queue: &str,
     room: &Room<'_>,

@@ -26,8 +26,6 @@ AS $$
 DECLARE
     room bigint := max_tasks;
     running bigint;
-    per_key bigint := (queue_limits->>'per_key_limit')::bigint;
-    named jsonb := coalesce(queue_limits->'key_limits', jsonb_build_object());
     latest bigint;
     chosen text[];
     locked text[];
@@ -42,39 +40,10 @@ BEGIN
         RETURN;
     END IF;
     SELECT coalesce(max(kt.turn), 0) INTO latest FROM key_turns kt WHERE kt.queue = active;
-    -- The candidates of a limited queue (each key at most its room, unkeyed
-    -- tasks at most the queue's), in round-robin order, the first `room`.
-    WITH RECURSIVE ready_keys(k) AS (
-        SELECT min(t.concurrency_key) FROM tasks t
-        WHERE t.status = 'QUEUED' AND t.queue = active AND t.concurrency_key IS NOT NULL
-        UNION ALL
-        SELECT (SELECT min(t.concurrency_key) FROM tasks t
-                WHERE t.status = 'QUEUED' AND t.queue = active
-                  AND t.concurrency_key IS NOT NULL AND t.concurrency_key > ready_keys.k)
-        FROM ready_keys WHERE ready_keys.k IS NOT NULL
-    ),
-    key_room AS (
-        SELECT l.k, CASE WHEN l.key_limit IS NULL THEN room ELSE least(room, l.key_limit - (
-            SELECT count(*) FROM tasks t
-            WHERE t.status = 'INPROGRESS' AND t.queue = active AND t.concurrency_key = l.k
-        )) END AS n
-        FROM (SELECT r.k, coalesce((named->>r.k)::bigint, per_key) AS key_limit
-              FROM ready_keys r WHERE r.k IS NOT NULL) l
-    ),
-    offered AS (
-        SELECT c.id, c.priority, c.run_at, kr.k FROM key_room kr
-        CROSS JOIN LATERAL (
-            SELECT t.id, t.priority, t.run_at FROM tasks t
-            WHERE t.status = 'QUEUED' AND t.queue = active AND t.concurrency_key IS NOT NULL
-              AND t.concurrency_key = kr.k AND t.run_at <= claim_now AND t.task_type = ANY(types)
-            ORDER BY {claim_order:t.} LIMIT kr.n
-        ) c
-        WHERE kr.n > 0
-        UNION ALL
-        (SELECT t.id, t.priority, t.run_at, '' FROM tasks t
-         WHERE t.status = 'QUEUED' AND t.queue = active AND t.concurrency_key IS NULL
-           AND t.run_at <= claim_now AND t.task_type = ANY(types)
-         ORDER BY {claim_order:t.} LIMIT room)
+    -- The candidates of a limited queue (key_candidates), in round-robin
+    -- order, the first `room`.
+    WITH offered AS (
+        SELECT * FROM key_candidates(active, queue_limits, room, claim_now, types)
     ),
     ranked AS (
         SELECT o.id, o.priority, o.k,

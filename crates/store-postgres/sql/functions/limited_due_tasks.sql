@@ -52,43 +52,10 @@ BEGIN
             FOR UPDATE SKIP LOCKED;
         RETURN;
     END IF;
-    -- Candidates without locks (FOR UPDATE allows no UNION): each ready key
-    -- (a skip-scan of tasks_ready_by_key) gives at most its room, unkeyed
-    -- tasks at most the queue's.
-    WITH RECURSIVE ready_keys(k) AS (
-        SELECT min(t.concurrency_key) FROM tasks t
-        WHERE t.status = 'QUEUED' AND t.queue = active AND t.concurrency_key IS NOT NULL
-        UNION ALL
-        SELECT (SELECT min(t.concurrency_key) FROM tasks t
-                WHERE t.status = 'QUEUED' AND t.queue = active
-                  AND t.concurrency_key IS NOT NULL AND t.concurrency_key > ready_keys.k)
-        FROM ready_keys WHERE ready_keys.k IS NOT NULL
-    ),
-    key_room AS (
-        SELECT l.k, CASE WHEN l.key_limit IS NULL THEN room ELSE least(room, l.key_limit - (
-            SELECT count(*) FROM tasks t
-            WHERE t.status = 'INPROGRESS' AND t.queue = active AND t.concurrency_key = l.k
-        )) END AS n
-        FROM (SELECT r.k, coalesce((named->>r.k)::bigint, per_key) AS key_limit
-              FROM ready_keys r WHERE r.k IS NOT NULL) l
-    ),
-    picked AS (
-        SELECT c.id, c.priority, c.run_at FROM key_room kr
-        CROSS JOIN LATERAL (
-            SELECT t.id, t.priority, t.run_at FROM tasks t
-            WHERE t.status = 'QUEUED' AND t.queue = active AND t.concurrency_key IS NOT NULL
-              AND t.concurrency_key = kr.k AND t.run_at <= claim_now AND t.task_type = ANY(types)
-            ORDER BY {claim_order:t.} LIMIT kr.n
-        ) c
-        WHERE kr.n > 0
-        UNION ALL
-        (SELECT t.id, t.priority, t.run_at FROM tasks t
-         WHERE t.status = 'QUEUED' AND t.queue = active AND t.concurrency_key IS NULL
-           AND t.run_at <= claim_now AND t.task_type = ANY(types)
-         ORDER BY {claim_order:t.} LIMIT room)
-    )
-    SELECT array_agg(p.id ORDER BY {claim_order:p.}) INTO candidates
-    FROM (SELECT * FROM picked ORDER BY {claim_order:} LIMIT room) p;
+    -- Candidates without locks (FOR UPDATE allows no UNION), the first `room`.
+    SELECT array_agg(c.id ORDER BY {claim_order:c.}) INTO candidates
+    FROM (SELECT * FROM key_candidates(active, queue_limits, room, claim_now, types) c
+          ORDER BY {claim_order:c.} LIMIT room) c;
     -- Locking may skip a candidate another transaction holds: fewer are
     -- taken, never more than the room.
     RETURN QUERY SELECT t.id, t.priority, t.run_at, t.id, NULL::bigint FROM tasks t
